@@ -1,0 +1,132 @@
+"""The `shangliang` command: run, check-config, migrate, backup, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.settings import ConfigError, Settings, load_settings, require_token
+
+log = logging.getLogger("shangliang")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shangliang",
+        description="商量 Shangliang: group deliberation in Telegram group chats.",
+    )
+    parser.add_argument("--version", action="version", version=f"shangliang {__version__}")
+    # --config is accepted before or after the sub-command.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,
+        help="TOML settings file (default: $SHANGLIANG_CONFIG or ./config.toml)",
+    )
+    parser.add_argument("--config", default=None, help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "run", parents=[common], help="serve with long polling until SIGINT or SIGTERM"
+    )
+    commands.add_parser(
+        "check-config", parents=[common], help="print the effective settings or every error"
+    )
+    commands.add_parser("migrate", parents=[common], help="create or upgrade the database schema")
+    backup = commands.add_parser(
+        "backup", parents=[common], help="write a consistent copy of the live database"
+    )
+    backup.add_argument("path")
+    export = commands.add_parser(
+        "export", parents=[common], help="write the record of every topic"
+    )
+    export.add_argument("--chat", type=int, help="only this chat id")
+    export.add_argument("--format", choices=("json", "csv", "md"), default="json")
+    export.add_argument("--output", help="file to write (default: standard output)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        if args.command == "check-config":
+            return check_config(settings)
+        if args.command == "run":
+            return run(settings)
+        if args.command == "migrate":
+            return asyncio.run(migrate(settings))
+        if args.command == "backup":
+            return asyncio.run(backup(settings, args.path))
+        if args.command == "export":
+            from bot.export import export_command
+
+            return asyncio.run(export_command(settings, args.chat, args.format, args.output))
+    except ConfigError as err:
+        for line in err.lines:
+            print(f"shangliang: {line}", file=sys.stderr)
+        return 1
+    return 2
+
+
+def check_config(settings: Settings) -> int:
+    require_token(settings)
+    for line in _flatten(settings.model_dump(mode="json")):
+        print(line)
+    return 0
+
+
+def _flatten(values: dict, prefix: str = "") -> list[str]:
+    lines = []
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            lines.extend(_flatten(value, f"{name}."))
+        else:
+            lines.append(f"{name} = {value!r}")
+    return lines
+
+
+def run(settings: Settings) -> int:
+    from telegram import Update
+
+    from bot.app import build_application
+    from bot.logsetup import configure_logging
+
+    token = require_token(settings)
+    configure_logging(settings.logging.level, [token])
+    app = build_application(settings)
+    log.info("starting shangliang %s", __version__)
+    # run_polling installs SIGINT/SIGTERM handlers, finishes the update in hand, then runs
+    # post_shutdown, which closes the database: no write is lost.
+    app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.telegram.poll_timeout)
+    return 0
+
+
+async def migrate(settings: Settings) -> int:
+    from storage import Database
+    from storage.migrate import LATEST_VERSION
+
+    db = Database(settings.database.path, synchronous=settings.database.synchronous)
+    await db.open()
+    await db.close()
+    print(f"database {settings.database.path} is at schema version {LATEST_VERSION}")
+    return 0
+
+
+async def backup(settings: Settings, path: str) -> int:
+    from storage import Database
+
+    if not settings.database.path.exists():
+        raise ConfigError([f"no database at {settings.database.path}"])
+    db = Database(settings.database.path, synchronous=settings.database.synchronous)
+    await db.open()
+    try:
+        await db.backup_to(path)
+    finally:
+        await db.close()
+    print(f"backup of {settings.database.path} written to {path}")
+    return 0

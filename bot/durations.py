@@ -1,0 +1,39 @@
+"""Durations as people write them: 90s, 15m, 36h, 3d (and combinations such as 1d12h)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d{1,6})([smhdw])")
+_WHOLE = re.compile(r"^(?:\d{1,6}[smhdw])+$")
+
+
+class DurationError(ValueError):
+    """The text is not a duration such as 90s, 15m, 36h or 3d."""
+
+
+def parse_duration(text: str | int | float | timedelta) -> timedelta:
+    if isinstance(text, timedelta):
+        return text
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return timedelta(seconds=text)
+    cleaned = str(text).strip().lower().replace(" ", "")
+    if not _WHOLE.match(cleaned):
+        raise DurationError(f"not a duration: {text!r} (use e.g. 90s, 15m, 36h, 3d)")
+    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(cleaned))
+    if seconds <= 0:
+        raise DurationError(f"a duration must be longer than zero: {text!r}")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest exact spelling, so that settings read back as they were written."""
+    seconds = int(value.total_seconds())
+    out = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            count, seconds = divmod(seconds, size)
+            out.append(f"{count}{unit}")
+    return "".join(out) or "0s"

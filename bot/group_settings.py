@@ -1,0 +1,123 @@
+"""The settings a group's convenors may change with /settings; the config file gives their defaults."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, field_validator
+
+from bot.durations import format_duration, parse_duration
+from bot.ratios import parse_quorum, parse_ratio
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+
+LANGUAGES = ("zh", "en")
+_QUIET = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)-([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _offsets(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part for part in value.replace(" ", "").split(",") if part]
+    return value
+
+
+def _bool(value: Any) -> Any:
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("on", "yes", "true", "1", "开", "是"):
+            return True
+        if lowered in ("off", "no", "false", "0", "关", "否"):
+            return False
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_bool)]
+
+
+class GroupSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    language: Literal["zh", "en"] = "zh"
+    timezone: str = "Asia/Shanghai"
+    views_duration: Duration = timedelta(days=3)
+    vote_duration: Duration = timedelta(days=2)
+    quorum: str = "1/3"
+    threshold: str = "2/3"
+    blocks_allowed: int = 0
+    anonymous_views: Flag = True
+    secret_ballot: Flag = False
+    followup_offsets: Annotated[list[Duration], BeforeValidator(_offsets)] = [
+        timedelta(days=7),
+        timedelta(days=30),
+        timedelta(days=90),
+    ]
+    due_reminder: Duration = timedelta(days=2)
+    quiet_hours: str = "22:00-08:00"
+    reopen_share: str = "1/2"
+    overdue_reopen_after: Duration = timedelta(days=7)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
+            ) from exc
+        return value
+
+    @field_validator("quorum")
+    @classmethod
+    def _quorum(cls, value: str) -> str:
+        parse_quorum(value)
+        return value.strip()
+
+    @field_validator("threshold", "reopen_share")
+    @classmethod
+    def _ratio(cls, value: str) -> str:
+        parse_ratio(value)
+        return value.strip()
+
+    @field_validator("blocks_allowed")
+    @classmethod
+    def _blocks(cls, value: int) -> int:
+        if not 0 <= value <= 1000:
+            raise ValueError("blocks allowed must lie between 0 and 1000")
+        return value
+
+    @field_validator("followup_offsets")
+    @classmethod
+    def _offsets_count(cls, value: list[timedelta]) -> list[timedelta]:
+        if len(value) > 10:
+            raise ValueError("at most 10 follow-up offsets")
+        return sorted(set(value))
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        cleaned = value.strip().replace(" ", "")
+        if cleaned.lower() in ("off", "none", "-"):
+            return "off"
+        if not _QUIET.match(cleaned):
+            raise ValueError("quiet hours look like 22:00-08:00, or off")
+        return cleaned
+
+    def quiet_window(self) -> tuple[time, time] | None:
+        if self.quiet_hours == "off":
+            return None
+        start, end = self.quiet_hours.split("-")
+        return time.fromisoformat(start.zfill(5)), time.fromisoformat(end.zfill(5))
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+SETTING_KEYS = tuple(GroupSettings.model_fields)

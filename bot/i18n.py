@@ -1,0 +1,57 @@
+"""Per-call translations from the gettext catalogs under bot/locales (Babel .po files).
+
+Never installed globally: a group speaks its stored language, a private chat the user's own.
+Mark strings with `_("...")` where `_` is the translator for the reader; format after translating.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+DOMAIN = "shangliang"
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+Translate = Callable[[str], str]
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The compiled catalog for `language`; compiled in memory so a .po edit can never go stale."""
+    if language not in LANGUAGES:
+        return gettext.NullTranslations()
+    po = resources.files("bot") / "locales" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def translator(language: str) -> Translate:
+    return translations(language).gettext
+
+
+def ntranslator(language: str) -> Callable[[str, str, int], str]:
+    return translations(language).ngettext
+
+
+def pick_language(code: str | None, fallback: str = DEFAULT_LANGUAGE) -> str:
+    """Map a Telegram language_code (zh-hans, en-US, ...) to a catalog we have."""
+    if code:
+        base = code.lower().split("-")[0].split("_")[0]
+        if base in LANGUAGES:
+            return base
+    return fallback
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "extract, translate later"
+    return message

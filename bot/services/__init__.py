@@ -1,0 +1,1 @@
+"""Use cases: each checks the rules and writes in one transaction, and returns what changed."""

@@ -1,0 +1,164 @@
+"""Chats and people: first sight, language and settings, convenors named by convenors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.errors import UserError
+from bot.group_settings import SETTING_KEYS, GroupSettings
+from bot.i18n import LANGUAGES, N_, pick_language
+from bot.runtime import Runtime
+from storage import Tx
+from storage import chats as repo
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    chat_id: int
+    is_private: bool
+    title: str
+    settings: GroupSettings
+    active: bool = True
+
+    @property
+    def language(self) -> str:
+        return self.settings.language
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    first_name: str
+    username: str | None = None
+    language_code: str | None = None
+    is_bot: bool = False
+
+
+async def chat_context(
+    rt: Runtime, chat_id: int, chat_type: str, title: str, user_language: str | None = None
+) -> ChatContext:
+    """The chat as the rules see it; a private chat speaks the user's language."""
+    cached = rt.chats.get(chat_id)
+    if chat_type == "private":
+        defaults = rt.settings.defaults
+        language = pick_language(user_language, defaults.language)
+        return ChatContext(chat_id, True, title, defaults.model_copy(update={"language": language}))
+    if cached is not None and cached.title == title:
+        return cached
+    defaults = rt.settings.defaults.model_dump(mode="json")
+    async with rt.db.transaction() as tx:
+        row = await repo.ensure_chat(tx, chat_id, chat_type, title, rt.clock.now(), defaults)
+    context = ChatContext(chat_id, False, title, _settings(row.settings, rt), row.active)
+    rt.chats[chat_id] = context
+    return context
+
+
+def _settings(stored: dict[str, Any], rt: Runtime) -> GroupSettings:
+    merged = {**rt.settings.defaults.model_dump(mode="json"), **stored}
+    try:
+        return GroupSettings.model_validate(merged)
+    except ValidationError:
+        # A stored value from an older version that no longer validates falls back to defaults.
+        return rt.settings.defaults
+
+
+async def load_chat(tx: Tx, rt: Runtime, chat_id: int) -> ChatContext | None:
+    """For scheduled work, which has no update to learn the chat from."""
+    row = await repo.get_chat(tx, chat_id)
+    if row is None:
+        return None
+    return ChatContext(
+        row.chat_id, row.type == "private", row.title, _settings(row.settings, rt), row.active
+    )
+
+
+async def remember_person(tx: Tx, rt: Runtime, person: Person) -> None:
+    """Names are shown on cards; written only when they change, to keep the hot path lean."""
+    key = (person.first_name, person.username, person.language_code)
+    if rt.users.get(person.user_id) == key:
+        return
+    await repo.upsert_user(
+        tx,
+        person.user_id,
+        person.first_name,
+        person.username,
+        person.language_code,
+        person.is_bot,
+        rt.clock.now(),
+    )
+    rt.users[person.user_id] = key
+
+
+async def change_setting(rt: Runtime, chat_id: int, key: str, value: str) -> GroupSettings:
+    key = key.strip().lower()
+    if key not in SETTING_KEYS:
+        raise UserError(N_("There is no setting called “{key}”."), key=key)
+    async with rt.db.transaction() as tx:
+        row = await repo.get_chat(tx, chat_id)
+        if row is None:
+            raise UserError(N_("This chat is not known yet."))
+        current = _settings(row.settings, rt).model_dump(mode="json")
+        current[key] = value
+        try:
+            updated = GroupSettings.model_validate(current)
+        except ValidationError as exc:
+            problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise UserError(
+                N_("“{value}” is not a valid value for {key}: {problem}"),
+                value=value,
+                key=key,
+                problem=problem,
+            ) from None
+        await repo.save_chat_settings(tx, chat_id, updated.model_dump(mode="json"))
+    rt.chats.pop(chat_id, None)
+    return updated
+
+
+async def set_language(rt: Runtime, chat_id: int, language: str) -> GroupSettings:
+    language = language.strip().lower()
+    if language not in LANGUAGES:
+        raise UserError(N_("Choose a language: {choices}."), choices=" | ".join(LANGUAGES))
+    return await change_setting(rt, chat_id, "language", language)
+
+
+async def set_active(rt: Runtime, chat_id: int, active: bool) -> bool:
+    async with rt.db.transaction() as tx:
+        changed = await repo.set_chat_active(tx, chat_id, active)
+    rt.chats.pop(chat_id, None)
+    return changed
+
+
+async def name_convenor(rt: Runtime, chat_id: int, user_id: int, by: int, add: bool) -> bool:
+    async with rt.db.transaction() as tx:
+        if add:
+            return await repo.add_convenor(tx, chat_id, user_id, by, rt.clock.now())
+        return await repo.remove_convenor(tx, chat_id, user_id)
+
+
+async def is_named_convenor(rt: Runtime, chat_id: int, user_id: int) -> bool:
+    async with rt.db.read() as tx:
+        return await repo.is_named_convenor(tx, chat_id, user_id)
+
+
+async def load_processed_high_water(rt: Runtime) -> None:
+    async with rt.db.read() as tx:
+        rt.processed_high_water = await repo.processed_high_water(tx)
+
+
+async def already_processed(rt: Runtime, update_id: int) -> bool:
+    """Was this update handled (and committed) before a crash? Only an old id can have been."""
+    if update_id > rt.processed_high_water:
+        return False
+    async with rt.db.read() as tx:
+        return await repo.was_processed(tx, update_id)
+
+
+async def migrate_chat(rt: Runtime, old_id: int, new_id: int) -> bool:
+    async with rt.db.transaction() as tx:
+        moved = await repo.migrate_chat(tx, old_id, new_id)
+    rt.chats.pop(old_id, None)
+    rt.chats.pop(new_id, None)
+    return moved

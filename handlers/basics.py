@@ -1,0 +1,136 @@
+"""/start, /help, /language, /settings and /convenor."""
+
+from __future__ import annotations
+
+import html
+
+from telegram.ext import CommandHandler
+
+from bot.errors import UserError
+from bot.group_settings import SETTING_KEYS
+from bot.i18n import N_
+from bot.services import chats
+from handlers.common import Ctx, edge, require_convenor
+
+HELP_GROUP = N_(
+    "<b>商量 Shangliang: talking it over, together</b>\n"
+    "1. <b>Propose</b>: /propose title (details on the next lines). Others second it with /support N.\n"
+    "2. <b>Accept</b>: a convenor opens it with /accept N, or declines with /decline N reason.\n"
+    "3. <b>Views</b>: /view N support|oppose|concern|suggestion text, or the card's buttons. /views N lists them.\n"
+    "4. <b>Wording</b>: /draft N text proposes the consensus wording; reply to a draft with /amend text.\n"
+    "5. <b>Vote</b>: a convenor puts a draft to the vote with /vote N draft; press a button or /ballot N agree|abstain|disagree|block.\n"
+    "6. <b>Follow-up</b>: the bot tracks the agreed actions and asks how it is going.\n"
+    "/topics lists open topics, /topic N shows one, /settings shows the rules of this group."
+)
+HELP_PRIVATE = N_(
+    "<b>商量 Shangliang</b> runs deliberation in your group chats.\n"
+    "Add me to a group to start. Here in private you can write anonymous views, "
+    "cast ballots (/ballot), and follow topics (/mysubscriptions)."
+)
+
+
+@edge
+async def start(ctx: Ctx) -> None:
+    for hook in ctx.rt.services.get("deep_links", []):
+        if ctx.chat.is_private and ctx.args and await hook(ctx, ctx.args[0]):
+            return
+    await ctx.reply(ctx._(HELP_PRIVATE if ctx.chat.is_private else HELP_GROUP))
+
+
+@edge
+async def help_command(ctx: Ctx) -> None:
+    await ctx.reply(ctx._(HELP_PRIVATE if ctx.chat.is_private else HELP_GROUP))
+
+
+def _group_only(ctx: Ctx) -> None:
+    if ctx.chat.is_private:
+        raise UserError(N_("This command works in a group chat."))
+
+
+@edge
+async def language(ctx: Ctx) -> None:
+    _group_only(ctx)
+    if len(ctx.args) != 1:
+        raise UserError(N_("Usage: /language zh|en"))
+    await require_convenor(ctx)
+    await chats.set_language(ctx.rt, ctx.chat_id, ctx.args[0])
+    ctx.chat = ctx.chat.__class__(
+        ctx.chat.chat_id,
+        False,
+        ctx.chat.title,
+        ctx.chat.settings.model_copy(update={"language": ctx.args[0].lower()}),
+        ctx.chat.active,
+    )
+    await ctx.reply(ctx._("This group now speaks English."))
+
+
+def _settings_lines(ctx: Ctx) -> str:
+    values = ctx.chat.settings.model_dump(mode="json")
+    lines = [ctx._("<b>Settings of this group</b>")]
+    for key in SETTING_KEYS:
+        value = values[key]
+        if isinstance(value, list):
+            value = ",".join(value)
+        elif isinstance(value, bool):
+            value = "on" if value else "off"
+        lines.append(f"<code>{key}</code> = {html.escape(str(value))}")
+    lines.append(ctx._("A convenor changes one with /settings key value."))
+    return "\n".join(lines)
+
+
+@edge
+async def settings(ctx: Ctx) -> None:
+    _group_only(ctx)
+    if not ctx.args:
+        await ctx.reply(_settings_lines(ctx))
+        return
+    if len(ctx.args) < 2:
+        raise UserError(N_("Usage: /settings key value"))
+    await require_convenor(ctx)
+    key, value = ctx.args[0], " ".join(ctx.args[1:])
+    updated = await chats.change_setting(ctx.rt, ctx.chat_id, key, value)
+    ctx.chat = ctx.chat.__class__(ctx.chat.chat_id, False, ctx.chat.title, updated, ctx.chat.active)
+    shown = updated.model_dump(mode="json")[key.strip().lower()]
+    if isinstance(shown, list):
+        shown = ",".join(shown)
+    elif isinstance(shown, bool):
+        shown = "on" if shown else "off"
+    await ctx.reply(ctx.t(N_("Setting {key} is now {value}."), key=key.lower(), value=str(shown)))
+
+
+@edge
+async def convenor(ctx: Ctx) -> None:
+    _group_only(ctx)
+    action = ctx.args[0].lower() if ctx.args else ""
+    target = ctx.message.reply_to_message if ctx.message else None
+    if action not in ("add", "remove") or target is None or target.from_user is None:
+        raise UserError(N_("Reply to someone's message with /convenor add or /convenor remove."))
+    await require_convenor(ctx)
+    person = target.from_user
+    if person.is_bot:
+        raise UserError(N_("A bot cannot be a convenor."))
+    changed = await chats.name_convenor(
+        ctx.rt, ctx.chat_id, person.id, ctx.user_id, action == "add"
+    )
+    ctx.rt.admin_cache.drop((ctx.chat_id, person.id))
+    if action == "add":
+        text = (
+            N_("{name} is now a convenor of this group.")
+            if changed
+            else N_("{name} is already a convenor.")
+        )
+    else:
+        text = (
+            N_("{name} is no longer a convenor.")
+            if changed
+            else N_("{name} was not a named convenor.")
+        )
+    await ctx.reply(ctx.t(text, name=person.first_name))
+
+
+def register(app) -> None:
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("language", language))
+    app.add_handler(CommandHandler("settings", settings))
+    app.add_handler(CommandHandler("convenor", convenor))

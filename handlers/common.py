@@ -1,0 +1,209 @@
+"""The edge's shared tools: who is speaking, in which language, and how to answer them."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.app import runtime_of
+from bot.errors import UserError
+from bot.i18n import translator
+from bot.runtime import Runtime
+from bot.services import chats
+from bot.services.chats import ChatContext, Person
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class Html(str):
+    """Text that is already safe HTML (built by us from escaped parts): not escaped again."""
+
+
+def fill(template: str, params: dict[str, Any]) -> str:
+    """Format a translated template; user text is escaped, our own HTML fragments are not."""
+    safe = {
+        key: value if isinstance(value, Html) or not isinstance(value, str) else html.escape(value)
+        for key, value in params.items()
+    }
+    return template.format(**safe)
+
+
+@dataclass
+class Ctx:
+    rt: Runtime
+    update: Update
+    context: Context
+    chat: ChatContext
+    person: Person | None
+    # Set when an anonymous administrator speaks as the group itself.
+    as_group: bool = False
+
+    def _(self, msgid: str) -> str:
+        return translator(self.chat.language)(msgid)
+
+    def t(self, msgid: str, **params: Any) -> str:
+        return fill(self._(msgid), params)
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat.chat_id
+
+    @property
+    def user_id(self) -> int:
+        return self.person.user_id if self.person else 0
+
+    @property
+    def message(self) -> Message | None:
+        return self.update.effective_message
+
+    @property
+    def args(self) -> list[str]:
+        return list(self.context.args or [])
+
+    def command_text(self) -> str:
+        """Everything after the command word, line breaks kept (context.args loses them)."""
+        message = self.update.effective_message
+        text = (message.text or message.caption or "") if message else ""
+        parts = text.split(maxsplit=1)
+        return parts[1].strip() if len(parts) > 1 and parts[0].startswith("/") else ""
+
+    async def reply(
+        self,
+        text: str,
+        markup: InlineKeyboardMarkup | ForceReply | None = None,
+        quote: bool = True,
+    ) -> Message | None:
+        message = self.update.effective_message
+        reply_to = (
+            ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True)
+            if quote and message is not None and self.update.callback_query is None
+            else None
+        )
+        return await send(self.context, self.chat_id, text, markup, reply_to)
+
+    async def refuse(self, err: UserError) -> None:
+        text = self.t(err.msgid, **err.params)
+        query = self.update.callback_query
+        if query is not None:
+            await answer_query(query, html_to_toast(text), alert=True)
+        else:
+            await self.reply(text)
+
+    async def is_convenor(self) -> bool:
+        if self.chat.is_private or self.person is None:
+            return False
+        if self.as_group:
+            return True
+        cache_key = (self.chat_id, self.user_id)
+        cached = self.rt.admin_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        verdict = await chats.is_named_convenor(self.rt, self.chat_id, self.user_id)
+        if not verdict:
+            try:
+                member = await self.context.bot.get_chat_member(self.chat_id, self.user_id)
+                verdict = member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+            except TelegramError as exc:
+                log.warning("getChatMember failed in chat %s: %s", self.chat_id, exc)
+                verdict = False
+        self.rt.admin_cache.put(cache_key, verdict)
+        return verdict
+
+
+async def send(
+    context: Context,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | ForceReply | None = None,
+    reply_to: ReplyParameters | None = None,
+) -> Message | None:
+    return await context.bot.send_message(
+        chat_id, text, reply_markup=markup, reply_parameters=reply_to
+    )
+
+
+def html_to_toast(text: str) -> str:
+    """Toasts are plain text of at most 200 characters."""
+    from re import sub
+
+    plain = html.unescape(sub(r"<[^>]+>", "", text))
+    return plain if len(plain) <= 200 else plain[:199] + "…"
+
+
+async def answer_query(query: Any, text: str | None = None, alert: bool = False) -> None:
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        # A press older than Telegram's answer window: the user has moved on.
+        log.info("could not answer callback query: %s", exc)
+
+
+async def build_ctx(update: Update, context: Context) -> Ctx | None:
+    rt = runtime_of(context.application)
+    tg_chat = update.effective_chat
+    if tg_chat is None:
+        return None
+    tg_user = update.effective_user
+    message = update.effective_message
+    sender_chat = message.sender_chat if message is not None else None
+    as_group = sender_chat is not None and sender_chat.id == tg_chat.id
+    chat = await chats.chat_context(
+        rt,
+        tg_chat.id,
+        tg_chat.type,
+        tg_chat.title or tg_chat.full_name or "",
+        tg_user.language_code if tg_user else None,
+    )
+    person = (
+        Person(
+            tg_user.id, tg_user.first_name, tg_user.username, tg_user.language_code, tg_user.is_bot
+        )
+        if tg_user
+        else None
+    )
+    return Ctx(rt, update, context, chat, person, as_group)
+
+
+Handler = Callable[[Ctx], Awaitable[None]]
+
+
+def edge(fn: Handler) -> Callable[[Update, Context], Awaitable[None]]:
+    """Wrap a handler: build its Ctx, and turn a UserError into a polite answer."""
+
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: Context) -> None:
+        ctx = await build_ctx(update, context)
+        if ctx is None:
+            return
+        try:
+            await fn(ctx)
+        except UserError as err:
+            await ctx.refuse(err)
+        except Forbidden as exc:
+            log.info("chat %s refuses messages: %s", ctx.chat_id, exc)
+
+    return wrapper
+
+
+async def require_convenor(ctx: Ctx) -> None:
+    from bot.i18n import N_
+
+    if not await ctx.is_convenor():
+        raise UserError(N_("Only a convenor of this group can do that."))

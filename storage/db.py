@@ -1,0 +1,148 @@
+"""One aiosqlite connection owned by the application, and transactions that serialise on it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.migrate import apply_migrations
+
+# The update being handled, so that its id is recorded in the same transaction as its effect:
+# a redelivered update is then recognised and skipped (see processed_updates).
+current_update_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "current_update_id", default=None
+)
+
+
+class Tx:
+    """A transaction in progress. Repositories take one of these and never commit themselves."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        cursor = await self._conn.execute(sql, tuple(params))
+        rowcount = cursor.rowcount
+        lastrow = cursor.lastrowid
+        await cursor.close()
+        return lastrow if sql.lstrip().upper().startswith("INSERT") else rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        await self._conn.executemany(sql, [tuple(r) for r in rows])
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        async with self._conn.execute(sql, tuple(params)) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        async with self._conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+class Database:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: str = "FULL",
+        busy_timeout_ms: int = 5000,
+    ) -> None:
+        self.path = Path(path)
+        self._synchronous = synchronous
+        self._busy_timeout_ms = busy_timeout_ms
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        if self._conn is not None:
+            return
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
+        self._conn = conn
+        await apply_migrations(conn)
+
+    async def close(self) -> None:
+        if self._conn is None:
+            return
+        async with self._lock:
+            await self._conn.execute("PRAGMA optimize")
+            await self._conn.close()
+            self._conn = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception; one at a time."""
+        conn = self._require()
+        async with self._lock:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(conn)
+                update_id = current_update_id.get()
+                if update_id is not None:
+                    await conn.execute(
+                        "INSERT OR IGNORE INTO processed_updates(update_id) VALUES (?)",
+                        (update_id,),
+                    )
+                await conn.execute("COMMIT")
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        """A consistent read: a deferred transaction, so several selects see one snapshot."""
+        conn = self._require()
+        async with self._lock:
+            await conn.execute("BEGIN")
+            try:
+                yield Tx(conn)
+            finally:
+                await conn.execute("COMMIT")
+
+    async def backup_to(self, target: str | os.PathLike[str]) -> None:
+        """A consistent copy with SQLite's online backup API, safe while the bot writes."""
+        conn = self._require()
+        target_path = Path(target)
+        _create_private(target_path)
+        async with self._lock:
+            dest = await aiosqlite.connect(target_path)
+            try:
+                await conn.backup(dest)
+            finally:
+                await dest.close()
+
+    def _require(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        return self._conn
+
+
+def _create_private(path: Path) -> None:
+    """Records of a village are nobody else's business: the file is readable by its owner only."""
+    if path.exists():
+        return
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)

@@ -1,0 +1,323 @@
+"""A small vocabulary so that a test reads like the story it checks.
+
+world = await World.start(tmp_path)
+group = world.group("Dongshan village")
+chen = group.convenor("chen"); alice = group.member("alice")
+await alice.says("/propose Fix the well")
+await chen.presses(group.last_bot_message(), "Accept")
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application, runtime_of, start_runtime, stop_runtime
+from bot.clock import FrozenClock
+from bot.settings import Settings
+from tests.kit.fake_api import BOT_USERNAME, Call, FakeBotAPI
+from tests.kit.request import FakeRequest
+
+TEST_TOKEN = "123456789:TESTTOKEN_never_in_logs_abcdefgh"
+ANONYMOUS_ADMIN_ID = 1087968824
+_ids = itertools.count(5001)
+
+
+def make_settings(db_path: Path, **defaults: Any) -> Settings:
+    return Settings.model_validate(
+        {
+            "telegram": {
+                "token": TEST_TOKEN,
+                "base_url": "http://fake.invalid/bot",
+                "rate_limiter": False,
+            },
+            "database": {"path": str(db_path), "synchronous": "NORMAL"},
+            "defaults": defaults,
+            "limits": {"flood_burst": 1000},
+        }
+    )
+
+
+class World:
+    def __init__(self, settings: Settings, api: FakeBotAPI, clock: FrozenClock) -> None:
+        self.settings = settings
+        self.api = api
+        self.clock = clock
+        self.app: Application | None = None
+        self.errors: list[BaseException] = []
+        self._update_ids = itertools.count(1)
+        self._chat_ids = itertools.count(-1001000000001, -1)
+
+    @classmethod
+    async def start(cls, tmp_path: Path, **defaults: Any) -> World:
+        world = cls(make_settings(tmp_path / "test.db", **defaults), FakeBotAPI(), FrozenClock())
+        await world.boot()
+        return world
+
+    async def boot(self) -> Application:
+        app = build_application(self.settings, request=FakeRequest(self.api), clock=self.clock)
+
+        async def fail_on_error(update: object, context: Any) -> None:
+            self.errors.append(context.error)
+
+        app.add_error_handler(fail_on_error)
+        await app.initialize()
+        await start_runtime(app)
+        self.app = app
+        return app
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await stop_runtime(self.app)
+            await self.app.shutdown()
+            self.app = None
+
+    async def restart(self) -> Application:
+        await self.stop()
+        return await self.boot()
+
+    @property
+    def rt(self):
+        assert self.app is not None
+        return runtime_of(self.app)
+
+    # ----- people and places --------------------------------------------------------
+    def group(self, title: str = "Dongshan village", chat_id: int | None = None) -> Group:
+        chat_id = chat_id or next(self._chat_ids)
+        self.api.add_chat(chat_id, "supergroup", title)
+        self.api.set_status(chat_id, self.api.bot_user["id"], "member")
+        return Group(self, chat_id, title)
+
+    def person(self, name: str, language: str | None = "zh", user_id: int | None = None) -> Person:
+        user_id = user_id or next(_ids)
+        user = self.api.add_user(user_id, name.capitalize(), name, language)
+        self.api.add_chat(user_id, "private", None, first_name=user["first_name"], username=name)
+        return Person(self, user)
+
+    # ----- feeding updates ------------------------------------------------------------
+    async def feed(self, payload: dict[str, Any]) -> dict[str, Any]:
+        update_dict = {"update_id": next(self._update_ids), **payload}
+        assert self.app is not None
+        await self.app.process_update(Update.de_json(update_dict, self.app.bot))
+        if self.errors:
+            raise AssertionError(f"a handler raised: {self.errors!r}") from self.errors[0]
+        return update_dict
+
+    async def advance(self, delta: timedelta | None = None, **kwargs: float) -> None:
+        """Move the clock and let the schedule do what has fallen due."""
+        self.clock.advance(delta or timedelta(**kwargs))
+        await self.run_due()
+
+    async def run_due(self) -> None:
+        for hook in self.rt.services.get("tick", []):
+            await hook(self.app)
+        if self.errors:
+            raise AssertionError(f"a job raised: {self.errors!r}") from self.errors[0]
+
+
+class Person:
+    def __init__(self, world: World, user: dict[str, Any]) -> None:
+        self.world = world
+        self.user = user
+
+    @property
+    def id(self) -> int:
+        return self.user["id"]
+
+    @property
+    def name(self) -> str:
+        return self.user["first_name"]
+
+    def message(
+        self, chat: dict[str, Any], text: str, reply_to: dict | None = None, **extra: Any
+    ) -> dict:
+        api = self.world.api
+        message: dict[str, Any] = {
+            "message_id": api.new_message_id(chat["id"]),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self.user,
+            "text": text,
+            **extra,
+        }
+        if text.startswith("/"):
+            word = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(word)}]
+        if reply_to is not None:
+            message["reply_to_message"] = {
+                k: v for k, v in reply_to.items() if k not in ("reply_to_message", "html")
+            }
+        return api.store_message(message)
+
+    async def says_privately(self, text: str, reply_to: dict | None = None) -> dict:
+        chat = self.world.api.chats[self.id]
+        message = self.message(chat, text, reply_to)
+        await self.world.feed({"message": _public(message)})
+        return message
+
+    def private_messages(self) -> list[dict]:
+        return _bot_messages(self.world.api, self.id)
+
+    def last_private_message(self) -> dict:
+        messages = self.private_messages()
+        assert messages, f"the bot never wrote to {self.name} in private"
+        return messages[-1]
+
+    async def presses_privately(self, message: dict, label: str) -> Call | None:
+        return await _press(self, self.world.api.chats[self.id], message, label)
+
+
+class Member(Person):
+    def __init__(self, world: World, user: dict[str, Any], group: Group) -> None:
+        super().__init__(world, user)
+        self.group = group
+
+    async def says(self, text: str, **extra: Any) -> dict:
+        message = self.message(self.group.chat, text, **extra)
+        await self.world.feed({"message": _public(message)})
+        return message
+
+    async def replies_to(self, original: dict, text: str) -> dict:
+        message = self.message(
+            self.group.chat,
+            text,
+            reply_to=self.world.api.messages.get(
+                (self.group.chat_id, original["message_id"]), original
+            ),
+        )
+        await self.world.feed({"message": _public(message)})
+        return message
+
+    async def presses(self, message: dict, label: str) -> Call | None:
+        return await _press(self, self.group.chat, message, label)
+
+    async def presses_data(self, message: dict, data: str) -> Call | None:
+        """Press a button whose data we make up: forged or stale callback data."""
+        return await _press(self, self.group.chat, message, None, data=data)
+
+
+class Group:
+    def __init__(self, world: World, chat_id: int, title: str) -> None:
+        self.world = world
+        self.chat_id = chat_id
+        self.title = title
+        self.members: dict[str, Member] = {}
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        return self.world.api.chats[self.chat_id]
+
+    def member(self, name: str, status: str = "member", language: str | None = "zh") -> Member:
+        person = self.world.person(name, language)
+        return self.add(person, status)
+
+    def add(self, person: Person, status: str = "member") -> Member:
+        self.world.api.set_status(self.chat_id, person.id, status)
+        member = Member(self.world, person.user, self)
+        self.members[person.user.get("username", person.name)] = member
+        return member
+
+    def convenor(self, name: str, language: str | None = "zh") -> Member:
+        return self.member(name, "administrator", language)
+
+    def creator(self, name: str) -> Member:
+        return self.member(name, "creator")
+
+    def anonymous_admin(self) -> Member:
+        user = self.world.api.add_user(
+            ANONYMOUS_ADMIN_ID, "Group", "GroupAnonymousBot", is_bot=True
+        )
+        member = Member(self.world, user, self)
+        original_message = member.message
+
+        def as_group(chat, text, reply_to=None, **extra):
+            return original_message(chat, text, reply_to, sender_chat=self.chat, **extra)
+
+        member.message = as_group  # type: ignore[method-assign]
+        return member
+
+    def bot_messages(self) -> list[dict]:
+        return _bot_messages(self.world.api, self.chat_id)
+
+    def last_bot_message(self) -> dict:
+        messages = self.bot_messages()
+        assert messages, "the bot has not written in this group"
+        return messages[-1]
+
+    def sent(self) -> list[Call]:
+        return self.world.api.calls_of("sendMessage", self.chat_id)
+
+    def edits(self) -> list[Call]:
+        return self.world.api.calls_of("editMessageText", self.chat_id)
+
+    def texts(self) -> list[str]:
+        return [m["text"] for m in self.bot_messages()]
+
+
+def _bot_messages(api: FakeBotAPI, chat_id: int) -> list[dict]:
+    return [
+        m
+        for (cid, _), m in sorted(api.messages.items(), key=lambda kv: kv[0][1])
+        if cid == chat_id and m.get("from", {}).get("id") == api.bot_user["id"]
+    ]
+
+
+def buttons(message: dict) -> list[dict]:
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def button_labels(message: dict) -> list[str]:
+    return [b["text"] for b in buttons(message)]
+
+
+async def _press(
+    person: Person, chat: dict, message: dict, label: str | None, data: str | None = None
+) -> Call | None:
+    api = person.world.api
+    current = api.messages.get((chat["id"], message["message_id"]), message)
+    if data is None:
+        matches = [b for b in buttons(current) if label.lower() in b["text"].lower()]
+        assert matches, f"no button {label!r} on message; buttons: {button_labels(current)}"
+        button = matches[0]
+        assert "callback_data" in button, (
+            f"button {button['text']!r} is a link: {button.get('url')}"
+        )
+        data = button["callback_data"]
+    query_id = str(next(_ids))
+    await person.world.feed(
+        {
+            "callback_query": {
+                "id": query_id,
+                "from": person.user,
+                "message": _public(current),
+                "chat_instance": str(chat["id"]),
+                "data": data,
+            }
+        }
+    )
+    answers = [
+        c
+        for c in api.calls_of("answerCallbackQuery")
+        if c.params.get("callback_query_id") == query_id
+    ]
+    return answers[-1] if answers else None
+
+
+def _public(message: dict) -> dict:
+    out = {k: v for k, v in message.items() if k != "html"}
+    if "reply_to_message" in out:
+        out["reply_to_message"] = {k: v for k, v in out["reply_to_message"].items() if k != "html"}
+    return out
+
+
+def deep_link_payload(url: str) -> str:
+    prefix = f"https://t.me/{BOT_USERNAME}?start="
+    assert url.startswith(prefix), url
+    return url[len(prefix) :]
