@@ -92,6 +92,7 @@ def _flatten(values: dict, prefix: str = "") -> list[str]:
 
 def run(settings: Settings) -> int:
     from telegram import Update
+    from telegram.error import InvalidToken
 
     from bot.app import build_application
     from bot.logsetup import configure_logging
@@ -102,7 +103,17 @@ def run(settings: Settings) -> int:
     log.info("starting shangliang %s", __version__)
     # run_polling installs SIGINT/SIGTERM handlers, finishes the update in hand, then runs
     # post_shutdown, which closes the database: no write is lost.
-    app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.telegram.poll_timeout)
+    try:
+        app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.telegram.poll_timeout)
+    except InvalidToken:
+        # PTB's message quotes the token; Python's own traceback printer would not redact it.
+        raise ConfigError(
+            ["telegram.token was rejected by the Bot API at " + settings.telegram.base_url]
+        ) from None
+    except Exception:
+        # Through the logging filter, so that the traceback reaches stderr with the token scrubbed.
+        log.exception("shangliang stopped on an unexpected error")
+        return 1
     return 0
 
 
@@ -111,8 +122,11 @@ async def migrate(settings: Settings) -> int:
     from storage.migrate import LATEST_VERSION
 
     db = Database(settings.database.path, synchronous=settings.database.synchronous)
-    await db.open()
-    await db.close()
+    try:
+        await db.open()
+    finally:
+        # Also when a migration fails: an unclosed connection's thread would keep the process alive.
+        await db.close()
     print(f"database {settings.database.path} is at schema version {LATEST_VERSION}")
     return 0
 
@@ -123,8 +137,8 @@ async def backup(settings: Settings, path: str) -> int:
     if not settings.database.path.exists():
         raise ConfigError([f"no database at {settings.database.path}"])
     db = Database(settings.database.path, synchronous=settings.database.synchronous)
-    await db.open()
     try:
+        await db.open()
         await db.backup_to(path)
     finally:
         await db.close()

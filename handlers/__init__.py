@@ -4,10 +4,45 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import basics, errors, middleware
+from bot.app import runtime_of
+from bot.scheduler import Scheduler
+from handlers import basics, drafts, errors, jobs, middleware, replies, topics, views, votes
+from handlers.render import CardRefresher
 
 
 def register_handlers(app: Application) -> None:
+    rt = runtime_of(app)
+    scheduler = Scheduler(rt)
+    jobs.register(scheduler)
+    refresher = CardRefresher(rt)
+    rt.services.update(scheduler=scheduler, refresher=refresher)
+
+    async def start_schedule(application: Application) -> None:
+        await scheduler.start(application)
+
+    async def stop_schedule(application: Application) -> None:
+        await refresher.flush(application)
+        await scheduler.stop()
+
+    async def tick(application: Application) -> None:
+        await refresher.flush(application)
+        await scheduler.run_due(application)
+
+    async def chat_active(application: Application, chat_id: int, present: bool) -> None:
+        if present:
+            await scheduler.run_due(application)
+
+    rt.services.setdefault("on_start", []).append(start_schedule)
+    rt.services.setdefault("on_stop", []).append(stop_schedule)
+    rt.services.setdefault("tick", []).append(tick)
+    rt.services.setdefault("on_chat_active", []).append(chat_active)
+    rt.services.setdefault("deep_links", []).extend([views.start_anonymous, votes.start_private_ballot])
+
     middleware.register(app)
     basics.register(app)
+    topics.register(app)
+    views.register(app)
+    drafts.register(app)
+    votes.register(app)
+    replies.register(app)
     app.add_error_handler(errors.on_error)

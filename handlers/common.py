@@ -26,23 +26,12 @@ from bot.i18n import translator
 from bot.runtime import Runtime
 from bot.services import chats
 from bot.services.chats import ChatContext, Person
+from bot.services.common import Actor
+from bot.text import fill
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
-
-
-class Html(str):
-    """Text that is already safe HTML (built by us from escaped parts): not escaped again."""
-
-
-def fill(template: str, params: dict[str, Any]) -> str:
-    """Format a translated template; user text is escaped, our own HTML fragments are not."""
-    safe = {
-        key: value if isinstance(value, Html) or not isinstance(value, str) else html.escape(value)
-        for key, value in params.items()
-    }
-    return template.format(**safe)
 
 
 @dataclass
@@ -59,7 +48,7 @@ class Ctx:
         return translator(self.chat.language)(msgid)
 
     def t(self, msgid: str, **params: Any) -> str:
-        return fill(self._(msgid), params)
+        return fill(self._(msgid), params, self._)
 
     @property
     def chat_id(self) -> int:
@@ -105,6 +94,19 @@ class Ctx:
             await answer_query(query, html_to_toast(text), alert=True)
         else:
             await self.reply(text)
+
+    def actor(self, convenor: bool = False) -> Actor:
+        person = self.person
+        return Actor(
+            user_id=self.user_id,
+            is_convenor=convenor or self.as_group,
+            is_bot=bool(person and person.is_bot and not self.as_group),
+            name=person.first_name if person else "",
+        )
+
+    async def acting(self) -> Actor:
+        """The person with their convenor status looked up (cached briefly)."""
+        return self.actor(await self.is_convenor())
 
     async def is_convenor(self) -> bool:
         if self.chat.is_private or self.person is None:
@@ -178,6 +180,8 @@ async def build_ctx(update: Update, context: Context) -> Ctx | None:
         if tg_user
         else None
     )
+    if person is not None and not person.is_bot:
+        await chats.remember(rt, person)
     return Ctx(rt, update, context, chat, person, as_group)
 
 

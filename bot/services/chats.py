@@ -162,3 +162,19 @@ async def migrate_chat(rt: Runtime, old_id: int, new_id: int) -> bool:
     rt.chats.pop(old_id, None)
     rt.chats.pop(new_id, None)
     return moved
+
+
+async def remember(rt: Runtime, person: Person) -> None:
+    key = (person.first_name, person.username, person.language_code)
+    if rt.users.get(person.user_id) == key:
+        return
+    async with rt.db.transaction() as tx:
+        await remember_person(tx, rt, person)
+
+
+async def load_chat_context(rt: Runtime, chat_id: int) -> ChatContext | None:
+    cached = rt.chats.get(chat_id)
+    if cached is not None:
+        return cached
+    async with rt.db.read() as tx:
+        return await load_chat(tx, rt, chat_id)

@@ -13,6 +13,7 @@ CREATE TABLE topics (
     merged_into      INTEGER,
     card_message_id  INTEGER,
     round            INTEGER NOT NULL DEFAULT 1,
+    vote_duration_s  INTEGER,
     next_view_no     INTEGER NOT NULL DEFAULT 1,
     next_draft_no    INTEGER NOT NULL DEFAULT 1,
     UNIQUE (chat_id, number)
@@ -93,3 +94,6 @@ CREATE TABLE history (
     detail    TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX history_topic ON history(topic_id);
+
+-- The group a person last opened from a deep link: private commands act on it.
+ALTER TABLE users ADD COLUMN focus_chat_id INTEGER;

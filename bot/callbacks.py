@@ -1,0 +1,71 @@
+"""Callback data: short, versionless strings under Telegram's 64 bytes, parsed strictly.
+
+Anything that does not match a known shape is refused; a match still goes through the same
+rules as the equivalent command (chat, phase, role), so forged data gains nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.rules.phases import Choice, Stance
+
+STANCE_CODE = {"s": Stance.SUPPORT, "o": Stance.OPPOSE, "c": Stance.CONCERN, "g": Stance.SUGGESTION}
+CHOICE_CODE = {"a": Choice.AGREE, "n": Choice.ABSTAIN, "d": Choice.DISAGREE, "b": Choice.BLOCK}
+_CODE_OF_STANCE = {v: k for k, v in STANCE_CODE.items()}
+_CODE_OF_CHOICE = {v: k for k, v in CHOICE_CODE.items()}
+
+_SHAPE = re.compile(r"^([a-z]{2,4}):(\d{1,9})(?::(\d{1,12}))?(?::([a-z]))?$")
+KINDS = {"sup", "acc", "vw", "lst", "bal", "rate", "sub"}
+
+
+@dataclass(frozen=True)
+class Press:
+    kind: str
+    number: int
+    ref: int | None = None
+    code: str | None = None
+
+    @property
+    def stance(self) -> Stance | None:
+        return STANCE_CODE.get(self.code or "")
+
+    @property
+    def choice(self) -> Choice | None:
+        return CHOICE_CODE.get(self.code or "")
+
+
+def parse(data: str | None) -> Press | None:
+    if not data or len(data.encode()) > 64:
+        return None
+    match = _SHAPE.match(data)
+    if not match or match.group(1) not in KINDS:
+        return None
+    kind, number, ref, code = match.groups()
+    press = Press(kind, int(number), int(ref) if ref else None, code)
+    if kind == "vw" and press.stance is None:
+        return None
+    if kind == "bal" and (press.choice is None or press.ref is None):
+        return None
+    return press
+
+
+def support(number: int) -> str:
+    return f"sup:{number}"
+
+
+def accept(number: int) -> str:
+    return f"acc:{number}"
+
+
+def view(number: int, stance: Stance) -> str:
+    return f"vw:{number}::{_CODE_OF_STANCE[stance]}".replace("::", ":0:")
+
+
+def list_views(number: int) -> str:
+    return f"lst:{number}"
+
+
+def ballot(number: int, vote_id: int, choice: Choice) -> str:
+    return f"bal:{number}:{vote_id}:{_CODE_OF_CHOICE[choice]}"

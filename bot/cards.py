@@ -1,0 +1,286 @@
+"""What the group sees: topic cards, ballot cards, result cards and lists, in its language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.errors import Msg
+from bot.group_settings import GroupSettings
+from bot.i18n import N_
+from bot.rules.phases import Choice, Stance, Status
+from bot.rules.tally import Outcome
+from bot.services.common import STATUS_TEXT
+from bot.services.votes import Closed, VoteState
+from bot.text import Html, clip, esc, fill
+from storage.drafts import DraftRow
+from storage.topics import TopicRow
+from storage.views import ViewRow
+
+Translate = Callable[[str], str]
+
+STANCE_LABEL = {
+    Stance.SUPPORT: N_("👍 Support"),
+    Stance.OPPOSE: N_("👎 Oppose"),
+    Stance.CONCERN: N_("⚠️ Concern"),
+    Stance.SUGGESTION: N_("💡 Suggestion"),
+}
+CHOICE_LABEL = {
+    Choice.AGREE: N_("✅ Agree"),
+    Choice.ABSTAIN: N_("⚪ Abstain"),
+    Choice.DISAGREE: N_("❌ Disagree"),
+    Choice.BLOCK: N_("⛔ Block"),
+}
+
+
+def when(moment: datetime, settings: GroupSettings) -> str:
+    local = moment.astimezone(ZoneInfo(settings.timezone))
+    return f"{local:%Y-%m-%d %H:%M} ({settings.timezone})"
+
+
+def status_text(_: Translate, status: str) -> str:
+    return _(STATUS_TEXT[Status(status)])
+
+
+@dataclass(frozen=True)
+class TopicCard:
+    topic: TopicRow
+    proposer: str
+    supporters: int
+    stances: dict[str, int]
+    settings: GroupSettings
+    views_open: bool
+    bot_username: str
+
+
+def topic_card(_: Translate, card: TopicCard) -> tuple[str, InlineKeyboardMarkup | None]:
+    topic = card.topic
+    t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
+    lines = [t(N_("<b>Topic #{number}: {title}</b>"), number=topic.number, title=topic.title)]
+    if topic.details:
+        lines.append(esc(topic.details))
+    lines.append("")
+    lines.append(
+        t(
+            N_("Proposed by {name} · {status} · {count} supporters"),
+            name=card.proposer, status=Msg(STATUS_TEXT[Status(topic.status)]), count=card.supporters,
+        )
+    )
+    if topic.status == Status.DELIBERATING:
+        counts = " ".join(
+            f"{_(STANCE_LABEL[s]).split()[0]}{card.stances.get(s.value, 0)}" for s in Stance
+        )
+        lines.append(t(N_("Views so far: {counts}"), counts=counts))
+        if card.views_open and topic.phase_deadline:
+            lines.append(t(N_("Views close {when}."), when=when(topic.phase_deadline, card.settings)))
+        else:
+            lines.append(_("Views are closed; drafts of the wording can still be proposed."))
+    elif topic.status == Status.VOTING and topic.phase_deadline:
+        lines.append(t(N_("Vote closes {when}."), when=when(topic.phase_deadline, card.settings)))
+    return "\n".join(lines), topic_buttons(_, card)
+
+
+def topic_buttons(_: Translate, card: TopicCard) -> InlineKeyboardMarkup | None:
+    topic = card.topic
+    if topic.status == Status.PROPOSED:
+        return InlineKeyboardMarkup(
+            [[
+                InlineKeyboardButton(
+                    fill(_(N_("🙋 Second ({count})")), {"count": card.supporters}),
+                    callback_data=callbacks.support(topic.number),
+                ),
+                InlineKeyboardButton(_("✅ Accept (convenor)"), callback_data=callbacks.accept(topic.number)),
+            ]]
+        )
+    if topic.status == Status.DELIBERATING:
+        rows = []
+        if card.views_open:
+            rows.append(
+                [
+                    InlineKeyboardButton(_(STANCE_LABEL[s]), callback_data=callbacks.view(topic.number, s))
+                    for s in (Stance.SUPPORT, Stance.OPPOSE)
+                ]
+            )
+            rows.append(
+                [
+                    InlineKeyboardButton(_(STANCE_LABEL[s]), callback_data=callbacks.view(topic.number, s))
+                    for s in (Stance.CONCERN, Stance.SUGGESTION)
+                ]
+            )
+        last = [InlineKeyboardButton(_("📋 All views"), callback_data=callbacks.list_views(topic.number))]
+        if card.views_open and card.settings.anonymous_views and card.bot_username:
+            last.insert(
+                0,
+                InlineKeyboardButton(
+                    _("🕶 Anonymous view"),
+                    url=f"https://t.me/{card.bot_username}?start=av_{topic.chat_id}_{topic.number}",
+                ),
+            )
+        rows.append(last)
+        return InlineKeyboardMarkup(rows)
+    return None
+
+
+def rule_text(_: Translate, state: VoteState) -> str:
+    vote = state.vote
+    t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
+    blocks = (
+        _("no block allowed")
+        if vote.blocks_allowed == 0
+        else t(N_("at most {n} blocks"), n=vote.blocks_allowed)
+    )
+    return t(
+        N_("Adopted if at least {quorum} of {eligible} members vote, agree reaches {threshold} of agree + disagree + block, and {blocks}."),
+        quorum=vote.quorum, eligible=vote.eligible, threshold=vote.threshold, blocks=Html(esc(blocks)),
+    )
+
+
+def tally_line(_: Translate, state: VoteState) -> str:
+    tally = state.tally
+    return " · ".join(
+        f"{_(CHOICE_LABEL[c])} {getattr(tally, c.value)}" for c in Choice
+    )
+
+
+def ballot_card(
+    _: Translate, state: VoteState, settings: GroupSettings, bot_username: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    vote = state.vote
+    t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
+    lines = [
+        t(N_("<b>Vote on topic #{number}: {title}</b>"), number=state.topic.number, title=state.topic.title),
+        t(N_("Draft {draft} (version {version}):"), draft=state.draft.number, version=state.draft.version),
+        f"<blockquote>{esc(state.draft.text)}</blockquote>",
+        rule_text(_, state),
+    ]
+    if vote.secret:
+        lines.append(_("Secret ballot: nobody sees who chose what, only who voted."))
+    if vote.is_open:
+        lines.append(t(N_("Closes {when}."), when=when(vote.closes_at, settings)))
+        lines.append(t(N_("Ballots so far: {count}"), count=state.tally.cast))
+        lines.append(_("You can change your ballot until the vote closes."))
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(_(CHOICE_LABEL[c]), callback_data=callbacks.ballot(state.topic.number, vote.id, c))
+                    for c in (Choice.AGREE, Choice.ABSTAIN)
+                ],
+                [
+                    InlineKeyboardButton(_(CHOICE_LABEL[c]), callback_data=callbacks.ballot(state.topic.number, vote.id, c))
+                    for c in (Choice.DISAGREE, Choice.BLOCK)
+                ],
+            ]
+        )
+        return "\n".join(lines), markup
+    lines.append(_("This vote is closed."))
+    lines.append(tally_line(_, state))
+    return "\n".join(lines), None
+
+
+def check(ok: bool) -> str:
+    return "✅" if ok else "❌"
+
+
+def result_card(_: Translate, closed: Closed, names: dict[int, str]) -> str:
+    state, outcome = closed.state, closed.outcome
+    t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
+    headline = (
+        N_("<b>Topic #{number} adopted: {title}</b>")
+        if outcome.adopted
+        else N_("<b>Topic #{number} not adopted: {title}</b>")
+    )
+    lines = [
+        t(headline, number=state.topic.number, title=state.topic.title),
+        f"<blockquote>{esc(state.draft.text)}</blockquote>",
+        tally_line(_, state),
+        _rules_met(_, outcome, state),
+    ]
+    if closed.dissent:
+        lines.append(_("<b>Minority note</b>"))
+        for ballot in closed.dissent:
+            who = "" if state.vote.secret else f"{esc(names.get(ballot.user_id, '?'))}: "
+            lines.append(f"• {who}{esc(clip(ballot.reason or '', 300))}")
+    if outcome.adopted:
+        lines.append(_("Next: a convenor adds the actions to carry it out with /action."))
+    else:
+        lines.append(
+            t(N_("A convenor may start a new round with /round {number} views or /round {number} drafts, or close the topic with /end {number}."), number=state.topic.number)
+        )
+    return "\n".join(lines)
+
+
+def _rules_met(_: Translate, outcome: Outcome, state: VoteState) -> str:
+    t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
+    share = outcome.agree_share
+    share_text = f"{float(share) * 100:.0f}%" if share is not None else "—"
+    return "\n".join(
+        [
+            t(N_("{mark} Quorum: {cast} of {needed} ballots needed"), mark=check(outcome.quorum_met), cast=outcome.tally.cast, needed=outcome.quorum_required),
+            t(N_("{mark} Threshold: {share} agree, {threshold} needed"), mark=check(outcome.threshold_met), share=share_text, threshold=state.vote.threshold),
+            t(N_("{mark} Blocks: {blocks}, at most {allowed} allowed"), mark=check(outcome.blocks_ok), blocks=outcome.tally.block, allowed=outcome.blocks_allowed),
+        ]
+    )
+
+
+def views_list(_: Translate, topic: TopicRow, groups: dict[str, list[ViewRow]], names: dict[int, str]) -> tuple[str, list[str]]:
+    t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
+    total = sum(len(v) for v in groups.values())
+    header = t(N_("<b>Views on topic #{number}: {title}</b> ({total})"), number=topic.number, title=topic.title, total=total)
+    items = []
+    for stance in Stance:
+        views = groups.get(stance.value, [])
+        items.append(f"\n<b>{esc(_(STANCE_LABEL[stance]))} ({len(views)})</b>")
+        for view in views:
+            author = _("anonymous") if view.anonymous else names.get(view.author_id, "?")
+            items.append(f"{view.number}. {esc(clip(view.text, 600))} — <i>{esc(author)}</i>")
+    return header, items
+
+
+def drafts_list(_: Translate, topic: TopicRow, drafts: list[DraftRow], names: dict[int, str], settings: GroupSettings) -> tuple[str, list[str]]:
+    t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
+    header = t(N_("<b>Drafts of topic #{number}: {title}</b>"), number=topic.number, title=topic.title)
+    items = []
+    for draft in drafts:
+        origin = (
+            t(N_("amends draft {parent}"), parent=draft.parent_no) if draft.parent_no else _("new")
+        )
+        items.append(
+            t(
+                N_("<b>Draft {draft}</b> (version {version}, {origin}) by {name}, {when}:"),
+                draft=draft.number, version=draft.version, origin=Html(origin),
+                name=names.get(draft.author_id, "?"), when=when(draft.created_at, settings),
+            )
+            + f"\n<blockquote>{esc(clip(draft.text, 1500))}</blockquote>"
+        )
+    if not drafts:
+        items.append(_("No drafts yet: propose one with /draft."))
+    return header, items
+
+
+def draft_posted(_: Translate, topic: TopicRow, draft: DraftRow, name: str) -> str:
+    t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
+    return "\n".join(
+        [
+            t(N_("<b>Draft {draft}</b> for topic #{number} (version {version}) by {name}:"), draft=draft.number, number=topic.number, version=draft.version, name=name),
+            f"<blockquote>{esc(draft.text)}</blockquote>",
+            t(N_("Reply to this message with /amend and new wording to propose a new version. A convenor puts it to the vote with /vote {number} {draft}."), number=topic.number, draft=draft.number),
+        ]
+    )
+
+
+def topics_list(_: Translate, topics: list[TopicRow]) -> tuple[str, list[str]]:
+    header = _("<b>Open topics</b>")
+    if not topics:
+        return header, [_("No open topics. Propose one with /propose.")]
+    items = []
+    for status in (Status.PROPOSED, Status.DELIBERATING, Status.VOTING, Status.NOT_ADOPTED, Status.ADOPTED, Status.FOLLOWING_UP):
+        group = [t for t in topics if t.status == status]
+        if group:
+            items.append(f"\n<b>{esc(status_text(_, status))}</b>")
+            items.extend(f"#{t.number} {esc(clip(t.title, 100))}" for t in group)
+    return header, items

@@ -1,0 +1,128 @@
+"""Who may do what in which phase: one table, asked by every handler and service.
+
+A reader can check this table against MISSION.md without running anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+
+from bot.rules.phases import Status
+
+
+class Role(StrEnum):
+    OUTSIDER = "outsider"  # not in this chat (a user of another chat pressing a forwarded button)
+    BOT = "bot"
+    MEMBER = "member"
+    PROPOSER = "proposer"  # the member who proposed this topic
+    OWNER = "owner"  # an owner of an action item of this topic
+    CONVENOR = "convenor"
+
+
+class Action(StrEnum):
+    PROPOSE = "propose"
+    SUPPORT = "support"
+    WITHDRAW = "withdraw"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    MERGE = "merge"
+    VIEW = "view"
+    EDIT_VIEW = "edit_view"
+    DRAFT = "draft"
+    AMEND = "amend"
+    OPEN_VOTE = "open_vote"
+    BALLOT = "ballot"
+    CLOSE_VOTE = "close_vote"
+    NEW_ROUND = "new_round"
+    CLOSE_TOPIC = "close_topic"
+    ADD_ACTION = "add_action"
+    REPORT_PROGRESS = "report_progress"
+    RATE = "rate"
+    REOPEN = "reopen"
+    ESCALATE = "escalate"
+    SHOW = "show"
+
+
+class Who(Enum):
+    ANY_MEMBER = "any member"
+    PROPOSER = "the proposer"
+    OWNER_OR_CONVENOR = "an owner or a convenor"
+    CONVENOR = "a convenor"
+
+
+S = Status
+_ACTIVE_AFTER_ACCEPT = frozenset(
+    {S.DELIBERATING, S.VOTING, S.ADOPTED, S.NOT_ADOPTED, S.FOLLOWING_UP}
+)
+
+# action: (who may, in which statuses; None means the action needs no topic)
+TABLE: dict[Action, tuple[Who, frozenset[Status] | None]] = {
+    Action.PROPOSE: (Who.ANY_MEMBER, None),
+    Action.SUPPORT: (Who.ANY_MEMBER, frozenset({S.PROPOSED})),
+    Action.WITHDRAW: (Who.PROPOSER, frozenset({S.PROPOSED})),
+    Action.ACCEPT: (Who.CONVENOR, frozenset({S.PROPOSED})),
+    Action.DECLINE: (Who.CONVENOR, frozenset({S.PROPOSED})),
+    Action.MERGE: (Who.CONVENOR, frozenset({S.PROPOSED, S.DELIBERATING})),
+    Action.VIEW: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
+    Action.EDIT_VIEW: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
+    Action.DRAFT: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
+    Action.AMEND: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
+    Action.OPEN_VOTE: (Who.CONVENOR, frozenset({S.DELIBERATING})),
+    Action.BALLOT: (Who.ANY_MEMBER, frozenset({S.VOTING})),
+    Action.CLOSE_VOTE: (Who.CONVENOR, frozenset({S.VOTING})),
+    Action.NEW_ROUND: (Who.CONVENOR, frozenset({S.NOT_ADOPTED})),
+    Action.CLOSE_TOPIC: (
+        Who.CONVENOR,
+        frozenset({S.DELIBERATING, S.NOT_ADOPTED, S.ADOPTED, S.FOLLOWING_UP, S.DONE, S.ESCALATED}),
+    ),
+    Action.ADD_ACTION: (Who.CONVENOR, frozenset({S.ADOPTED, S.FOLLOWING_UP})),
+    Action.REPORT_PROGRESS: (Who.OWNER_OR_CONVENOR, frozenset({S.ADOPTED, S.FOLLOWING_UP})),
+    Action.RATE: (Who.ANY_MEMBER, frozenset({S.FOLLOWING_UP, S.DONE})),
+    Action.REOPEN: (Who.CONVENOR, frozenset({S.ADOPTED, S.FOLLOWING_UP, S.DONE})),
+    Action.ESCALATE: (Who.CONVENOR, _ACTIVE_AFTER_ACCEPT),
+    Action.SHOW: (Who.ANY_MEMBER, frozenset(Status)),
+}
+
+
+class Verdict(Enum):
+    ALLOWED = "allowed"
+    NOT_A_MEMBER = "not a member"
+    WRONG_ROLE = "wrong role"
+    WRONG_PHASE = "wrong phase"
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    needs: Who | None = None
+    phases: frozenset[Status] | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict is Verdict.ALLOWED
+
+
+def _role_fits(who: Who, roles: frozenset[Role]) -> bool:
+    if Role.CONVENOR in roles and who is not Who.PROPOSER:
+        return True
+    if who is Who.ANY_MEMBER:
+        return bool(roles & {Role.MEMBER, Role.PROPOSER, Role.OWNER})
+    if who is Who.PROPOSER:
+        return Role.PROPOSER in roles
+    if who is Who.OWNER_OR_CONVENOR:
+        return Role.OWNER in roles
+    return False
+
+
+def decide(action: Action, status: Status | None, roles: frozenset[Role] | set[Role]) -> Decision:
+    """May someone with `roles` do `action` to a topic in `status`? Role is checked first."""
+    roles = frozenset(roles)
+    who, phases = TABLE[action]
+    if not roles or roles & {Role.OUTSIDER, Role.BOT}:
+        return Decision(Verdict.NOT_A_MEMBER, who, phases)
+    if not _role_fits(who, roles):
+        return Decision(Verdict.WRONG_ROLE, who, phases)
+    if phases is not None and (status is None or status not in phases):
+        return Decision(Verdict.WRONG_PHASE, who, phases)
+    return Decision(Verdict.ALLOWED, who, phases)

@@ -1,0 +1,102 @@
+"""What every use case needs: who acts, the topic they name, and the rules' verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.errors import Msg, UserError
+from bot.i18n import N_
+from bot.rules.permissions import Action, Decision, Role, Verdict, Who, decide
+from bot.rules.phases import Status
+from storage import Tx
+from storage import topics as topic_repo
+from storage.topics import TopicRow
+
+TITLE_MAX = 120
+TEXT_MAX = 2000
+REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    is_convenor: bool = False
+    is_bot: bool = False
+    name: str = ""
+
+    def roles(self, topic: TopicRow | None = None, owner: bool = False) -> frozenset[Role]:
+        if self.is_bot and not self.is_convenor:
+            return frozenset({Role.BOT})
+        roles = {Role.MEMBER}
+        if self.is_convenor:
+            roles.add(Role.CONVENOR)
+        if topic is not None and topic.proposer_id == self.user_id:
+            roles.add(Role.PROPOSER)
+        if owner:
+            roles.add(Role.OWNER)
+        return frozenset(roles)
+
+
+WHO_TEXT = {
+    Who.ANY_MEMBER: N_("Only members of this group can do that."),
+    Who.PROPOSER: N_("Only the member who proposed topic #{number} can do that."),
+    Who.OWNER_OR_CONVENOR: N_("Only an owner of this action or a convenor can do that."),
+    Who.CONVENOR: N_("Only a convenor of this group can do that."),
+}
+
+STATUS_TEXT = {
+    Status.PROPOSED: N_("proposed"),
+    Status.DECLINED: N_("declined"),
+    Status.WITHDRAWN: N_("withdrawn"),
+    Status.MERGED: N_("merged"),
+    Status.DELIBERATING: N_("deliberating"),
+    Status.VOTING: N_("voting"),
+    Status.ADOPTED: N_("adopted"),
+    Status.NOT_ADOPTED: N_("not adopted"),
+    Status.FOLLOWING_UP: N_("following up"),
+    Status.DONE: N_("done"),
+    Status.CLOSED: N_("closed"),
+    Status.ESCALATED: N_("escalated"),
+}
+
+
+def authorize(action: Action, topic: TopicRow | None, actor: Actor, owner: bool = False) -> None:
+    status = Status(topic.status) if topic is not None else None
+    decision: Decision = decide(action, status, actor.roles(topic, owner))
+    if decision.allowed:
+        return
+    number = topic.number if topic else 0
+    if decision.verdict in (Verdict.NOT_A_MEMBER, Verdict.WRONG_ROLE):
+        raise UserError(WHO_TEXT[decision.needs], number=number)
+    raise UserError(
+        N_("Topic #{number} is {status}: that cannot be done now."),
+        number=number,
+        status=Msg(STATUS_TEXT[status]) if status else "",
+    )
+
+
+async def load_topic(tx: Tx, chat_id: int, number: int) -> TopicRow:
+    topic = await topic_repo.get_topic(tx, chat_id, number)
+    if topic is None:
+        raise UserError(N_("There is no topic #{number} in this group."), number=number)
+    return topic
+
+
+def bounded(text: str, limit: int, what: str) -> str:
+    """User text, trimmed; empty or too long is refused with the limit in plain words."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise UserError(N_("The {what} is empty."), what=Msg(what))
+    if len(cleaned) > limit:
+        raise UserError(
+            N_("The {what} is too long: {length} characters, at most {limit}."),
+            what=Msg(what), length=len(cleaned), limit=limit,
+        )
+    return cleaned
+
+
+def parse_number(text: str) -> int:
+    cleaned = text.strip().lstrip("#＃")
+    if not cleaned.isdigit() or len(cleaned) > 9:
+        raise UserError(N_("“{text}” is not a topic number."), text=text[:40])
+    return int(cleaned)

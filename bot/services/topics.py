@@ -1,0 +1,218 @@
+"""Topic setting (优化议题设置): propose, second, withdraw, accept, decline, merge, close."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.durations import DurationError, parse_duration
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.rules.permissions import Action
+from bot.rules.phases import Status
+from bot.runtime import Runtime
+from bot.services.common import (
+    REASON_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    Actor,
+    authorize,
+    bounded,
+    load_topic,
+)
+from storage import chats as chat_repo
+from storage import schedule
+from storage import topics as repo
+from storage import views as view_repo
+from storage.topics import TopicRow
+
+VIEWS_CLOSE = "views_close"
+
+
+@dataclass(frozen=True)
+class Supported:
+    topic: TopicRow
+    added: bool
+    count: int
+
+
+def parse_proposal(text: str) -> tuple[str, str]:
+    """The first line is the title; the lines after it are the details."""
+    first, _, rest = text.strip().partition("\n")
+    title = bounded(first, TITLE_MAX, N_("title"))
+    details = rest.strip()
+    if len(details) > TEXT_MAX:
+        bounded(details, TEXT_MAX, N_("details"))
+    return title, details
+
+
+async def propose(rt: Runtime, chat_id: int, actor: Actor, text: str) -> TopicRow:
+    authorize(Action.PROPOSE, None, actor)
+    title, details = parse_proposal(text)
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        number = await chat_repo.next_topic_number(tx, chat_id)
+        topic = await repo.create_topic(tx, chat_id, number, title, details, actor.user_id, now)
+        await repo.record(tx, topic.id, now, actor.user_id, "proposed", title)
+    return topic
+
+
+async def support(rt: Runtime, chat_id: int, actor: Actor, number: int) -> Supported:
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        authorize(Action.SUPPORT, topic, actor)
+        added = await repo.add_supporter(tx, topic.id, actor.user_id, now)
+        if added:
+            await repo.record(tx, topic.id, now, actor.user_id, "supported")
+        count = await repo.supporter_count(tx, topic.id)
+    return Supported(topic, added, count)
+
+
+async def withdraw(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
+    return await _end(rt, chat_id, actor, number, Action.WITHDRAW, Status.WITHDRAWN, "withdrawn", "")
+
+
+async def decline(rt: Runtime, chat_id: int, actor: Actor, number: int, reason: str) -> TopicRow:
+    reason = bounded(reason, REASON_MAX, N_("reason"))
+    return await _end(rt, chat_id, actor, number, Action.DECLINE, Status.DECLINED, "declined", reason)
+
+
+async def close_topic(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
+    return await _end(rt, chat_id, actor, number, Action.CLOSE_TOPIC, Status.CLOSED, "closed", "")
+
+
+async def _end(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, action: Action, status: Status,
+    event: str, detail: str,
+) -> TopicRow:
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        authorize(action, topic, actor)
+        await repo.set_status(tx, topic.id, status)
+        await repo.record(tx, topic.id, now, actor.user_id, event, detail)
+        for kind in (VIEWS_CLOSE, *rt.services.get("topic_job_kinds", ())):
+            await schedule.cancel(tx, kind, topic.id, now)
+        return await repo.get_topic_by_id(tx, topic.id)
+
+
+def phase_duration(text: str | None, default: timedelta) -> timedelta:
+    if not text:
+        return default
+    try:
+        value = parse_duration(text)
+    except DurationError:
+        raise UserError(N_("“{text}” is not a duration: write 90s, 15m, 36h or 3d."), text=text[:20]) from None
+    if value > timedelta(days=366):
+        raise UserError(N_("A phase can last a year at most."))
+    return value
+
+
+async def accept(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, views_for: timedelta,
+    vote_for: timedelta, views_text: str | None = None, vote_text: str | None = None,
+) -> TopicRow:
+    views_for = phase_duration(views_text, views_for)
+    vote_for = phase_duration(vote_text, vote_for)
+    now = rt.clock.now()
+    deadline = now + views_for
+    async with rt.db.transaction() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        authorize(Action.ACCEPT, topic, actor)
+        await repo.set_status(
+            tx, topic.id, Status.DELIBERATING, deadline, vote_duration_s=int(vote_for.total_seconds())
+        )
+        await repo.record(tx, topic.id, now, actor.user_id, "accepted", _iso(deadline))
+        await schedule.add(tx, chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round})
+        topic = await repo.get_topic_by_id(tx, topic.id)
+    await wake_scheduler(rt, deadline)
+    return topic
+
+
+async def merge(rt: Runtime, chat_id: int, actor: Actor, number: int, into: int) -> tuple[TopicRow, TopicRow, int]:
+    if number == into:
+        raise UserError(N_("A topic cannot be merged into itself."))
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        source = await load_topic(tx, chat_id, number)
+        target = await load_topic(tx, chat_id, into)
+        authorize(Action.MERGE, source, actor)
+        authorize(Action.MERGE, target, actor)
+        await repo.move_supporters(tx, source.id, target.id)
+        moved = await view_repo.move_views(tx, source.id, target.id)
+        await repo.set_status(tx, source.id, Status.MERGED, merged_into=target.id)
+        await repo.record(tx, source.id, now, actor.user_id, "merged", f"into #{target.number}")
+        await repo.record(
+            tx, target.id, now, actor.user_id, "merged_in", f"#{source.number}: {moved} views"
+        )
+        await schedule.cancel(tx, VIEWS_CLOSE, source.id, now)
+        return source, await repo.get_topic_by_id(tx, target.id), moved
+
+
+async def new_round(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, mode: str, views_for: timedelta,
+    duration_text: str | None = None,
+) -> TopicRow:
+    """After a vote that was not adopted: back to views (with a new deadline) or to drafting."""
+    if mode not in ("views", "drafts"):
+        raise UserError(N_("Usage: /round N views|drafts [duration]"))
+    views_for = phase_duration(duration_text, views_for)
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        authorize(Action.NEW_ROUND, topic, actor)
+        deadline = now + views_for if mode == "views" else now
+        await repo.set_status(tx, topic.id, Status.DELIBERATING, deadline, round=topic.round + 1)
+        await repo.record(tx, topic.id, now, actor.user_id, "new_round", mode)
+        if mode == "views":
+            await schedule.add(tx, chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1})
+        topic = await repo.get_topic_by_id(tx, topic.id)
+    if mode == "views":
+        await wake_scheduler(rt, deadline)
+    return topic
+
+
+async def get(rt: Runtime, chat_id: int, number: int) -> TopicRow:
+    async with rt.db.read() as tx:
+        return await load_topic(tx, chat_id, number)
+
+
+async def list_open(rt: Runtime, chat_id: int) -> list[TopicRow]:
+    open_statuses = (
+        Status.PROPOSED, Status.DELIBERATING, Status.VOTING, Status.ADOPTED,
+        Status.NOT_ADOPTED, Status.FOLLOWING_UP,
+    )
+    async with rt.db.read() as tx:
+        return await repo.list_topics(tx, chat_id, tuple(s.value for s in open_statuses))
+
+
+async def get_by_id(rt: Runtime, topic_id: int) -> TopicRow | None:
+    async with rt.db.read() as tx:
+        return await repo.get_topic_by_id(tx, topic_id)
+
+
+async def supporter_count(rt: Runtime, topic_id: int) -> int:
+    async with rt.db.read() as tx:
+        return await repo.supporter_count(tx, topic_id)
+
+
+async def set_card(rt: Runtime, topic_id: int, message_id: int | None) -> None:
+    async with rt.db.transaction() as tx:
+        await repo.set_card(tx, topic_id, message_id)
+
+
+def views_open(topic: TopicRow, now: datetime) -> bool:
+    return topic.status == Status.DELIBERATING and (
+        topic.phase_deadline is None or now < topic.phase_deadline
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+async def wake_scheduler(rt: Runtime, due_at: datetime) -> None:
+    scheduler = rt.services.get("scheduler")
+    if scheduler is not None:
+        await scheduler.notify(due_at)

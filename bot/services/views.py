@@ -1,0 +1,92 @@
+"""Deliberation (深度协商议政): views by stance, public or anonymous, editable until the phase ends."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.rules.permissions import Action
+from bot.rules.phases import Stance
+from bot.runtime import Runtime
+from bot.services.common import TEXT_MAX, Actor, authorize, bounded, load_topic
+from bot.services.topics import views_open
+from storage import topics as topic_repo
+from storage import views as repo
+from storage.topics import TopicRow
+from storage.views import ViewRow
+
+
+@dataclass(frozen=True)
+class ViewsByStance:
+    topic: TopicRow
+    groups: dict[str, list[ViewRow]]
+
+    @property
+    def total(self) -> int:
+        return sum(len(v) for v in self.groups.values())
+
+
+def _check_open(topic: TopicRow, now) -> None:
+    if not views_open(topic, now):
+        raise UserError(N_("Views on topic #{number} are closed."), number=topic.number)
+
+
+async def add_view(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, stance: Stance, text: str,
+    anonymous: bool = False, allow_anonymous: bool = True,
+) -> tuple[TopicRow, ViewRow]:
+    text = bounded(text, TEXT_MAX, N_("view"))
+    if anonymous and not allow_anonymous:
+        raise UserError(N_("This group does not take anonymous views."))
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        authorize(Action.VIEW, topic, actor)
+        _check_open(topic, now)
+        view = await repo.add_view(tx, topic.id, actor.user_id, stance.value, text, anonymous, topic.round, now)
+        await topic_repo.record(
+            tx, topic.id, now, None if anonymous else actor.user_id, "view",
+            f"{view.number} {stance.value}{' anonymous' if anonymous else ''}",
+        )
+    return topic, view
+
+
+async def change_view(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, view_no: int, text: str | None
+) -> ViewRow:
+    """New text, or retract when text is None; only the author, only while views are open."""
+    if text is not None:
+        text = bounded(text, TEXT_MAX, N_("view"))
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        authorize(Action.EDIT_VIEW, topic, actor)
+        _check_open(topic, now)
+        view = await repo.get_view(tx, topic.id, view_no)
+        if view is None or view.retracted:
+            raise UserError(N_("Topic #{number} has no view {view}."), number=number, view=view_no)
+        if view.author_id != actor.user_id:
+            raise UserError(N_("Only its author can change view {view}."), view=view_no)
+        await repo.update_view(tx, view.id, text, retracted=text is None, now=now)
+        await topic_repo.record(
+            tx, topic.id, now, None if view.anonymous else actor.user_id,
+            "view_retracted" if text is None else "view_edited", str(view_no),
+        )
+        return await repo.get_view(tx, topic.id, view_no)
+
+
+async def by_stance(rt: Runtime, chat_id: int, number: int) -> ViewsByStance:
+    async with rt.db.read() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        views = await repo.list_views(tx, topic.id)
+    groups: dict[str, list[ViewRow]] = defaultdict(list)
+    for view in views:
+        groups[view.stance].append(view)
+    return ViewsByStance(topic, {s.value: groups.get(s.value, []) for s in Stance})
+
+
+async def stance_counts(rt: Runtime, topic_id: int) -> dict[str, int]:
+    async with rt.db.read() as tx:
+        return await repo.stance_counts(tx, topic_id)

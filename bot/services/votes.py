@@ -1,0 +1,183 @@
+"""The vote on a consensus draft: open, cast (and change) ballots, close with a stated outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.errors import UserError
+from bot.group_settings import GroupSettings
+from bot.i18n import N_
+from bot.ratios import parse_quorum, parse_ratio
+from bot.rules.permissions import Action
+from bot.rules.phases import Choice, Status
+from bot.rules.tally import Outcome, Tally, decide, eligible_members
+from bot.runtime import Runtime
+from bot.services.common import REASON_MAX, Actor, authorize, bounded, load_topic
+from bot.services.topics import VIEWS_CLOSE, phase_duration, wake_scheduler
+from storage import Tx, schedule
+from storage import drafts as draft_repo
+from storage import topics as topic_repo
+from storage import votes as repo
+from storage.drafts import DraftRow
+from storage.topics import TopicRow
+from storage.votes import BallotRow, VoteRow
+
+VOTE_CLOSE = "vote_close"
+POST_RESULT = "post_result"
+
+
+@dataclass(frozen=True)
+class VoteState:
+    topic: TopicRow
+    vote: VoteRow
+    draft: DraftRow
+    tally: Tally
+
+    def outcome(self) -> Outcome:
+        return decide(self.tally, self.vote.quorum, parse_ratio(self.vote.threshold), self.vote.blocks_allowed)
+
+
+@dataclass(frozen=True)
+class Cast:
+    state: VoteState
+    choice: Choice
+    previous: str | None
+
+
+@dataclass(frozen=True)
+class Closed:
+    state: VoteState
+    outcome: Outcome
+    dissent: list[BallotRow]
+    post_job_id: int
+
+
+async def open_vote(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, draft_no: int, settings: GroupSettings,
+    member_count: int, duration_text: str | None = None,
+) -> VoteState:
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        authorize(Action.OPEN_VOTE, topic, actor)
+        draft = await draft_repo.get_draft(tx, topic.id, draft_no)
+        if draft is None:
+            raise UserError(N_("Topic #{number} has no draft {draft}."), number=number, draft=draft_no)
+        default = (
+            timedelta(seconds=topic.vote_duration_s) if topic.vote_duration_s else settings.vote_duration
+        )
+        closes_at = now + phase_duration(duration_text, default)
+        eligible = eligible_members(member_count)
+        vote = await repo.open_vote(
+            tx, topic.id, draft.number, topic.round, now, closes_at, eligible,
+            parse_quorum(settings.quorum).required(eligible), settings.threshold,
+            settings.blocks_allowed, settings.secret_ballot,
+        )
+        await topic_repo.set_status(tx, topic.id, Status.VOTING, closes_at)
+        await topic_repo.record(tx, topic.id, now, actor.user_id, "vote_opened", f"draft {draft.number}")
+        await schedule.cancel(tx, VIEWS_CLOSE, topic.id, now)
+        await schedule.add(tx, chat_id, VOTE_CLOSE, vote.id, closes_at)
+        state = await _state(tx, vote.id)
+    await wake_scheduler(rt, closes_at)
+    return state
+
+
+async def _state(tx: Tx, vote_id: int) -> VoteState:
+    vote = await repo.get_vote(tx, vote_id)
+    topic = await topic_repo.get_topic_by_id(tx, vote.topic_id)
+    draft = await draft_repo.get_draft(tx, topic.id, vote.draft_no)
+    counts = await repo.tally(tx, vote.id)
+    return VoteState(topic, vote, draft, Tally(**{c.value: counts.get(c.value, 0) for c in Choice}))
+
+
+async def state(rt: Runtime, vote_id: int) -> VoteState:
+    async with rt.db.read() as tx:
+        return await _state(tx, vote_id)
+
+
+async def cast_ballot(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, choice: Choice, reason: str | None = None,
+    vote_id: int | None = None,
+) -> Cast:
+    if choice is Choice.BLOCK:
+        if not reason or not reason.strip():
+            raise UserError(N_("A block needs a reason: /ballot {number} block your reason"), number=number)
+    if reason:
+        reason = bounded(reason, REASON_MAX, N_("reason"))
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        vote = await repo.current_vote(tx, topic.id)
+        if vote_id is not None and (vote is None or vote.id != vote_id or not vote.is_open):
+            raise UserError(N_("This vote is closed."))
+        authorize(Action.BALLOT, topic, actor)
+        if vote is None or not vote.is_open or now >= vote.closes_at:
+            raise UserError(N_("This vote is closed."))
+        previous = await repo.cast(tx, vote.id, actor.user_id, choice.value, reason, now)
+        if previous is None:
+            await topic_repo.record(tx, topic.id, now, actor.user_id, "ballot", "")
+        return Cast(await _state(tx, vote.id), choice, previous)
+
+
+async def close_vote(
+    rt: Runtime, chat_id: int | None, actor: Actor | None, number: int | None = None,
+    vote_id: int | None = None, job_id: int | None = None, late: bool = False,
+) -> Closed | None:
+    """Close by a convenor (number) or by the deadline (vote_id, job_id); None if already closed."""
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        if actor is not None:
+            topic = await load_topic(tx, chat_id, number)
+            authorize(Action.CLOSE_VOTE, topic, actor)
+            vote = await repo.current_vote(tx, topic.id)
+        else:
+            vote = await repo.get_vote(tx, vote_id)
+            if job_id is not None:
+                await schedule.finish(tx, job_id, now, late)
+        if vote is None or not vote.is_open:
+            return None
+        current = await _state(tx, vote.id)
+        outcome = current.outcome()
+        result = "adopted" if outcome.adopted else "not_adopted"
+        await repo.close_vote(tx, vote.id, now, result)
+        status = Status.ADOPTED if outcome.adopted else Status.NOT_ADOPTED
+        await topic_repo.set_status(tx, current.topic.id, status)
+        await topic_repo.record(
+            tx, current.topic.id, now, actor.user_id if actor else None, result,
+            " ".join(f"{k}={v}" for k, v in outcome.tally.as_dict().items()),
+        )
+        await schedule.cancel(tx, VOTE_CLOSE, vote.id, now)
+        if outcome.adopted:
+            for hook in rt.services.get("on_adopted", []):
+                await hook(tx, rt, current.topic, now)
+        post_id = await schedule.add(tx, current.topic.chat_id, POST_RESULT, vote.id, now)
+        dissent = [b for b in await repo.ballots(tx, vote.id) if b.choice in ("disagree", "block") and b.reason]
+        closed_state = await _state(tx, vote.id)
+    return Closed(closed_state, outcome, dissent, post_id)
+
+
+async def result_of(rt: Runtime, vote_id: int) -> Closed:
+    async with rt.db.read() as tx:
+        current = await _state(tx, vote_id)
+        dissent = [b for b in await repo.ballots(tx, vote_id) if b.choice in ("disagree", "block") and b.reason]
+    return Closed(current, current.outcome(), dissent, 0)
+
+
+async def finish_job(rt: Runtime, job_id: int, late: bool) -> bool:
+    async with rt.db.transaction() as tx:
+        return await schedule.finish(tx, job_id, rt.clock.now(), late)
+
+
+async def set_card(rt: Runtime, vote_id: int, message_id: int | None) -> None:
+    async with rt.db.transaction() as tx:
+        await repo.set_card(tx, vote_id, message_id)
+
+
+async def current_vote(rt: Runtime, chat_id: int, number: int) -> VoteState:
+    async with rt.db.read() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        vote = await repo.current_vote(tx, topic.id)
+        if vote is None:
+            raise UserError(N_("Topic #{number} has no vote."), number=number)
+        return await _state(tx, vote.id)

@@ -1,0 +1,59 @@
+"""What the schedule does when a row falls due: close phases and post what must be posted."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.i18n import N_, translator
+from bot.services import topics, votes
+from bot.services.chats import load_chat_context
+from bot.text import fill
+from handlers.render import refresh_topic_card
+from handlers.votes import post_result
+from storage.schedule import Job
+
+log = logging.getLogger(__name__)
+
+
+def runtime(app: Any):
+    from bot.app import runtime_of
+
+    return runtime_of(app)
+
+
+async def views_close(app: Any, job: Job, late: bool) -> None:
+    rt = runtime(app)
+    if not await votes.finish_job(rt, job.id, late):
+        return
+    topic = await topics.get_by_id(rt, job.ref_id)
+    chat = await load_chat_context(rt, job.chat_id)
+    if topic is None or chat is None or topic.status != "deliberating":
+        return
+    _ = translator(chat.language)
+    await app.bot.send_message(
+        chat.chat_id,
+        fill(_(N_("Views on topic #{number} are closed. Propose or amend the wording with /draft; a convenor puts a draft to the vote with /vote {number} draft-number.")), {"number": topic.number}),
+    )
+    await refresh_topic_card(app.bot, rt, chat.chat_id, topic.id)
+
+
+async def vote_close(app: Any, job: Job, late: bool) -> None:
+    rt = runtime(app)
+    closed = await votes.close_vote(rt, None, None, vote_id=job.ref_id, job_id=job.id, late=late)
+    if closed is not None:
+        await rt.services["scheduler"].run_job(app, closed.post_job_id)
+
+
+async def result(app: Any, job: Job, late: bool) -> None:
+    rt = runtime(app)
+    # Mark first: a result posted twice would confuse the group more than one posted late.
+    if not await votes.finish_job(rt, job.id, late):
+        return
+    await post_result(app, rt, job.ref_id)
+
+
+def register(scheduler) -> None:
+    scheduler.register(topics.VIEWS_CLOSE, views_close)
+    scheduler.register(votes.VOTE_CLOSE, vote_close)
+    scheduler.register(votes.POST_RESULT, result)

@@ -1,0 +1,138 @@
+"""Turn stored state into the cards the group sees, and keep posted cards up to date."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden
+
+from bot import cards
+from bot.i18n import translator
+from bot.runtime import Runtime
+from bot.services import prompts, topics, votes
+from bot.services import views as view_service
+from bot.services.chats import ChatContext
+from bot.text import split_items
+from storage.topics import TopicRow
+
+log = logging.getLogger(__name__)
+
+
+async def topic_card(rt: Runtime, chat: ChatContext, topic: TopicRow) -> tuple[str, InlineKeyboardMarkup | None]:
+    names = await prompts.names(rt, [topic.proposer_id])
+    counts = await view_service.stance_counts(rt, topic.id)
+    supporters = await topics.supporter_count(rt, topic.id)
+    card = cards.TopicCard(
+        topic=topic,
+        proposer=names.get(topic.proposer_id, "?"),
+        supporters=supporters,
+        stances=counts,
+        settings=chat.settings,
+        views_open=topics.views_open(topic, rt.clock.now()),
+        bot_username=rt.bot_username,
+    )
+    return cards.topic_card(translator(chat.language), card)
+
+
+async def post_topic_card(bot: Any, rt: Runtime, chat: ChatContext, topic: TopicRow, reply_to: int | None = None) -> Message | None:
+    text, markup = await topic_card(rt, chat, topic)
+    message = await bot.send_message(chat.chat_id, text, reply_markup=markup)
+    await topics.set_card(rt, topic.id, message.message_id)
+    return message
+
+
+async def edit(bot: Any, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Edit a card; False when it is gone (someone deleted it). "Not modified" is success."""
+    try:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
+    except BadRequest as exc:
+        lowered = str(exc).lower()
+        if "not modified" in lowered:
+            return True
+        if "not found" in lowered or "can't be edited" in lowered:
+            return False
+        raise
+    return True
+
+
+async def send_pages(bot: Any, chat_id: int, header: str, items: list[str], reply_to: Any = None) -> list[Message]:
+    """Long lists go out as several messages, split between items, never inside a tag."""
+    sent = []
+    for index, page in enumerate(split_items(header, items)):
+        sent.append(
+            await bot.send_message(chat_id, page, reply_parameters=reply_to if index == 0 else None)
+        )
+    return sent
+
+
+class CardRefresher:
+    """Coalesce card edits: many presses in an interval cost one edit of the card."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._dirty: dict[tuple[str, int], int] = {}  # (kind, id) -> chat_id
+
+    def interval(self) -> timedelta:
+        return self.rt.settings.limits.tally_refresh
+
+    def request(self, app: Any, kind: str, ref_id: int, chat_id: int) -> None:
+        key = (kind, ref_id)
+        if key in self._dirty:
+            return
+        self._dirty[key] = chat_id
+        if app.job_queue is not None:
+            app.job_queue.run_once(
+                self._fire, when=self.interval().total_seconds(), data=key, name=f"refresh-{kind}-{ref_id}"
+            )
+
+    async def _fire(self, context: Any) -> None:
+        await self.flush_one(context.application, context.job.data)
+
+    async def flush(self, app: Any) -> None:
+        for key in list(self._dirty):
+            await self.flush_one(app, key)
+
+    async def flush_one(self, app: Any, key: tuple[str, int]) -> None:
+        chat_id = self._dirty.pop(key, None)
+        if chat_id is None:
+            return
+        kind, ref_id = key
+        try:
+            if kind == "vote":
+                await refresh_ballot_card(app.bot, self.rt, ref_id)
+            else:
+                await refresh_topic_card(app.bot, self.rt, chat_id, ref_id)
+        except Forbidden as exc:
+            log.info("card refresh in chat %s refused: %s", chat_id, exc)
+
+
+async def chat_of(rt: Runtime, chat_id: int) -> ChatContext | None:
+    from bot.services.chats import load_chat_context
+
+    return await load_chat_context(rt, chat_id)
+
+
+async def refresh_topic_card(bot: Any, rt: Runtime, chat_id: int, topic_id: int) -> None:
+    chat = await chat_of(rt, chat_id)
+    topic = await topics.get_by_id(rt, topic_id)
+    if chat is None or topic is None or topic.card_message_id is None:
+        return
+    text, markup = await topic_card(rt, chat, topic)
+    if not await edit(bot, chat_id, topic.card_message_id, text, markup):
+        await topics.set_card(rt, topic.id, None)
+
+
+async def refresh_ballot_card(bot: Any, rt: Runtime, vote_id: int) -> None:
+    state = await votes.state(rt, vote_id)
+    chat = await chat_of(rt, state.topic.chat_id)
+    if chat is None or state.vote.card_message_id is None:
+        return
+    text, markup = cards.ballot_card(translator(chat.language), state, chat.settings, rt.bot_username)
+    if not await edit(bot, chat.chat_id, state.vote.card_message_id, text, markup):
+        # Someone deleted the card while the vote is open: post a fresh one.
+        if state.vote.is_open:
+            message = await bot.send_message(chat.chat_id, text, reply_markup=markup)
+            await votes.set_card(rt, vote_id, message.message_id)

@@ -1,0 +1,206 @@
+"""Topic setting in the group: /propose, /support, /withdraw, /accept, /decline, /merge, /end,
+/round, /topics, /topic, and the topic card's Second and Accept buttons."""
+
+from __future__ import annotations
+
+from telegram import ForceReply
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import callbacks, cards
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.services import prompts, topics
+from bot.services.common import parse_number
+from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.render import post_topic_card, send_pages
+
+PROPOSE_PROMPT = "propose"
+
+
+def group_only(ctx: Ctx) -> None:
+    if ctx.chat.is_private:
+        raise UserError(N_("This command works in a group chat."))
+
+
+def refresher(ctx: Ctx):
+    return ctx.rt.services["refresher"]
+
+
+def need_args(ctx: Ctx, count: int, usage: str) -> list[str]:
+    if len(ctx.args) < count:
+        raise UserError(usage)
+    return ctx.args
+
+
+@edge
+async def propose(ctx: Ctx) -> None:
+    group_only(ctx)
+    text = ctx.command_text()
+    if not text:
+        prompt = await ctx.reply(
+            ctx.t(N_("{name}, reply to this message with the title of your topic (details on the next lines)."), name=ctx.person.first_name if ctx.person else ""),
+            ForceReply(selective=True, input_field_placeholder=ctx._("Title of the topic")),
+        )
+        await prompts.ask(ctx.rt, ctx.chat_id, ctx.user_id, PROPOSE_PROMPT, {}, prompt.message_id if prompt else None)
+        return
+    await finish_proposal(ctx, text)
+
+
+async def finish_proposal(ctx: Ctx, text: str) -> None:
+    topic = await topics.propose(ctx.rt, ctx.chat_id, ctx.actor(), text)
+    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
+
+
+@edge
+async def support(ctx: Ctx) -> None:
+    group_only(ctx)
+    number = parse_number(need_args(ctx, 1, N_("Usage: /support N"))[0])
+    result = await topics.support(ctx.rt, ctx.chat_id, ctx.actor(), number)
+    await ctx.reply(
+        ctx.t(N_("Thank you: {count} now support topic #{number}."), count=result.count, number=number)
+        if result.added
+        else ctx.t(N_("You already support topic #{number}."), number=number)
+    )
+    refresher(ctx).request(ctx.context.application, "topic", result.topic.id, ctx.chat_id)
+
+
+@edge
+async def withdraw(ctx: Ctx) -> None:
+    group_only(ctx)
+    number = parse_number(need_args(ctx, 1, N_("Usage: /withdraw N"))[0])
+    topic = await topics.withdraw(ctx.rt, ctx.chat_id, ctx.actor(), number)
+    await ctx.reply(ctx.t(N_("Topic #{number} was withdrawn by its proposer."), number=number))
+    refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
+
+
+@edge
+async def accept(ctx: Ctx) -> None:
+    group_only(ctx)
+    args = need_args(ctx, 1, N_("Usage: /accept N [views-duration] [vote-duration]"))
+    if len(args) > 3:
+        raise UserError(N_("Usage: /accept N [views-duration] [vote-duration]"))
+    number = parse_number(args[0])
+    await do_accept(ctx, number, args[1] if len(args) > 1 else None, args[2] if len(args) > 2 else None)
+
+
+async def do_accept(ctx: Ctx, number: int, views_text: str | None, vote_text: str | None) -> None:
+    settings = ctx.chat.settings
+    before = await topics.get(ctx.rt, ctx.chat_id, number)
+    topic = await topics.accept(
+        ctx.rt, ctx.chat_id, await ctx.acting(), number, settings.views_duration,
+        settings.vote_duration, views_text, vote_text,
+    )
+    if before.card_message_id is not None:
+        # The proposal card loses its buttons; the new card carries the view buttons.
+        await retire_card(ctx, before.card_message_id)
+    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
+
+
+async def retire_card(ctx: Ctx, message_id: int) -> None:
+    from telegram.error import BadRequest
+
+    try:
+        await ctx.context.bot.edit_message_reply_markup(ctx.chat_id, message_id, reply_markup=None)
+    except BadRequest:
+        pass  # already without buttons, or deleted by someone
+
+
+@edge
+async def decline(ctx: Ctx) -> None:
+    group_only(ctx)
+    args = need_args(ctx, 2, N_("Usage: /decline N reason"))
+    number = parse_number(args[0])
+    reason = ctx.command_text().split(maxsplit=1)[1]
+    topic = await topics.decline(ctx.rt, ctx.chat_id, await ctx.acting(), number, reason)
+    await ctx.reply(ctx.t(N_("Topic #{number} was declined: {reason}"), number=number, reason=reason.strip()))
+    refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
+
+
+@edge
+async def merge(ctx: Ctx) -> None:
+    group_only(ctx)
+    args = ctx.args
+    if len(args) != 2:
+        raise UserError(N_("Usage: /merge N M (merges topic N into topic M)"))
+    source, target, moved = await topics.merge(
+        ctx.rt, ctx.chat_id, await ctx.acting(), parse_number(args[0]), parse_number(args[1])
+    )
+    await ctx.reply(
+        ctx.t(N_("Topic #{source} was merged into #{target}; its supporters and {views} views moved over."), source=source.number, target=target.number, views=moved)
+    )
+    refresher(ctx).request(ctx.context.application, "topic", source.id, ctx.chat_id)
+    refresher(ctx).request(ctx.context.application, "topic", target.id, ctx.chat_id)
+
+
+@edge
+async def end(ctx: Ctx) -> None:
+    group_only(ctx)
+    number = parse_number(need_args(ctx, 1, N_("Usage: /end N"))[0])
+    topic = await topics.close_topic(ctx.rt, ctx.chat_id, await ctx.acting(), number)
+    await ctx.reply(ctx.t(N_("Topic #{number} is closed."), number=number))
+    refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
+
+
+@edge
+async def new_round(ctx: Ctx) -> None:
+    group_only(ctx)
+    args = need_args(ctx, 2, N_("Usage: /round N views|drafts [duration]"))
+    number = parse_number(args[0])
+    topic = await topics.new_round(
+        ctx.rt, ctx.chat_id, await ctx.acting(), number, args[1].lower(),
+        ctx.chat.settings.views_duration, args[2] if len(args) > 2 else None,
+    )
+    if args[1].lower() == "views":
+        text = ctx.t(N_("Round {round} of topic #{number}: views are open again until {when}."), round=topic.round, number=number, when=cards.when(topic.phase_deadline, ctx.chat.settings))
+    else:
+        text = ctx.t(N_("Round {round} of topic #{number}: propose new wording with /draft {number} or amend a draft."), round=topic.round, number=number)
+    await ctx.reply(text)
+    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
+
+
+@edge
+async def list_topics(ctx: Ctx) -> None:
+    group_only(ctx)
+    header, items = cards.topics_list(ctx._, await topics.list_open(ctx.rt, ctx.chat_id))
+    await send_pages(ctx.context.bot, ctx.chat_id, header, items)
+
+
+@edge
+async def show_topic(ctx: Ctx) -> None:
+    group_only(ctx)
+    number = parse_number(need_args(ctx, 1, N_("Usage: /topic N"))[0])
+    topic = await topics.get(ctx.rt, ctx.chat_id, number)
+    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
+
+
+@edge
+async def on_button(ctx: Ctx) -> None:
+    """Second and Accept on a topic card."""
+    query = ctx.update.callback_query
+    press = callbacks.parse(query.data)
+    if press is None or ctx.chat.is_private:
+        raise UserError(N_("This button is no longer valid."))
+    if press.kind == "sup":
+        result = await topics.support(ctx.rt, ctx.chat_id, ctx.actor(), press.number)
+        text = (
+            ctx.t(N_("Thank you: {count} now support topic #{number}."), count=result.count, number=press.number)
+            if result.added
+            else ctx.t(N_("You already support topic #{number}."), number=press.number)
+        )
+        await answer_query(query, html_to_toast(text))
+        refresher(ctx).request(ctx.context.application, "topic", result.topic.id, ctx.chat_id)
+    elif press.kind == "acc":
+        await do_accept(ctx, press.number, None, None)
+        await answer_query(query, html_to_toast(ctx.t(N_("Topic #{number} accepted."), number=press.number)))
+        topic = await topics.get(ctx.rt, ctx.chat_id, press.number)
+        refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
+
+
+def register(app) -> None:
+    for name, callback in (
+        ("propose", propose), ("support", support), ("withdraw", withdraw), ("accept", accept),
+        ("decline", decline), ("merge", merge), ("end", end), ("round", new_round),
+        ("topics", list_topics), ("topic", show_topic),
+    ):
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(sup|acc):"))

@@ -1,0 +1,191 @@
+"""Views in the group: /view, the card's stance buttons (ForceReply), /views, /editview, /retract,
+and anonymous views written in a private chat reached by a deep link."""
+
+from __future__ import annotations
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import callbacks, cards
+from bot.errors import UserError
+from bot.i18n import N_, translator
+from bot.rules.phases import Stance, parse_stance
+from bot.services import prompts, topics
+from bot.services import views as service
+from bot.services.chats import load_chat_context
+from bot.services.common import Actor, parse_number
+from bot.text import Html, fill
+from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.render import send_pages
+from handlers.topics import group_only, need_args, refresher
+
+VIEW_PROMPT = "view"
+ANON_PROMPT = "anon_view"
+USAGE = N_("Usage: /view N support|oppose|concern|suggestion your view")
+
+
+async def acknowledge(ctx: Ctx, message_id: int, fallback: str) -> None:
+    """A view costs the group no message: a reaction on the member's own message says it landed."""
+    try:
+        await ctx.context.bot.set_message_reaction(ctx.chat_id, message_id, [ReactionTypeEmoji("✍")])
+    except BadRequest:
+        await ctx.reply(fallback)
+
+
+@edge
+async def view(ctx: Ctx) -> None:
+    group_only(ctx)
+    text = ctx.command_text()
+    parts = text.split(maxsplit=2)
+    if len(parts) < 3:
+        raise UserError(USAGE)
+    number = parse_number(parts[0])
+    stance = parse_stance(parts[1])
+    if stance is None:
+        raise UserError(USAGE)
+    await record_view(ctx, number, stance, parts[2], ctx.message.message_id)
+
+
+async def record_view(ctx: Ctx, number: int, stance: Stance, text: str, message_id: int) -> None:
+    topic, saved = await service.add_view(ctx.rt, ctx.chat_id, ctx.actor(), number, stance, text)
+    await acknowledge(ctx, message_id, ctx.t(N_("View {view} on topic #{number} recorded."), view=saved.number, number=number))
+    refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
+
+
+@edge
+async def views(ctx: Ctx) -> None:
+    group_only(ctx)
+    number = parse_number(need_args(ctx, 1, N_("Usage: /views N"))[0])
+    await show_views(ctx, number)
+
+
+async def show_views(ctx: Ctx, number: int) -> None:
+    grouped = await service.by_stance(ctx.rt, ctx.chat_id, number)
+    authors = [v.author_id for group in grouped.groups.values() for v in group if not v.anonymous]
+    names = await prompts.names(ctx.rt, authors)
+    header, items = cards.views_list(ctx._, grouped.topic, grouped.groups, names)
+    await send_pages(ctx.context.bot, ctx.chat_id, header, items)
+
+
+@edge
+async def edit_view(ctx: Ctx) -> None:
+    group_only(ctx)
+    parts = ctx.command_text().split(maxsplit=2)
+    if len(parts) < 3 or not parts[1].isdigit():
+        raise UserError(N_("Usage: /editview N view-number new text"))
+    changed = await service.change_view(ctx.rt, ctx.chat_id, ctx.actor(), parse_number(parts[0]), int(parts[1]), parts[2])
+    await acknowledge(ctx, ctx.message.message_id, ctx.t(N_("View {view} changed."), view=changed.number))
+
+
+@edge
+async def retract(ctx: Ctx) -> None:
+    group_only(ctx)
+    if len(ctx.args) != 2 or not ctx.args[1].isdigit():
+        raise UserError(N_("Usage: /retract N view-number"))
+    number = parse_number(ctx.args[0])
+    changed = await service.change_view(ctx.rt, ctx.chat_id, ctx.actor(), number, int(ctx.args[1]), None)
+    await ctx.reply(ctx.t(N_("View {view} on topic #{number} was retracted."), view=changed.number, number=number))
+    refresher(ctx).request(ctx.context.application, "topic", changed.topic_id, ctx.chat_id)
+
+
+@edge
+async def on_button(ctx: Ctx) -> None:
+    query = ctx.update.callback_query
+    press = callbacks.parse(query.data)
+    if press is None:
+        raise UserError(N_("This button is no longer valid."))
+    if ctx.chat.is_private:
+        await choose_anonymous_stance(ctx, press.number, press.stance)
+        return
+    if press.kind == "lst":
+        await answer_query(query)
+        await show_views(ctx, press.number)
+        return
+    # Check now, so that nobody is asked to write a view that would then be refused.
+    topic = await topics.get(ctx.rt, ctx.chat_id, press.number)
+    if not topics.views_open(topic, ctx.rt.clock.now()):
+        raise UserError(N_("Views on topic #{number} are closed."), number=press.number)
+    name = ctx.person.first_name if ctx.person else ""
+    mention = f'<a href="tg://user?id={ctx.user_id}">{fill("{n}", {"n": name})}</a>'
+    prompt = await ctx.context.bot.send_message(
+        ctx.chat_id,
+        ctx.t(N_("{name}, reply to this message with your view ({stance}) on topic #{number}."), name=Html(mention), stance=ctx._(cards.STANCE_LABEL[press.stance]), number=press.number),
+        reply_markup=ForceReply(selective=True, input_field_placeholder=ctx._("Your view")),
+    )
+    await prompts.ask(ctx.rt, ctx.chat_id, ctx.user_id, VIEW_PROMPT, {"number": press.number, "stance": press.stance.value}, prompt.message_id)
+    await answer_query(query, html_to_toast(ctx._("Write your view as a reply to the bot's question.")))
+
+
+# ----- anonymous views: deep link -> private chat -> posted in the group without a name ------
+
+async def start_anonymous(ctx: Ctx, payload: str) -> bool:
+    """/start av_<chat>_<number> in private; True when the payload was ours."""
+    if not payload.startswith("av_"):
+        return False
+    try:
+        _, chat_text, number_text = payload.split("_")
+        chat_id, number = int(chat_text), int(number_text)
+    except ValueError:
+        raise UserError(N_("This link is not valid.")) from None
+    group = await load_chat_context(ctx.rt, chat_id)
+    if group is None or not await is_member(ctx, chat_id):
+        raise UserError(N_("You can only write views in groups you belong to."))
+    if not group.settings.anonymous_views:
+        raise UserError(N_("This group does not take anonymous views."))
+    topic = await topics.get(ctx.rt, chat_id, number)
+    if not topics.views_open(topic, ctx.rt.clock.now()):
+        raise UserError(N_("Views on topic #{number} are closed."), number=number)
+    await prompts.ask(ctx.rt, ctx.chat_id, ctx.user_id, ANON_PROMPT, {"chat_id": chat_id, "number": number}, None)
+    buttons = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(ctx._(cards.STANCE_LABEL[s]), callback_data=callbacks.view(number, s))] for s in Stance]
+    )
+    await ctx.reply(
+        ctx.t(N_("Anonymous view on topic #{number}: {title}\nChoose its stance, then write it here. It will be posted in the group without your name."), number=number, title=topic.title),
+        buttons,
+    )
+    return True
+
+
+async def is_member(ctx: Ctx, chat_id: int) -> bool:
+    try:
+        member = await ctx.context.bot.get_chat_member(chat_id, ctx.user_id)
+    except TelegramError:
+        return False
+    return member.status in ("creator", "administrator", "member", "restricted")
+
+
+async def choose_anonymous_stance(ctx: Ctx, number: int, stance: Stance | None) -> None:
+    pending = await prompts.awaiting(ctx.rt, ctx.chat_id, ctx.user_id)
+    if pending is None or pending.kind != ANON_PROMPT or pending.payload.get("number") != number or stance is None:
+        raise UserError(N_("This button is no longer valid."))
+    await prompts.ask(ctx.rt, ctx.chat_id, ctx.user_id, ANON_PROMPT, {**pending.payload, "stance": stance.value}, None)
+    await answer_query(ctx.update.callback_query)
+    await ctx.reply(ctx.t(N_("Stance: {stance}. Now send your view as a message here."), stance=ctx._(cards.STANCE_LABEL[stance])))
+
+
+async def post_anonymous(ctx: Ctx, payload: dict, text: str) -> None:
+    chat_id, number = payload["chat_id"], payload["number"]
+    stance = Stance(payload["stance"])
+    group = await load_chat_context(ctx.rt, chat_id)
+    actor = Actor(ctx.user_id)
+    topic, saved = await service.add_view(
+        ctx.rt, chat_id, actor, number, stance, text, anonymous=True,
+        allow_anonymous=group.settings.anonymous_views,
+    )
+    await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
+    _ = translator(group.language)
+    await ctx.context.bot.send_message(
+        chat_id,
+        fill(_(N_("🕶 Anonymous view {view} on topic #{number} ({stance}):\n{text}")), {"view": saved.number, "number": number, "stance": _(cards.STANCE_LABEL[stance]), "text": saved.text}),
+    )
+    await ctx.reply(ctx.t(N_("Your view was posted in the group without your name.")))
+    refresher(ctx).request(ctx.context.application, "topic", topic.id, chat_id)
+
+
+def register(app) -> None:
+    app.add_handler(CommandHandler("view", view))
+    app.add_handler(CommandHandler("views", views))
+    app.add_handler(CommandHandler("editview", edit_view))
+    app.add_handler(CommandHandler("retract", retract))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(vw|lst):"))

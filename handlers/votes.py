@@ -1,0 +1,212 @@
+"""Votes in the group: /vote, the ballot card's buttons, /ballot (group or private), /close."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import callbacks, cards
+from bot.errors import UserError
+from bot.i18n import N_, translator
+from bot.rules.phases import Choice, parse_choice
+from bot.services import prompts, votes
+from bot.services.chats import load_chat_context
+from bot.services.common import Actor, parse_number
+from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.render import refresh_ballot_card
+from handlers.topics import group_only, need_args, refresher
+
+log = logging.getLogger(__name__)
+
+BLOCK_PROMPT = "block"
+CHOICE_TOAST = {
+    Choice.AGREE: N_("Your ballot: agree. You can change it until the vote closes."),
+    Choice.ABSTAIN: N_("Your ballot: abstain. You can change it until the vote closes."),
+    Choice.DISAGREE: N_("Your ballot: disagree. You can change it until the vote closes."),
+    Choice.BLOCK: N_("Your ballot: block. You can change it until the vote closes."),
+}
+
+
+def private_link(rt, chat_id: int, number: int) -> str:
+    return f"https://t.me/{rt.bot_username}?start=bv_{chat_id}_{number}"
+
+
+def with_private_button(ctx_or_rt, markup, chat_id: int, number: int, label: str):
+    rows = [list(row) for row in markup.inline_keyboard] if markup else []
+    rows.append([InlineKeyboardButton(label, url=private_link(ctx_or_rt, chat_id, number))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def member_count(ctx: Ctx) -> int:
+    try:
+        return await ctx.context.bot.get_chat_member_count(ctx.chat_id)
+    except TelegramError as exc:
+        log.warning("getChatMemberCount failed in %s: %s", ctx.chat_id, exc)
+        raise UserError(N_("Telegram did not tell me how many members this group has; please try again.")) from None
+
+
+@edge
+async def open_vote(ctx: Ctx) -> None:
+    group_only(ctx)
+    args = need_args(ctx, 2, N_("Usage: /vote N draft-number [duration]"))
+    if len(args) > 3 or not args[1].lstrip("#").isdigit():
+        raise UserError(N_("Usage: /vote N draft-number [duration]"))
+    actor = await ctx.acting()
+    if not actor.is_convenor:
+        raise UserError(N_("Only a convenor of this group can do that."))
+    state = await votes.open_vote(
+        ctx.rt, ctx.chat_id, actor, parse_number(args[0]), int(args[1].lstrip("#")),
+        ctx.chat.settings, await member_count(ctx), args[2] if len(args) > 2 else None,
+    )
+    await post_ballot_card(ctx.context.bot, ctx.rt, ctx.chat, state)
+    refresher(ctx).request(ctx.context.application, "topic", state.topic.id, ctx.chat_id)
+
+
+async def post_ballot_card(bot, rt, chat, state) -> None:
+    _ = translator(chat.language)
+    text, markup = cards.ballot_card(_, state, chat.settings, rt.bot_username)
+    if rt.bot_username and markup is not None:
+        markup = with_private_button(rt, markup, chat.chat_id, state.topic.number, _("🗳 Vote in private"))
+    message = await bot.send_message(chat.chat_id, text, reply_markup=markup)
+    await votes.set_card(rt, state.vote.id, message.message_id)
+
+
+@edge
+async def on_ballot_button(ctx: Ctx) -> None:
+    query = ctx.update.callback_query
+    press = callbacks.parse(query.data)
+    if press is None or press.kind != "bal":
+        raise UserError(N_("This button is no longer valid."))
+    chat_id = ctx.chat_id
+    if ctx.chat.is_private:
+        chat_id = await prompts.focus(ctx.rt, ctx.user_id)
+        if chat_id is None:
+            raise UserError(N_("This button is no longer valid."))
+    if press.choice is Choice.BLOCK:
+        await ask_block_reason(ctx, chat_id, press.number, press.ref)
+        return
+    cast = await votes.cast_ballot(ctx.rt, chat_id, ctx.actor(), press.number, press.choice, vote_id=press.ref)
+    await answer_query(query, html_to_toast(ctx._(CHOICE_TOAST[cast.choice])))
+    refresher(ctx).request(ctx.context.application, "vote", cast.state.vote.id, chat_id)
+
+
+async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | None) -> None:
+    """A block needs a reason: asked with a ForceReply, or privately under secret ballot."""
+    state = await votes.current_vote(ctx.rt, chat_id, number)
+    if vote_id is not None and (state.vote.id != vote_id or not state.vote.is_open):
+        raise UserError(N_("This vote is closed."))
+    payload = {"chat_id": chat_id, "number": number, "vote_id": state.vote.id}
+    question = ctx.t(N_("{name}, reply to this message with the reason for your block on topic #{number}."), name=ctx.person.first_name if ctx.person else "", number=number)
+    placeholder = ctx._("Reason for the block")
+    if state.vote.secret or ctx.chat.is_private:
+        try:
+            prompt = await ctx.context.bot.send_message(ctx.user_id, question, reply_markup=ForceReply(input_field_placeholder=placeholder))
+        except Forbidden:
+            raise UserError(N_("Under secret ballot I ask for the reason privately: open a private chat with me (🗳 Vote in private) and press Block again.")) from None
+        await prompts.ask(ctx.rt, ctx.user_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id)
+        await answer_query(ctx.update.callback_query, html_to_toast(ctx._("I asked for your reason in our private chat.")))
+        return
+    prompt = await ctx.context.bot.send_message(chat_id, question, reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder))
+    await prompts.ask(ctx.rt, chat_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id)
+    await answer_query(ctx.update.callback_query, html_to_toast(ctx._("A block needs a reason: reply to the bot's question.")))
+
+
+async def finish_block(ctx: Ctx, payload: dict, reason: str) -> None:
+    chat_id, number = payload["chat_id"], payload["number"]
+    cast = await votes.cast_ballot(ctx.rt, chat_id, ctx.actor(), number, Choice.BLOCK, reason, vote_id=payload["vote_id"])
+    await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
+    await ctx.reply(ctx._(CHOICE_TOAST[Choice.BLOCK]))
+    refresher(ctx).request(ctx.context.application, "vote", cast.state.vote.id, chat_id)
+
+
+@edge
+async def ballot(ctx: Ctx) -> None:
+    """/ballot N agree|abstain|disagree|block [reason], in the group or in private."""
+    parts = ctx.command_text().split(maxsplit=2)
+    if len(parts) < 2:
+        raise UserError(N_("Usage: /ballot N agree|abstain|disagree|block [reason]"))
+    number, choice = parse_number(parts[0]), parse_choice(parts[1])
+    if choice is None:
+        raise UserError(N_("Usage: /ballot N agree|abstain|disagree|block [reason]"))
+    chat_id = ctx.chat_id
+    if ctx.chat.is_private:
+        chat_id = await prompts.focus(ctx.rt, ctx.user_id)
+        if chat_id is None:
+            raise UserError(N_("Open the vote from the group first: press “🗳 Vote in private” on its card."))
+    cast = await votes.cast_ballot(ctx.rt, chat_id, ctx.actor(), number, choice, parts[2] if len(parts) > 2 else None)
+    text = ctx._(CHOICE_TOAST[choice])
+    if ctx.chat.is_private:
+        await ctx.reply(text)
+    else:
+        # In the group, a ballot costs no message when the vote is secret: only a reaction.
+        await ack_in_group(ctx, text, cast.state.vote.secret)
+    refresher(ctx).request(ctx.context.application, "vote", cast.state.vote.id, chat_id)
+
+
+async def ack_in_group(ctx: Ctx, text: str, secret: bool) -> None:
+    from telegram import ReactionTypeEmoji
+    from telegram.error import BadRequest
+
+    try:
+        await ctx.context.bot.set_message_reaction(ctx.chat_id, ctx.message.message_id, [ReactionTypeEmoji("👌")])
+    except BadRequest:
+        if not secret:
+            await ctx.reply(text)
+    if secret:
+        # The command itself showed the choice to the group; remove it if we can.
+        try:
+            await ctx.context.bot.delete_message(ctx.chat_id, ctx.message.message_id)
+        except TelegramError:
+            pass
+
+
+async def start_private_ballot(ctx: Ctx, payload: str) -> bool:
+    if not payload.startswith("bv_"):
+        return False
+    try:
+        _, chat_text, number_text = payload.split("_")
+        chat_id, number = int(chat_text), int(number_text)
+    except ValueError:
+        raise UserError(N_("This link is not valid.")) from None
+    from handlers.views import is_member
+
+    if await load_chat_context(ctx.rt, chat_id) is None or not await is_member(ctx, chat_id):
+        raise UserError(N_("You can only vote in groups you belong to."))
+    state = await votes.current_vote(ctx.rt, chat_id, number)
+    await prompts.set_focus(ctx.rt, ctx.user_id, chat_id)
+    text, markup = cards.ballot_card(ctx._, state, ctx.chat.settings, ctx.rt.bot_username)
+    await ctx.reply(text, markup)
+    return True
+
+
+@edge
+async def close(ctx: Ctx) -> None:
+    group_only(ctx)
+    number = parse_number(need_args(ctx, 1, N_("Usage: /close N"))[0])
+    closed = await votes.close_vote(ctx.rt, ctx.chat_id, await ctx.acting(), number)
+    if closed is None:
+        raise UserError(N_("This vote is closed."))
+    await ctx.rt.services["scheduler"].run_job(ctx.context.application, closed.post_job_id)
+
+
+async def post_result(app, rt, vote_id: int) -> None:
+    """The result card, and the ballot card frozen with the final tally."""
+    closed = await votes.result_of(rt, vote_id)
+    chat = await load_chat_context(rt, closed.state.topic.chat_id)
+    names = await prompts.names(rt, [b.user_id for b in closed.dissent])
+    _ = translator(chat.language)
+    await app.bot.send_message(chat.chat_id, cards.result_card(_, closed, names))
+    await refresh_ballot_card(app.bot, rt, vote_id)
+
+
+def register(app) -> None:
+    app.add_handler(CommandHandler("vote", open_vote))
+    app.add_handler(CommandHandler("ballot", ballot))
+    app.add_handler(CommandHandler("close", close))
+    app.add_handler(CallbackQueryHandler(on_ballot_button, pattern=r"^bal:"))
+
+
+__all__ = ["Actor", "register"]

@@ -1,0 +1,172 @@
+"""Topics, their supporters and their history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.db import Tx
+from storage.timefmt import from_db, to_db
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    id: int
+    chat_id: int
+    number: int
+    title: str
+    details: str
+    status: str
+    proposer_id: int
+    created_at: datetime
+    phase_deadline: datetime | None
+    merged_into: int | None
+    card_message_id: int | None
+    round: int
+    vote_duration_s: int | None = None
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    actor_id: int | None
+    event: str
+    detail: str
+
+
+def _topic(row: Any) -> TopicRow:
+    return TopicRow(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        number=row["number"],
+        title=row["title"],
+        details=row["details"],
+        status=row["status"],
+        proposer_id=row["proposer_id"],
+        created_at=from_db(row["created_at"]),
+        phase_deadline=from_db(row["phase_deadline"]),
+        merged_into=row["merged_into"],
+        card_message_id=row["card_message_id"],
+        round=row["round"],
+        vote_duration_s=row["vote_duration_s"],
+    )
+
+
+_COLUMNS = (
+    "id, chat_id, number, title, details, status, proposer_id, created_at, phase_deadline, "
+    "merged_into, card_message_id, round, vote_duration_s"
+)
+
+
+async def create_topic(
+    tx: Tx, chat_id: int, number: int, title: str, details: str, proposer_id: int, now: datetime
+) -> TopicRow:
+    topic_id = await tx.execute(
+        "INSERT INTO topics(chat_id, number, title, details, status, proposer_id, created_at) "
+        "VALUES (?,?,?,?, 'proposed', ?,?)",
+        (chat_id, number, title, details, proposer_id, to_db(now)),
+    )
+    topic = await get_topic_by_id(tx, topic_id)
+    assert topic is not None
+    return topic
+
+
+async def get_topic(tx: Tx, chat_id: int, number: int) -> TopicRow | None:
+    row = await tx.fetchone(
+        f"SELECT {_COLUMNS} FROM topics WHERE chat_id = ? AND number = ?", (chat_id, number)
+    )
+    return None if row is None else _topic(row)
+
+
+async def get_topic_by_id(tx: Tx, topic_id: int) -> TopicRow | None:
+    row = await tx.fetchone(f"SELECT {_COLUMNS} FROM topics WHERE id = ?", (topic_id,))
+    return None if row is None else _topic(row)
+
+
+async def list_topics(tx: Tx, chat_id: int, statuses: tuple[str, ...] | None = None) -> list[TopicRow]:
+    if statuses:
+        marks = ",".join("?" * len(statuses))
+        rows = await tx.fetchall(
+            f"SELECT {_COLUMNS} FROM topics WHERE chat_id = ? AND status IN ({marks}) ORDER BY number",
+            (chat_id, *statuses),
+        )
+    else:
+        rows = await tx.fetchall(
+            f"SELECT {_COLUMNS} FROM topics WHERE chat_id = ? ORDER BY number", (chat_id,)
+        )
+    return [_topic(r) for r in rows]
+
+
+async def set_status(
+    tx: Tx, topic_id: int, status: str, deadline: datetime | None = None, **extra: Any
+) -> None:
+    sets = ["status = ?", "phase_deadline = ?"]
+    params: list[Any] = [status, to_db(deadline)]
+    for column in ("merged_into", "round", "vote_duration_s"):
+        if column in extra:
+            sets.append(f"{column} = ?")
+            params.append(extra[column])
+    await tx.execute(f"UPDATE topics SET {', '.join(sets)} WHERE id = ?", (*params, topic_id))
+
+
+async def set_card(tx: Tx, topic_id: int, message_id: int | None) -> None:
+    await tx.execute("UPDATE topics SET card_message_id = ? WHERE id = ?", (message_id, topic_id))
+
+
+async def add_supporter(tx: Tx, topic_id: int, user_id: int, now: datetime) -> bool:
+    return (
+        await tx.execute(
+            "INSERT OR IGNORE INTO supporters(topic_id, user_id, at) VALUES (?,?,?)",
+            (topic_id, user_id, to_db(now)),
+        )
+        > 0
+    )
+
+
+async def supporters(tx: Tx, topic_id: int) -> list[int]:
+    rows = await tx.fetchall(
+        "SELECT user_id FROM supporters WHERE topic_id = ? ORDER BY at, user_id", (topic_id,)
+    )
+    return [r[0] for r in rows]
+
+
+async def supporter_count(tx: Tx, topic_id: int) -> int:
+    return int(await tx.scalar("SELECT COUNT(*) FROM supporters WHERE topic_id = ?", (topic_id,)))
+
+
+async def move_supporters(tx: Tx, from_topic: int, to_topic: int) -> int:
+    moved = await tx.execute(
+        "INSERT OR IGNORE INTO supporters(topic_id, user_id, at) "
+        "SELECT ?, user_id, at FROM supporters WHERE topic_id = ?",
+        (to_topic, from_topic),
+    )
+    return moved
+
+
+async def record(
+    tx: Tx, topic_id: int, at: datetime, actor_id: int | None, event: str, detail: str = ""
+) -> None:
+    await tx.execute(
+        "INSERT INTO history(topic_id, at, actor_id, event, detail) VALUES (?,?,?,?,?)",
+        (topic_id, to_db(at), actor_id, event, detail),
+    )
+
+
+async def history(tx: Tx, topic_id: int) -> list[HistoryRow]:
+    rows = await tx.fetchall(
+        "SELECT at, actor_id, event, detail FROM history WHERE topic_id = ? ORDER BY id", (topic_id,)
+    )
+    return [HistoryRow(from_db(r["at"]), r["actor_id"], r["event"], r["detail"]) for r in rows]
+
+
+async def set_focus(tx: Tx, user_id: int, chat_id: int, now: datetime) -> None:
+    await tx.execute(
+        "INSERT INTO users(user_id, focus_chat_id, updated_at) VALUES (?,?,?) "
+        "ON CONFLICT(user_id) DO UPDATE SET focus_chat_id = excluded.focus_chat_id",
+        (user_id, chat_id, to_db(now)),
+    )
+
+
+async def focus(tx: Tx, user_id: int) -> int | None:
+    return await tx.scalar("SELECT focus_chat_id FROM users WHERE user_id = ?", (user_id,))

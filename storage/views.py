@@ -1,0 +1,104 @@
+"""Views (意见) voiced on a topic, each with a stance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.db import Tx
+from storage.timefmt import from_db, to_db
+
+
+@dataclass(frozen=True)
+class ViewRow:
+    id: int
+    topic_id: int
+    number: int
+    author_id: int
+    anonymous: bool
+    stance: str
+    text: str
+    created_at: datetime
+    updated_at: datetime | None
+    retracted: bool
+    round: int
+
+
+def _view(row: Any) -> ViewRow:
+    return ViewRow(
+        id=row["id"],
+        topic_id=row["topic_id"],
+        number=row["number"],
+        author_id=row["author_id"],
+        anonymous=bool(row["anonymous"]),
+        stance=row["stance"],
+        text=row["text"],
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+        retracted=bool(row["retracted"]),
+        round=row["round"],
+    )
+
+
+async def add_view(
+    tx: Tx, topic_id: int, author_id: int, stance: str, text: str, anonymous: bool, round_no: int,
+    now: datetime,
+) -> ViewRow:
+    number = await tx.scalar("SELECT next_view_no FROM topics WHERE id = ?", (topic_id,))
+    await tx.execute("UPDATE topics SET next_view_no = next_view_no + 1 WHERE id = ?", (topic_id,))
+    view_id = await tx.execute(
+        "INSERT INTO views(topic_id, number, author_id, anonymous, stance, text, created_at, round) "
+        "VALUES (?,?,?,?,?,?,?,?)",
+        (topic_id, number, author_id, int(anonymous), stance, text, to_db(now), round_no),
+    )
+    row = await tx.fetchone("SELECT * FROM views WHERE id = ?", (view_id,))
+    return _view(row)
+
+
+async def get_view(tx: Tx, topic_id: int, number: int) -> ViewRow | None:
+    row = await tx.fetchone("SELECT * FROM views WHERE topic_id = ? AND number = ?", (topic_id, number))
+    return None if row is None else _view(row)
+
+
+async def list_views(tx: Tx, topic_id: int, include_retracted: bool = False) -> list[ViewRow]:
+    sql = "SELECT * FROM views WHERE topic_id = ?"
+    if not include_retracted:
+        sql += " AND retracted = 0"
+    rows = await tx.fetchall(sql + " ORDER BY number", (topic_id,))
+    return [_view(r) for r in rows]
+
+
+async def update_view(tx: Tx, view_id: int, text: str | None, retracted: bool, now: datetime) -> None:
+    if text is None:
+        await tx.execute(
+            "UPDATE views SET retracted = ?, updated_at = ? WHERE id = ?", (int(retracted), to_db(now), view_id)
+        )
+    else:
+        await tx.execute(
+            "UPDATE views SET text = ?, retracted = ?, updated_at = ? WHERE id = ?",
+            (text, int(retracted), to_db(now), view_id),
+        )
+
+
+async def move_views(tx: Tx, from_topic: int, to_topic: int) -> int:
+    """Merged views keep their author, stance and time; they are renumbered in the new topic."""
+    rows = await tx.fetchall(
+        "SELECT id, number FROM views WHERE topic_id = ? ORDER BY number", (from_topic,)
+    )
+    for row in rows:
+        number = await tx.scalar("SELECT next_view_no FROM topics WHERE id = ?", (to_topic,))
+        await tx.execute("UPDATE topics SET next_view_no = next_view_no + 1 WHERE id = ?", (to_topic,))
+        await tx.execute(
+            "UPDATE views SET topic_id = ?, number = ?, moved_from = ? WHERE id = ?",
+            (to_topic, number, from_topic, row["id"]),
+        )
+    return len(rows)
+
+
+async def stance_counts(tx: Tx, topic_id: int) -> dict[str, int]:
+    rows = await tx.fetchall(
+        "SELECT stance, COUNT(*) FROM views WHERE topic_id = ? AND retracted = 0 GROUP BY stance",
+        (topic_id,),
+    )
+    return {r[0]: r[1] for r in rows}

@@ -1,0 +1,133 @@
+"""Votes on a draft, and one ballot per member per vote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.db import Tx
+from storage.timefmt import from_db, to_db
+
+
+@dataclass(frozen=True)
+class VoteRow:
+    id: int
+    topic_id: int
+    draft_no: int
+    round: int
+    opened_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    eligible: int
+    quorum: int
+    threshold: str
+    blocks_allowed: int
+    secret: bool
+    card_message_id: int | None
+    result: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class BallotRow:
+    user_id: int
+    choice: str
+    reason: str | None
+    cast_at: datetime
+
+
+def _vote(row: Any) -> VoteRow:
+    return VoteRow(
+        id=row["id"],
+        topic_id=row["topic_id"],
+        draft_no=row["draft_no"],
+        round=row["round"],
+        opened_at=from_db(row["opened_at"]),
+        closes_at=from_db(row["closes_at"]),
+        closed_at=from_db(row["closed_at"]),
+        eligible=row["eligible"],
+        quorum=row["quorum"],
+        threshold=row["threshold"],
+        blocks_allowed=row["blocks_allowed"],
+        secret=bool(row["secret"]),
+        card_message_id=row["card_message_id"],
+        result=row["result"],
+    )
+
+
+async def open_vote(
+    tx: Tx, topic_id: int, draft_no: int, round_no: int, now: datetime, closes_at: datetime,
+    eligible: int, quorum: int, threshold: str, blocks_allowed: int, secret: bool,
+) -> VoteRow:
+    vote_id = await tx.execute(
+        "INSERT INTO votes(topic_id, draft_no, round, opened_at, closes_at, eligible, quorum, "
+        "threshold, blocks_allowed, secret) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (topic_id, draft_no, round_no, to_db(now), to_db(closes_at), eligible, quorum, threshold,
+         blocks_allowed, int(secret)),
+    )
+    vote = await get_vote(tx, vote_id)
+    assert vote is not None
+    return vote
+
+
+async def get_vote(tx: Tx, vote_id: int) -> VoteRow | None:
+    row = await tx.fetchone("SELECT * FROM votes WHERE id = ?", (vote_id,))
+    return None if row is None else _vote(row)
+
+
+async def current_vote(tx: Tx, topic_id: int) -> VoteRow | None:
+    row = await tx.fetchone("SELECT * FROM votes WHERE topic_id = ? ORDER BY id DESC LIMIT 1", (topic_id,))
+    return None if row is None else _vote(row)
+
+
+async def list_votes(tx: Tx, topic_id: int) -> list[VoteRow]:
+    rows = await tx.fetchall("SELECT * FROM votes WHERE topic_id = ? ORDER BY id", (topic_id,))
+    return [_vote(r) for r in rows]
+
+
+async def set_card(tx: Tx, vote_id: int, message_id: int | None) -> None:
+    await tx.execute("UPDATE votes SET card_message_id = ? WHERE id = ?", (message_id, vote_id))
+
+
+async def cast(tx: Tx, vote_id: int, user_id: int, choice: str, reason: str | None, now: datetime) -> str | None:
+    """Upsert the ballot; returns the choice it replaced (None for a first ballot)."""
+    previous = await tx.scalar(
+        "SELECT choice FROM ballots WHERE vote_id = ? AND user_id = ?", (vote_id, user_id)
+    )
+    await tx.execute(
+        "INSERT INTO ballots(vote_id, user_id, choice, reason, cast_at) VALUES (?,?,?,?,?) "
+        "ON CONFLICT(vote_id, user_id) DO UPDATE SET choice = excluded.choice, "
+        "reason = excluded.reason, cast_at = excluded.cast_at, changed = changed + 1",
+        (vote_id, user_id, choice, reason, to_db(now)),
+    )
+    return previous
+
+
+async def tally(tx: Tx, vote_id: int) -> dict[str, int]:
+    rows = await tx.fetchall(
+        "SELECT choice, COUNT(*) FROM ballots WHERE vote_id = ? GROUP BY choice", (vote_id,)
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def ballots(tx: Tx, vote_id: int) -> list[BallotRow]:
+    rows = await tx.fetchall(
+        "SELECT user_id, choice, reason, cast_at FROM ballots WHERE vote_id = ? ORDER BY cast_at, user_id",
+        (vote_id,),
+    )
+    return [BallotRow(r[0], r[1], r[2], from_db(r[3])) for r in rows]
+
+
+async def close_vote(tx: Tx, vote_id: int, now: datetime, result: str) -> bool:
+    """False when it was closed already: a deadline job and a convenor may race."""
+    return (
+        await tx.execute(
+            "UPDATE votes SET closed_at = ?, result = ? WHERE id = ? AND closed_at IS NULL",
+            (to_db(now), result, vote_id),
+        )
+        > 0
+    )
