@@ -220,7 +220,7 @@ def _rules_met(_: Translate, outcome: Outcome, state: VoteState) -> str:
     share_text = f"{float(share) * 100:.0f}%" if share is not None else "—"
     return "\n".join(
         [
-            t(N_("{mark} Quorum: {cast} of {needed} ballots needed"), mark=check(outcome.quorum_met), cast=outcome.tally.cast, needed=outcome.quorum_required),
+            t(N_("{mark} Quorum: {cast} ballots cast, {needed} needed"), mark=check(outcome.quorum_met), cast=outcome.tally.cast, needed=outcome.quorum_required),
             t(N_("{mark} Threshold: {share} agree, {threshold} needed"), mark=check(outcome.threshold_met), share=share_text, threshold=state.vote.threshold),
             t(N_("{mark} Blocks: {blocks}, at most {allowed} allowed"), mark=check(outcome.blocks_ok), blocks=outcome.tally.block, allowed=outcome.blocks_allowed),
         ]

@@ -40,9 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         "backup", parents=[common], help="write a consistent copy of the live database"
     )
     backup.add_argument("path")
-    export = commands.add_parser(
-        "export", parents=[common], help="write the record of every topic"
-    )
+    export = commands.add_parser("export", parents=[common], help="write the record of every topic")
     export.add_argument("--chat", type=int, help="only this chat id")
     export.add_argument("--format", choices=("json", "csv", "md"), default="json")
     export.add_argument("--output", help="file to write (default: standard output)")

@@ -74,18 +74,19 @@ class Scheduler:
     async def run_due(self, app: Any) -> int:
         """Handle every due row; returns how many were handled."""
         handled = 0
+        seen: set[int] = set()
         async with self._running:
             while True:
                 now = self.rt.clock.now()
                 async with self.rt.db.read() as tx:
-                    jobs = await schedule.due(tx, now, BATCH)
+                    jobs = [j for j in await schedule.due(tx, now, BATCH) if j.id not in seen]
                 if not jobs:
                     break
                 for job in jobs:
+                    seen.add(job.id)
                     await self._run(app, job, now)
                     handled += 1
-                if len(jobs) < BATCH:
-                    break
+                # Loop again: a handled row may have queued another that is due now.
         await self.arm()
         return handled
 

@@ -227,8 +227,12 @@ class FakeBotAPI:
             "text": plain,
             "html": text,
         }
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup") or {}
+        if "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        elif markup:
+            # Telegram does not echo ForceReply; kept aside so tests can see what was asked.
+            message["asked"] = markup
         reply_to = (params.get("reply_parameters") or {}).get("message_id") or params.get(
             "reply_to_message_id"
         )
@@ -372,7 +376,7 @@ class _ApiError(Exception):
 
 
 def _public(message: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in message.items() if k != "html"}
+    return {k: v for k, v in message.items() if k not in ("html", "asked")}
 
 
 def _shallow(message: dict[str, Any]) -> dict[str, Any]:

@@ -311,9 +311,11 @@ async def _press(
 
 
 def _public(message: dict) -> dict:
-    out = {k: v for k, v in message.items() if k != "html"}
+    out = {k: v for k, v in message.items() if k not in ("html", "asked")}
     if "reply_to_message" in out:
-        out["reply_to_message"] = {k: v for k, v in out["reply_to_message"].items() if k != "html"}
+        out["reply_to_message"] = {
+            k: v for k, v in out["reply_to_message"].items() if k not in ("html", "asked")
+        }
     return out
 
 
