@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from telegram.error import ChatMigrated, Forbidden
+
 from bot.runtime import Runtime
 from storage import schedule
 from storage.schedule import Job
@@ -108,6 +110,18 @@ class Scheduler:
             return
         try:
             await handler(app, job, late)
+        except ChatMigrated as exc:
+            # The group became a supergroup: move its records (this row included) and retry.
+            from bot.services.chats import migrate_chat
+
+            await migrate_chat(self.rt, job.chat_id, exc.new_chat_id)
+            log.info("chat %s migrated to %s; row %s will run again", job.chat_id, exc.new_chat_id, job.id)
+        except Forbidden as exc:
+            # The bot was removed from the group: its rows pause until it is added back.
+            from bot.services.chats import set_active
+
+            await set_active(self.rt, job.chat_id, False)
+            log.info("chat %s refuses the bot (%s); its schedule is paused", job.chat_id, exc)
         except Exception:
             # One bad row must not stop the others; it is retried at the next wake.
             log.exception("scheduled %s row %s failed", job.kind, job.id)

@@ -93,14 +93,18 @@ class Database:
         return self._conn is not None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception; one at a time."""
+    async def transaction(self, record_update: bool = True) -> AsyncIterator[Tx]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception; one at a time.
+
+        `record_update=False` is for bookkeeping (first sight of a chat, a name change) that
+        must not mark the update as handled before its use case has committed.
+        """
         conn = self._require()
         async with self._lock:
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(conn)
-                update_id = current_update_id.get()
+                update_id = current_update_id.get() if record_update else None
                 if update_id is not None:
                     await conn.execute(
                         "INSERT OR IGNORE INTO processed_updates(update_id) VALUES (?)",

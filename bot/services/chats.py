@@ -49,7 +49,7 @@ async def chat_context(
     if cached is not None and cached.title == title:
         return cached
     defaults = rt.settings.defaults.model_dump(mode="json")
-    async with rt.db.transaction() as tx:
+    async with rt.db.transaction(record_update=False) as tx:
         row = await repo.ensure_chat(tx, chat_id, chat_type, title, rt.clock.now(), defaults)
     context = ChatContext(chat_id, False, title, _settings(row.settings, rt), row.active)
     rt.chats[chat_id] = context
@@ -168,7 +168,7 @@ async def remember(rt: Runtime, person: Person) -> None:
     key = (person.first_name, person.username, person.language_code)
     if rt.users.get(person.user_id) == key:
         return
-    async with rt.db.transaction() as tx:
+    async with rt.db.transaction(record_update=False) as tx:
         await remember_person(tx, rt, person)
 
 
