@@ -6,7 +6,19 @@ from telegram.ext import Application
 
 from bot.app import runtime_of
 from bot.scheduler import Scheduler
-from handlers import basics, drafts, errors, jobs, middleware, replies, topics, views, votes
+from bot.services import followup as followup_service
+from handlers import (
+    basics,
+    drafts,
+    errors,
+    followup,
+    jobs,
+    middleware,
+    replies,
+    topics,
+    views,
+    votes,
+)
 from handlers.render import CardRefresher
 
 
@@ -14,7 +26,9 @@ def register_handlers(app: Application) -> None:
     rt = runtime_of(app)
     scheduler = Scheduler(rt)
     jobs.register(scheduler)
+    followup.register_jobs(scheduler)
     refresher = CardRefresher(rt)
+    refresher.renderers["round"] = lambda bot, rt_, _chat, ref: followup.refresh_round_card(bot, rt_, ref)
     rt.services.update(scheduler=scheduler, refresher=refresher)
 
     async def start_schedule(application: Application) -> None:
@@ -36,7 +50,11 @@ def register_handlers(app: Application) -> None:
     rt.services.setdefault("on_stop", []).append(stop_schedule)
     rt.services.setdefault("tick", []).append(tick)
     rt.services.setdefault("on_chat_active", []).append(chat_active)
-    rt.services.setdefault("deep_links", []).extend([views.start_anonymous, votes.start_private_ballot])
+    rt.services.setdefault("deep_links", []).extend(
+        [views.start_anonymous, votes.start_private_ballot, followup.deep_link]
+    )
+    rt.services.setdefault("on_adopted", []).append(followup_service.on_adopted)
+    rt.services["topic_job_kinds"] = followup_service.TOPIC_KINDS
 
     middleware.register(app)
     basics.register(app)
@@ -44,5 +62,6 @@ def register_handlers(app: Application) -> None:
     views.register(app)
     drafts.register(app)
     votes.register(app)
+    followup.register(app)
     replies.register(app)
     app.add_error_handler(errors.on_error)

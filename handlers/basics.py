@@ -31,6 +31,11 @@ HELP_PRIVATE = N_(
 
 @edge
 async def start(ctx: Ctx) -> None:
+    if ctx.chat.is_private and ctx.person is not None:
+        # They opened a private chat: private follow-up can reach them from now on.
+        from bot.services.followup import mark_private_ok
+
+        await mark_private_ok(ctx.rt, ctx.user_id)
     for hook in ctx.rt.services.get("deep_links", []):
         if ctx.chat.is_private and ctx.args and await hook(ctx, ctx.args[0]):
             return

@@ -74,6 +74,11 @@ class CardRefresher:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self._dirty: dict[tuple[str, int], int] = {}  # (kind, id) -> chat_id
+        # kind -> coroutine(bot, rt, chat_id, ref_id) that re-renders and edits the card
+        self.renderers: dict[str, Any] = {
+            "topic": refresh_topic_card,
+            "vote": lambda bot, rt, _chat, ref: refresh_ballot_card(bot, rt, ref),
+        }
 
     def interval(self) -> timedelta:
         return self.rt.settings.limits.tally_refresh
@@ -101,10 +106,7 @@ class CardRefresher:
             return
         kind, ref_id = key
         try:
-            if kind == "vote":
-                await refresh_ballot_card(app.bot, self.rt, ref_id)
-            else:
-                await refresh_topic_card(app.bot, self.rt, chat_id, ref_id)
+            await self.renderers[kind](app.bot, self.rt, chat_id, ref_id)
         except Forbidden as exc:
             log.info("card refresh in chat %s refused: %s", chat_id, exc)
 

@@ -6,7 +6,7 @@ from telegram.ext import MessageHandler, filters
 
 from bot.rules.phases import Stance
 from bot.services import prompts
-from handlers import topics, views, votes
+from handlers import followup, topics, views, votes
 from handlers.common import Ctx, edge
 
 
@@ -43,6 +43,9 @@ async def on_text(ctx: Ctx) -> None:
         await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     elif pending.kind == votes.BLOCK_PROMPT:
         await votes.finish_block(ctx, pending.payload, text)
+    elif pending.kind == followup.COMMENT_PROMPT:
+        await followup.finish_comment(ctx, pending.payload, text)
+        return
     elif pending.kind == views.ANON_PROMPT:
         if "stance" not in pending.payload:
             from bot.i18n import N_

@@ -198,8 +198,14 @@ async def post_result(app, rt, vote_id: int) -> None:
     chat = await load_chat_context(rt, closed.state.topic.chat_id)
     names = await prompts.names(rt, [b.user_id for b in closed.dissent])
     _ = translator(chat.language)
-    await app.bot.send_message(chat.chat_id, cards.result_card(_, closed, names))
+    text = cards.result_card(_, closed, names)
+    await app.bot.send_message(chat.chat_id, text)
     await refresh_ballot_card(app.bot, rt, vote_id)
+    from bot.services.followup import subscribers_of
+    from handlers.followup import send_private
+
+    for user_id in await subscribers_of(rt, closed.state.topic.id):
+        await send_private(app, rt, user_id, text, "result", vote_id)
 
 
 def register(app) -> None:

@@ -181,7 +181,7 @@ async def prune_processed(tx: Tx, before: datetime) -> int:
 
 
 # Every table that carries a chat id, so that a group upgraded to a supergroup keeps its record.
-_CHAT_TABLES = ("convenors", "pending_inputs", "scheduled", "topics")
+_CHAT_TABLES = ("convenors", "pending_inputs", "scheduled", "topics", "actions")
 
 
 async def migrate_chat(tx: Tx, old_id: int, new_id: int) -> bool:

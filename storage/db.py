@@ -77,8 +77,12 @@ class Database:
         await conn.execute(f"PRAGMA synchronous={self._synchronous}")
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
+        try:
+            await apply_migrations(conn)
+        except BaseException:
+            await conn.close()
+            raise
         self._conn = conn
-        await apply_migrations(conn)
 
     async def close(self) -> None:
         if self._conn is None:
@@ -147,6 +151,9 @@ class Database:
 def _create_private(path: Path) -> None:
     """Records of a village are nobody else's business: the file is readable by its owner only."""
     if path.exists():
+        # A file restored with cp keeps its old mode: tighten it.
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
         return
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)

@@ -100,3 +100,11 @@ async def history_of(tx: Tx, kinds: tuple[str, ...], ref_id: int) -> list[dict[s
         (ref_id, *kinds),
     )
     return [dict(r) for r in rows]
+
+
+async def cancel_for_topic(tx: Tx, topic_id: int, action_ids: list[int], kinds_topic: tuple[str, ...], kinds_action: tuple[str, ...], now: datetime) -> None:
+    for kind in kinds_topic:
+        await cancel(tx, kind, topic_id, now)
+    for action_id in action_ids:
+        for kind in kinds_action:
+            await cancel(tx, kind, action_id, now)

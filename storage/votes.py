@@ -131,3 +131,12 @@ async def close_vote(tx: Tx, vote_id: int, now: datetime, result: str) -> bool:
         )
         > 0
     )
+
+
+async def adopted_text(tx: Tx, topic_id: int) -> str | None:
+    """The wording of the topic's latest adopted vote."""
+    return await tx.scalar(
+        "SELECT d.text FROM votes v JOIN drafts d ON d.topic_id = v.topic_id AND d.number = v.draft_no "
+        "WHERE v.topic_id = ? AND v.result = 'adopted' ORDER BY v.id DESC LIMIT 1",
+        (topic_id,),
+    )

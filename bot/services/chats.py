@@ -178,3 +178,8 @@ async def load_chat_context(rt: Runtime, chat_id: int) -> ChatContext | None:
         return cached
     async with rt.db.read() as tx:
         return await load_chat(tx, rt, chat_id)
+
+
+async def user_by_username(rt: Runtime, username: str) -> int | None:
+    async with rt.db.read() as tx:
+        return await repo.find_user_by_username(tx, username)

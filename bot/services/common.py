@@ -100,3 +100,11 @@ def parse_number(text: str) -> int:
     if not cleaned.isdigit() or len(cleaned) > 9:
         raise UserError(N_("“{text}” is not a topic number."), text=text[:40])
     return int(cleaned)
+
+ACTION_STATUS_TEXT = {
+    "open": N_("open"),
+    "in_progress": N_("in progress"),
+    "done": N_("done"),
+    "overdue": N_("overdue"),
+    "dropped": N_("dropped"),
+}

@@ -1,0 +1,805 @@
+"""`shangliang export`: the record of every topic, as JSON (a public contract), CSV or minutes.
+
+One read transaction gives a consistent snapshot while the bot keeps running; all SQL lives in
+storage/export.py. The JSON document is built first and the CSV and Markdown are rendered from
+it, so neither can show anything the JSON leaves out (anonymous authors, secret choices).
+
+The JSON shape, "shangliang.export/1", is a public contract: keys may be added, never renamed
+or removed. A later feature adds a per-topic key by appending a `TopicExtender` to
+`TOPIC_EXTENDERS` (see below); the core keys are built in `_topic_record`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import sqlite3
+import stat
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.rules.phases import Choice, Stance
+from bot.settings import Settings
+from storage import Database, Tx
+from storage import export as repo
+from storage.export import ExportChat, ExportHistory, ExportTopic, ExportView, ExportVote
+
+SCHEMA = "shangliang.export/1"
+FORMATS = ("json", "csv", "md")
+CHOICES = tuple(c.value for c in Choice)  # agree, abstain, disagree, block
+STANCES = tuple(s.value for s in Stance)  # support, oppose, concern, suggestion
+
+
+# ----- extension point -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TopicExtender:
+    """One more key on every topic record, e.g. "actions", "followups", "ratings", "subscribers".
+
+    `load(tx, chat_id, topics)` runs inside the export's read transaction (put its SQL in
+    storage/) and returns {topic.row_id: JSON-ready value}; topics it leaves out get `empty()`.
+    `markdown(value, minutes)`, if given, returns the lines of the topic's section in the
+    minutes (use `minutes.label`, `minutes.who`, `minutes.when`, `minutes.text`); it is placed
+    after the votes and before the record. Add the section's headings to both LABELS dicts.
+    """
+
+    key: str
+    load: Callable[[Tx, int, Sequence[ExportTopic]], Awaitable[Mapping[int, Any]]]
+    empty: Callable[[], Any] = list
+    markdown: Callable[[Any, Minutes], list[str]] | None = None
+
+
+TOPIC_EXTENDERS: list[TopicExtender] = []
+
+_CORE_TOPIC_KEYS = (
+    "id",
+    "title",
+    "details",
+    "status",
+    "proposer_id",
+    "created_at",
+    "supporters",
+    "views",
+    "drafts",
+    "votes",
+    "history",
+)
+
+
+# ----- the command -----------------------------------------------------------------------------
+async def export_command(
+    settings: Settings,
+    chat_id: int | None,
+    fmt: str,
+    output: str | None,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Write the export; 0 on success, 1 (with one line on stderr) when it cannot be done."""
+    if fmt not in FORMATS:
+        return _fail(f"unknown export format {fmt!r} (use json, csv or md)")
+    path = settings.database.path
+    if not path.is_file():
+        # Database.open() would create an empty database: an export never does.
+        return _fail(f"no database at {path}")
+    db = Database(
+        path,
+        synchronous=settings.database.synchronous,
+        busy_timeout_ms=settings.database.busy_timeout_ms,
+    )
+    defaults = settings.defaults.model_dump(mode="json")
+    moment = now or datetime.now(UTC)
+    try:
+        await db.open()
+        async with db.read() as tx:
+            export = await build_export(tx, defaults, chat_id, moment)
+    except (sqlite3.Error, RuntimeError) as exc:
+        return _fail(f"cannot read the database {path}: {exc}")
+    finally:
+        await _close(db)
+    text = render(export, fmt)
+    try:
+        _write(text, output)
+    except OSError as exc:
+        return _fail(f"cannot write {output}: {exc.strerror or exc}")
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"shangliang: {message}", file=sys.stderr)
+    return 1
+
+
+async def _close(db: Database) -> None:
+    try:
+        await db.close()
+    except sqlite3.Error:
+        # close() runs PRAGMA optimize, which may want a write lock the bot is holding. The
+        # snapshot was read already; just let go of the connection (its thread keeps the
+        # process alive otherwise).
+        conn = db._conn  # no public way to close without PRAGMA optimize
+        if conn is not None:
+            await conn.close()
+            db._conn = None
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is not None:
+            sys.stdout.flush()
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        return
+    # The file holds a group's records: readable by its owner only, like the database.
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.fchmod(fd, 0o600)
+        data = text.encode("utf-8")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+# ----- the document ----------------------------------------------------------------------------
+@dataclass
+class Export:
+    document: dict[str, Any]
+    # user id -> "Alice (5003)", for the minutes only; never for anonymous views' authors.
+    names: dict[int, str] = field(default_factory=dict)
+
+
+async def build_export(
+    tx: Tx, defaults: Mapping[str, Any], chat_id: int | None, now: datetime
+) -> Export:
+    names: dict[int, str] = {}
+    chats = []
+    for chat in await repo.chats(tx, chat_id):
+        chats.append(await _chat_record(tx, chat, defaults))
+        for user in (await repo.users(tx, chat.chat_id)).values():
+            names[user.user_id] = _display_name(user.user_id, user.first_name, user.username)
+    document = {
+        "schema": SCHEMA,
+        "generated_at": now.astimezone(UTC).isoformat(timespec="seconds"),
+        "chats": chats,
+    }
+    return Export(document, names)
+
+
+def _display_name(user_id: int, first_name: str, username: str | None) -> str:
+    name = " ".join((first_name or "").split())
+    if not name and username:
+        name = f"@{username}"
+    return f"{name} ({user_id})" if name else str(user_id)
+
+
+async def _chat_record(tx: Tx, chat: ExportChat, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    merged = {**defaults, **chat.settings}
+    topics = await repo.topics(tx, chat.chat_id)
+    supporters = await repo.supporters(tx, chat.chat_id)
+    views = await repo.views(tx, chat.chat_id)
+    drafts = await repo.drafts(tx, chat.chat_id)
+    votes = await repo.votes(tx, chat.chat_id)
+    history = await repo.history(tx, chat.chat_id)
+    extra = {ext.key: await ext.load(tx, chat.chat_id, topics) for ext in TOPIC_EXTENDERS}
+    records = []
+    for topic in topics:
+        record = _topic_record(
+            topic,
+            supporters.get(topic.row_id, []),
+            views.get(topic.row_id, []),
+            drafts.get(topic.row_id, []),
+            votes.get(topic.row_id, []),
+            history.get(topic.row_id, []),
+        )
+        for ext in TOPIC_EXTENDERS:
+            if ext.key in record:
+                raise RuntimeError(f"export extender {ext.key!r} would replace a key")
+            values = extra[ext.key]
+            record[ext.key] = values[topic.row_id] if topic.row_id in values else ext.empty()
+        records.append(record)
+    return {
+        "chat_id": chat.chat_id,
+        "title": chat.title,
+        "language": merged.get("language"),
+        "timezone": merged.get("timezone"),
+        "settings": merged,
+        "topics": records,
+    }
+
+
+def _topic_record(
+    topic: ExportTopic,
+    supporters: list[int],
+    views: list[ExportView],
+    drafts: list[repo.ExportDraft],
+    votes: list[ExportVote],
+    history: list[ExportHistory],
+) -> dict[str, Any]:
+    return {
+        "id": topic.number,
+        "title": topic.title,
+        "details": topic.details,
+        "status": topic.status,
+        "proposer_id": topic.proposer_id,
+        "created_at": topic.created_at,
+        "supporters": list(supporters),
+        "views": [
+            {
+                "id": v.number,
+                "author_id": None if v.anonymous else v.author_id,
+                "stance": v.stance,
+                "text": v.text,
+                "created_at": v.created_at,
+                "retracted": v.retracted,
+            }
+            for v in views
+        ],
+        "drafts": [
+            {
+                "id": d.number,
+                "version": d.version,
+                "parent_id": d.parent_no,
+                "author_id": d.author_id,
+                "text": d.text,
+                "created_at": d.created_at,
+            }
+            for d in drafts
+        ],
+        "votes": [_vote_record(v) for v in votes],
+        "history": _history_records(history, views, votes),
+    }
+
+
+def _vote_record(vote: ExportVote) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "draft_id": vote.draft_no,
+        "opened_at": vote.opened_at,
+        "closes_at": vote.closes_at,
+        "closed_at": vote.closed_at,
+        "eligible": vote.eligible,
+        "quorum": vote.quorum,
+        "threshold": vote.threshold,
+        "blocks_allowed": vote.blocks_allowed,
+        "tally": {c: vote.tally.get(c, 0) for c in CHOICES},
+        # Sorted by user id (storage does it): the order of casting could hint at choices.
+        "voters": sorted(vote.voters),
+    }
+    if not vote.secret and vote.ballots is not None:
+        record["ballots"] = [
+            {"user_id": b.user_id, "choice": b.choice, "reason": b.reason} for b in vote.ballots
+        ]
+    record["result"] = vote.result
+    return record
+
+
+_VIEW_EVENTS = ("view", "view_edited", "view_retracted")
+
+
+def _history_records(
+    rows: list[ExportHistory], views: list[ExportView], votes: list[ExportVote]
+) -> list[dict[str, Any]]:
+    """The record, with two guards on top of what the services already write:
+
+    - a row about an anonymous view never names its author;
+    - under a secret ballot a "ballot" row loses its actor: "voters" says who voted, and a
+      name with the time of casting could be matched against the live tally on the vote card.
+    """
+    anonymous = {v.number for v in views if v.anonymous}
+    by_opening = sorted(votes, key=lambda v: v.opened_at)
+    records = []
+    for row in rows:
+        actor = row.actor_id
+        if row.event in _VIEW_EVENTS and (
+            row.detail.endswith(" anonymous") or _leading_number(row.detail) in anonymous
+        ):
+            actor = None
+        if row.event == "ballot" and actor is not None:
+            vote = _vote_at(by_opening, row.at)
+            if vote is None or vote.secret:
+                actor = None
+        records.append({"at": row.at, "actor_id": actor, "event": row.event, "detail": row.detail})
+    return records
+
+
+def _leading_number(detail: str) -> int | None:
+    head = detail.split(" ", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _vote_at(votes_by_opening: list[ExportVote], at: str) -> ExportVote | None:
+    """The vote a ballot cast at `at` belonged to: the last one opened by then."""
+    found = None
+    for vote in votes_by_opening:
+        if vote.opened_at <= at:
+            found = vote
+    return found
+
+
+# ----- rendering -------------------------------------------------------------------------------
+def render(export: Export, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(export.document, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        return render_csv(export.document)
+    if fmt == "md":
+        return render_markdown(export)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+CSV_COLUMNS = (
+    "chat_id",
+    "chat_title",
+    "topic_id",
+    "title",
+    "status",
+    "proposer_id",
+    "created_at",
+    "supporters",
+    "views",
+    "drafts",
+    "votes",
+    "last_result",
+    "adopted_text",
+)
+
+
+def render_csv(document: Mapping[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for chat in document["chats"]:
+        for topic in chat["topics"]:
+            votes = topic["votes"]
+            writer.writerow(
+                (
+                    chat["chat_id"],
+                    _cell(chat["title"]),
+                    topic["id"],
+                    _cell(topic["title"]),
+                    topic["status"],
+                    topic["proposer_id"],
+                    topic["created_at"],
+                    len(topic["supporters"]),
+                    sum(1 for v in topic["views"] if not v["retracted"]),
+                    len(topic["drafts"]),
+                    len(votes),
+                    (votes[-1]["result"] or "") if votes else "",
+                    _cell(adopted_text(topic) or ""),
+                )
+            )
+    return buffer.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A spreadsheet runs a cell that starts with = + - @ as a formula: keep user text text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def adopted_text(topic: Mapping[str, Any]) -> str | None:
+    """The wording of the draft the last adopted vote carried, if any vote carried one."""
+    for vote in reversed(topic["votes"]):
+        if vote["result"] == "adopted":
+            for draft in topic["drafts"]:
+                if draft["id"] == vote["draft_id"]:
+                    return draft["text"]
+    return None
+
+
+# The minutes are a document to print and file, not chat UI: their wording lives here as plain
+# dicts, one per language, rather than in the gettext catalogs the bot's messages use.
+LABELS: dict[str, dict[str, Any]] = {
+    "zh": {
+        "minutes": "协商纪要：{title}",
+        "untitled": "群组 {chat_id}",
+        "generated": "导出时间：{time}（以下时间均为 {zone} 时间）",
+        "chat_id": "群组编号：{chat_id}",
+        "no_topics": "暂无议题。",
+        "topic": "议题 #{id}：{title}",
+        "status": "状态",
+        "proposer": "提议人",
+        "proposed_at": "提出时间",
+        "supporters": "附议人数",
+        "details": "说明",
+        "sep": "：",
+        "list_sep": "、",
+        "comma": "，",
+        "count": "{what}（{n}）",
+        "views": "意见",
+        "views_summary": "共 {n} 条",
+        "retracted": "另有 {n} 条意见已撤回。",
+        "none": "无。",
+        "anonymous": "匿名",
+        "drafts": "共识文本草案",
+        "draft": "草案 {id}（第 {version} 版{parent}；{author}；{time}）",
+        "draft_parent": "，由草案 {parent} 修改",
+        "votes": "表决",
+        "vote": "第 {n} 次表决：草案 {draft}",
+        "vote_time": "时间",
+        "vote_period": "{opened} 至 {closes}",
+        "vote_closed": "，实际结束于 {closed}",
+        "rule": "规则",
+        "rule_text": (
+            "应参加 {eligible} 人，至少 {quorum} 人参加方为有效；"
+            "同意票须达表态票（不计弃权）的 {threshold}；允许否决票 {blocks} 张"
+        ),
+        "tally": "计票",
+        "result": "结果",
+        "results": {"adopted": "通过", "not_adopted": "未通过", None: "表决进行中"},
+        "secret": "无记名表决：只记录谁参加了表决，不记录各人的选择。",
+        "voters": "参加表决",
+        "ballots": "各人表决",
+        "reason": "理由",
+        "adopted_text": "通过的文本",
+        "history": "记录",
+        "nobody": "系统",
+        "stances": {"support": "支持", "oppose": "反对", "concern": "担忧", "suggestion": "建议"},
+        "choices": {"agree": "同意", "abstain": "弃权", "disagree": "反对", "block": "否决"},
+        "statuses": {
+            "proposed": "已提议，待受理",
+            "declined": "未受理",
+            "withdrawn": "已撤回",
+            "merged": "已并入其他议题",
+            "deliberating": "协商中",
+            "voting": "表决中",
+            "adopted": "已通过",
+            "not_adopted": "未通过",
+            "following_up": "跟踪落实中",
+            "done": "已办结",
+            "closed": "已关闭",
+            "escalated": "已提交调解",
+        },
+        "events": {
+            "proposed": "提出议题",
+            "supported": "附议",
+            "accepted": "受理并开始征集意见，截止",
+            "declined": "不予受理",
+            "withdrawn": "撤回议题",
+            "closed": "关闭议题",
+            "merged": "并入",
+            "merged_in": "并入议题",
+            "new_round": "开始新一轮",
+            "view": "发表意见",
+            "view_edited": "修改意见",
+            "view_retracted": "撤回意见",
+            "draft": "提交草案",
+            "amended": "修改草案",
+            "vote_opened": "发起表决",
+            "ballot": "投票",
+            "adopted": "表决通过",
+            "not_adopted": "表决未通过",
+        },
+    },
+    "en": {
+        "minutes": "Minutes: {title}",
+        "untitled": "Group {chat_id}",
+        "generated": "Exported {time} (all times {zone})",
+        "chat_id": "Group id: {chat_id}",
+        "no_topics": "No topics yet.",
+        "topic": "Topic #{id}: {title}",
+        "status": "Status",
+        "proposer": "Proposed by",
+        "proposed_at": "Proposed on",
+        "supporters": "Seconded by",
+        "details": "Details",
+        "sep": ": ",
+        "list_sep": ", ",
+        "comma": ", ",
+        "count": "{what} ({n})",
+        "views": "Views",
+        "views_summary": "{n} in all",
+        "retracted": "{n} more views were retracted.",
+        "none": "None.",
+        "anonymous": "anonymous",
+        "drafts": "Consensus drafts",
+        "draft": "Draft {id} (version {version}{parent}; {author}; {time})",
+        "draft_parent": ", amending draft {parent}",
+        "votes": "Votes",
+        "vote": "Vote {n}: draft {draft}",
+        "vote_time": "Time",
+        "vote_period": "{opened} to {closes}",
+        "vote_closed": ", closed {closed}",
+        "rule": "Rule",
+        "rule_text": (
+            "{eligible} eligible, at least {quorum} must vote; agree must reach {threshold} "
+            "of the ballots taking a side (abstentions not counted); {blocks} blocks allowed"
+        ),
+        "tally": "Tally",
+        "result": "Result",
+        "results": {"adopted": "adopted", "not_adopted": "not adopted", None: "vote in progress"},
+        "secret": "Secret ballot: who voted is recorded, not what anyone chose.",
+        "voters": "Voted",
+        "ballots": "Ballots",
+        "reason": "reason",
+        "adopted_text": "Adopted text",
+        "history": "Record",
+        "nobody": "system",
+        "stances": {
+            "support": "Support",
+            "oppose": "Oppose",
+            "concern": "Concern",
+            "suggestion": "Suggestion",
+        },
+        "choices": {
+            "agree": "agree",
+            "abstain": "abstain",
+            "disagree": "disagree",
+            "block": "block",
+        },
+        "statuses": {
+            "proposed": "proposed, awaiting a convenor",
+            "declined": "declined",
+            "withdrawn": "withdrawn",
+            "merged": "merged into another topic",
+            "deliberating": "deliberating",
+            "voting": "voting",
+            "adopted": "adopted",
+            "not_adopted": "not adopted",
+            "following_up": "following up",
+            "done": "done",
+            "closed": "closed",
+            "escalated": "escalated to mediation",
+        },
+        "events": {
+            "proposed": "proposed the topic",
+            "supported": "seconded",
+            "accepted": "accepted; views close",
+            "declined": "declined",
+            "withdrawn": "withdrew the topic",
+            "closed": "closed the topic",
+            "merged": "merged",
+            "merged_in": "merged in",
+            "new_round": "started a new round",
+            "view": "gave a view",
+            "view_edited": "edited a view",
+            "view_retracted": "retracted a view",
+            "draft": "drafted",
+            "amended": "amended a draft",
+            "vote_opened": "opened a vote",
+            "ballot": "voted",
+            "adopted": "vote carried",
+            "not_adopted": "vote not carried",
+        },
+    },
+}
+DEFAULT_LANGUAGE = "zh"
+
+# A line of user text starting with one of these would turn into a heading, quote, list,
+# rule, table or code block: a backslash in front keeps it text.
+_BLOCK_START = re.compile(r"^([#>*+=_|~`-]|\d+[.)])")
+
+
+class Minutes:
+    """What a section renderer needs: labels in the chat's language, names, local times."""
+
+    def __init__(self, language: str, zone: tzinfo, names: Mapping[int, str]) -> None:
+        self.language = language if language in LABELS else DEFAULT_LANGUAGE
+        self.labels = LABELS[self.language]
+        self.zone = zone
+        self.names = names
+
+    def label(self, key: str, **values: Any) -> str:
+        text = self.labels[key]
+        return text.format(**values) if values else text
+
+    def lookup(self, table: str, key: Any) -> str:
+        return self.labels[table].get(key, str(key))
+
+    def who(self, user_id: int | None) -> str:
+        if user_id is None:
+            return self.label("anonymous")
+        return self.names.get(user_id, str(user_id))
+
+    def when(self, stamp: str | None) -> str:
+        if not stamp:
+            return ""
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            return stamp
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+
+    @staticmethod
+    def inline(text: str) -> str:
+        """User text on one line (a heading, a list item): whitespace runs become one space."""
+        flat = " ".join(str(text).split())
+        if _BLOCK_START.match(flat):
+            flat = _escape_start(flat)
+        # A heading's closing #s would be dropped: keep a trailing # visible.
+        return flat[:-1] + "\\#" if flat.endswith("#") else flat
+
+    @staticmethod
+    def text(text: str, prefix: str = "") -> list[str]:
+        """User text as lines under `prefix` ("> " for a quote, "  " inside a list item)."""
+        lines = []
+        for raw in str(text).splitlines() or [""]:
+            line = raw.strip()
+            if _BLOCK_START.match(line):
+                line = _escape_start(line)
+            lines.append((prefix + line).rstrip())
+        return lines
+
+
+def _escape_start(line: str) -> str:
+    number = re.match(r"^(\d+)([.)])", line)
+    if number:
+        return number.group(1) + "\\" + line[number.end(1) :]
+    return "\\" + line
+
+
+def _zone(name: Any) -> tzinfo:
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def render_markdown(export: Export) -> str:
+    document = export.document
+    out: list[str] = []
+    for chat in document["chats"]:
+        m = Minutes(str(chat.get("language")), _zone(chat.get("timezone")), export.names)
+        if out:
+            out.append("")
+        title = chat["title"] or m.label("untitled", chat_id=chat["chat_id"])
+        out += [f"# {m.label('minutes', title=m.inline(title))}", ""]
+        out.append(
+            m.label("generated", time=m.when(document["generated_at"]), zone=chat["timezone"])
+            + "  "
+        )
+        out += [m.label("chat_id", chat_id=chat["chat_id"]), ""]
+        if not chat["topics"]:
+            out += [m.label("no_topics")]
+        for topic in chat["topics"]:
+            out += _topic_minutes(topic, m)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _topic_minutes(topic: Mapping[str, Any], m: Minutes) -> list[str]:
+    sep = m.label("sep")
+    out = [f"## {m.label('topic', id=topic['id'], title=m.inline(topic['title']))}", ""]
+    out += [
+        f"- {m.label('status')}{sep}{m.lookup('statuses', topic['status'])}",
+        f"- {m.label('proposer')}{sep}{m.who(topic['proposer_id'])}",
+        f"- {m.label('proposed_at')}{sep}{m.when(topic['created_at'])}",
+        f"- {m.label('supporters')}{sep}{len(topic['supporters'])}",
+        "",
+    ]
+    if topic["details"].strip():
+        out += [f"### {m.label('details')}", "", *m.text(topic["details"]), ""]
+    out += _views_minutes(topic["views"], m)
+    out += _drafts_minutes(topic["drafts"], m)
+    out += _votes_minutes(topic, m)
+    for ext in TOPIC_EXTENDERS:
+        if ext.markdown is not None and ext.key in topic:
+            out += ext.markdown(topic[ext.key], m)
+    out += [f"### {m.label('history')}", ""]
+    for row in topic["history"]:
+        actor = m.who(row["actor_id"]) if row["actor_id"] is not None else m.label("nobody")
+        event = m.lookup("events", row["event"])
+        detail = m.inline(row["detail"]) if row["detail"] else ""
+        line = f"- {m.when(row['at'])} · {actor} · {event}"
+        out.append(f"{line} · {detail}" if detail else line)
+    if not topic["history"]:
+        out.append(m.label("none"))
+    out.append("")
+    return out
+
+
+def _views_minutes(views: list[Mapping[str, Any]], m: Minutes) -> list[str]:
+    sep = m.label("sep")
+    current = [v for v in views if not v["retracted"]]
+    groups: dict[str, list[Mapping[str, Any]]] = {s: [] for s in STANCES}
+    for view in current:
+        groups.setdefault(view["stance"], []).append(view)
+    summary = m.label("list_sep").join(
+        f"{m.lookup('stances', stance)} {len(items)}" for stance, items in groups.items()
+    )
+    out = [
+        f"### {m.label('views')}",
+        "",
+        f"{m.label('views_summary', n=len(current))}{sep}{summary}",
+        "",
+    ]
+    for stance, items in groups.items():
+        if not items:
+            continue
+        heading = m.label("count", what=m.lookup("stances", stance), n=len(items))
+        out += [f"#### {heading}", ""]
+        for view in items:
+            who = m.who(view["author_id"])  # None (anonymous) reads as 匿名 / anonymous
+            first, *rest = m.text(view["text"])
+            when = m.when(view["created_at"])
+            out.append(f"- [{view['id']}] {who}{m.label('comma')}{when}{sep}{first}")
+            out += [f"  {line}".rstrip() for line in rest]
+        out.append("")
+    retracted = len(views) - len(current)
+    if retracted:
+        out += [m.label("retracted", n=retracted), ""]
+    return out
+
+
+def _drafts_minutes(drafts: list[Mapping[str, Any]], m: Minutes) -> list[str]:
+    out = [f"### {m.label('drafts')}", ""]
+    if not drafts:
+        return [*out, m.label("none"), ""]
+    for draft in drafts:
+        parent = (
+            m.label("draft_parent", parent=draft["parent_id"])
+            if draft["parent_id"] is not None
+            else ""
+        )
+        heading = m.label(
+            "draft",
+            id=draft["id"],
+            version=draft["version"],
+            parent=parent,
+            author=m.who(draft["author_id"]),
+            time=m.when(draft["created_at"]),
+        )
+        out += [f"#### {heading}", "", *m.text(draft["text"], "> "), ""]
+    return out
+
+
+def _votes_minutes(topic: Mapping[str, Any], m: Minutes) -> list[str]:
+    sep = m.label("sep")
+    out = [f"### {m.label('votes')}", ""]
+    if not topic["votes"]:
+        return [*out, m.label("none"), ""]
+    drafts = {d["id"]: d for d in topic["drafts"]}
+    for n, vote in enumerate(topic["votes"], start=1):
+        period = m.label(
+            "vote_period", opened=m.when(vote["opened_at"]), closes=m.when(vote["closes_at"])
+        )
+        if vote["closed_at"]:
+            period += m.label("vote_closed", closed=m.when(vote["closed_at"]))
+        rule = m.label(
+            "rule_text",
+            eligible=vote["eligible"],
+            quorum=vote["quorum"],
+            threshold=vote["threshold"],
+            blocks=vote["blocks_allowed"],
+        )
+        tally = m.label("list_sep").join(
+            f"{m.lookup('choices', c)} {vote['tally'].get(c, 0)}" for c in CHOICES
+        )
+        voters = m.label("list_sep").join(m.who(u) for u in vote["voters"])
+        out += [
+            f"#### {m.label('vote', n=n, draft=vote['draft_id'])}",
+            "",
+            f"- {m.label('vote_time')}{sep}{period}",
+            f"- {m.label('rule')}{sep}{rule}",
+            f"- {m.label('tally')}{sep}{tally}",
+            f"- {m.label('result')}{sep}{m.lookup('results', vote['result'])}",
+            f"- {m.label('count', what=m.label('voters'), n=len(vote['voters']))}{sep}"
+            + (voters or m.label("none")),
+        ]
+        if "ballots" in vote:
+            out.append(f"- {m.label('ballots')}{sep}")
+            for ballot in vote["ballots"]:
+                line = f"  - {m.who(ballot['user_id'])}{sep}{m.lookup('choices', ballot['choice'])}"
+                if ballot["reason"]:
+                    reason = f"{m.label('reason')}{sep}{m.inline(ballot['reason'])}"
+                    line += f"{m.label('comma')}{reason}"
+                out.append(line)
+        else:
+            out.append(f"- {m.label('secret')}")
+        out.append("")
+        draft = drafts.get(vote["draft_id"])
+        if vote["result"] == "adopted" and draft is not None:
+            out += [f"{m.label('adopted_text')}{sep}", "", *m.text(draft["text"], "> "), ""]
+    return out

@@ -1,0 +1,107 @@
+"""What residents see of the follow-up: action lists, follow-up cards with rating buttons,
+private reminders, and the convenors' reopen question."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import N_
+from bot.rules.followup import display_status
+from bot.services.common import ACTION_STATUS_TEXT
+from bot.services.followup import DUE_SOON, OVERDUE, OVERDUE_REOPEN, Card
+from bot.text import clip, esc, fill
+from storage.followup import ActionRow
+from storage.topics import TopicRow
+
+Translate = Callable[[str], str]
+
+RATING_LABEL = {
+    "satisfied": N_("😊 Satisfied"),
+    "partly": N_("😐 Partly"),
+    "not_satisfied": N_("😞 Not satisfied"),
+}
+RATING_CODE = {"satisfied": "s", "partly": "p", "not_satisfied": "x"}
+RATING_OF_CODE = {v: k for k, v in RATING_CODE.items()}
+
+
+def action_line(_: Translate, action: ActionRow, names: dict[int, str], now: datetime) -> str:
+    status = display_status(action.status, action.due_at, now)
+    owners = ", ".join(names.get(o, "?") for o in action.owners) or _("no owner yet")
+    shown = fill(_(ACTION_STATUS_TEXT[status]), {})
+    if status == "in_progress":
+        shown += f" {action.percent}%"
+    return fill(
+        _(N_("A{action} {text} — {owners} — due {due} — {status}")),
+        {"action": action.number, "text": clip(action.text, 300), "owners": owners, "due": action.due_date.isoformat(), "status": shown},
+    )
+
+
+def actions_list(_: Translate, topic: TopicRow, actions: list[ActionRow], names: dict[int, str], now: datetime) -> tuple[str, list[str]]:
+    header = fill(_(N_("<b>Actions of topic #{number}: {title}</b>")), {"number": topic.number, "title": topic.title})
+    if not actions:
+        return header, [_("No actions yet. A convenor adds one with /action N due text, replying to the owner's message.")]
+    return header, [action_line(_, a, names, now) for a in actions]
+
+
+def counts_line(_: Translate, counts: dict[str, int]) -> str:
+    return " · ".join(f"{_(RATING_LABEL[k])} {counts.get(k, 0)}" for k in RATING_LABEL)
+
+
+def followup_card(_: Translate, card: Card, counts: dict[str, int], names: dict[int, str], now: datetime, bot_username: str) -> tuple[str, InlineKeyboardMarkup]:
+    topic = card.topic
+    t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
+    if card.kind == "final":
+        head = t(N_("<b>Topic #{number} is done: {title}</b>\nEvery action has been carried out. How satisfied are you with the outcome?"), number=topic.number, title=topic.title)
+    elif card.kind == DUE_SOON and card.subject:
+        head = t(N_("<b>Follow-up on topic #{number}: {title}</b>\nAction A{action} is due on {due}."), number=topic.number, title=topic.title, action=card.subject.number, due=card.subject.due_date.isoformat())
+    elif card.kind in (OVERDUE, OVERDUE_REOPEN) and card.subject:
+        head = t(N_("<b>Follow-up on topic #{number}: {title}</b>\nAction A{action} is overdue (it was due on {due})."), number=topic.number, title=topic.title, action=card.subject.number, due=card.subject.due_date.isoformat())
+    else:
+        head = t(N_("<b>Follow-up on topic #{number}: {title}</b>"), number=topic.number, title=topic.title)
+    lines = [head]
+    if card.late:
+        lines.append(_("(Sent late: the bot was offline when this was due.)"))
+    if card.wording:
+        lines.append(f"<blockquote>{esc(clip(card.wording, 1500))}</blockquote>")
+    if card.actions:
+        lines.append(_("<b>Actions</b>"))
+        lines.extend(action_line(_, a, names, now) for a in card.actions)
+    lines.append(_("How is it going? One rating each; you can change it."))
+    lines.append(counts_line(_, counts))
+    rows = [[
+        InlineKeyboardButton(_(RATING_LABEL[k]), callback_data=f"rate:{topic.number}:{card.round.id}:{RATING_CODE[k]}")
+        for k in RATING_LABEL
+    ]]
+    if bot_username:
+        rows.append([
+            InlineKeyboardButton(_("🔔 Notify me"), url=f"https://t.me/{bot_username}?start=sub_{topic.chat_id}_{topic.number}"),
+            InlineKeyboardButton(_("💬 Comment privately"), url=f"https://t.me/{bot_username}?start=rc_{topic.chat_id}_{topic.number}"),
+        ])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def reopen_question(_: Translate, topic: TopicRow, offer: tuple[int, int], overdue: ActionRow | None) -> tuple[str, InlineKeyboardMarkup]:
+    if overdue is not None:
+        text = fill(_(N_("<b>Convenors:</b> action A{action} of topic #{number} is long overdue. Reopen the topic for deliberation?")), {"action": overdue.number, "number": topic.number})
+    else:
+        text = fill(_(N_("<b>Convenors:</b> {bad} of {total} ratings of topic #{number} say not satisfied. Reopen it for deliberation?")), {"bad": offer[0], "total": offer[1], "number": topic.number})
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(_("🔄 Reopen"), callback_data=f"ro:{topic.number}"),
+        InlineKeyboardButton(_("➡ Keep following"), callback_data=f"kf:{topic.number}"),
+    ]])
+    return text, markup
+
+
+def owner_reminder(_: Translate, card: Card, group_title: str) -> str:
+    return fill(
+        _(N_("Reminder for topic #{number} in {group}: your open actions are listed below. Report with /progress A-number percent [note] or /done A-number [note].")),
+        {"number": card.topic.number, "group": group_title},
+    )
+
+
+def subscriber_note(_: Translate, group_title: str) -> str:
+    return fill(_(N_("From the group {group}:")), {"group": group_title})
+

@@ -1,0 +1,294 @@
+"""Follow-up in the group and in private: /action, /actions, /progress, /done, /reopen, rating
+buttons, "Notify me" subscriptions, private comments, and the cards the schedule posts."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from telegram.error import Forbidden
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import followup_cards as fcards
+from bot.errors import UserError
+from bot.i18n import N_, translator
+from bot.services import chats, prompts
+from bot.services import followup as service
+from bot.services.chats import load_chat_context
+from bot.services.common import Actor, parse_number
+from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.render import edit, send_pages
+from handlers.topics import group_only, need_args, refresher
+
+log = logging.getLogger(__name__)
+COMMENT_PROMPT = "rating_comment"
+_MENTION = re.compile(r"(?<!\w)@([A-Za-z0-9_]{5,32})")
+
+
+async def owners_from(ctx: Ctx, text: str) -> tuple[list[int], str]:
+    """Owners: the author of the replied-to message, and any @username the bot has seen."""
+    owners = []
+    replied = ctx.message.reply_to_message if ctx.message else None
+    if replied is not None and replied.from_user and not replied.from_user.is_bot:
+        owners.append(replied.from_user.id)
+    for username in _MENTION.findall(text):
+        user_id = await chats.user_by_username(ctx.rt, username)
+        if user_id is None:
+            raise UserError(N_("I do not know @{username} yet: they should send any command in this group first, or reply to their message with /action."), username=username)
+        if user_id not in owners:
+            owners.append(user_id)
+    return owners, text
+
+
+@edge
+async def add_action(ctx: Ctx) -> None:
+    group_only(ctx)
+    parts = ctx.command_text().split(maxsplit=2)
+    if len(parts) < 3:
+        raise UserError(N_("Usage: /action N due text (due is YYYY-MM-DD or a duration like 14d; reply to the owner's message or name @owner)"))
+    owners, text = await owners_from(ctx, parts[2])
+    topic, action = await service.add_action(ctx.rt, ctx.chat, await ctx.acting(), parse_number(parts[0]), parts[1], text, owners)
+    names = await prompts.names(ctx.rt, list(action.owners))
+    await ctx.reply(
+        ctx.t(N_("Action A{action} added to topic #{number}:"), action=action.number, number=topic.number)
+        + "\n" + fcards.action_line(ctx._, action, names, ctx.rt.clock.now())
+    )
+
+
+@edge
+async def list_actions(ctx: Ctx) -> None:
+    group_only(ctx)
+    number = parse_number(need_args(ctx, 1, N_("Usage: /actions N"))[0])
+    topic, actions = await service.list_actions(ctx.rt, ctx.chat_id, number)
+    names = await prompts.names(ctx.rt, [o for a in actions for o in a.owners])
+    header, items = fcards.actions_list(ctx._, topic, actions, names, ctx.rt.clock.now())
+    await send_pages(ctx.context.bot, ctx.chat_id, header, items)
+
+
+async def _target_chat(ctx: Ctx) -> int:
+    if not ctx.chat.is_private:
+        return ctx.chat_id
+    chat_id = await prompts.focus(ctx.rt, ctx.user_id)
+    if chat_id is None:
+        raise UserError(N_("Use this command in the group, or open the group's card link first."))
+    return chat_id
+
+
+async def _report(ctx: Ctx, done: bool) -> None:
+    parts = ctx.command_text().split(maxsplit=1 if done else 2)
+    usage = N_("Usage: /done A-number [note]") if done else N_("Usage: /progress A-number percent [note]")
+    if len(parts) < (1 if done else 2):
+        raise UserError(usage)
+    action_no = service.parse_action_number(parts[0])
+    percent, note = None, ""
+    if done:
+        note = parts[1] if len(parts) > 1 else ""
+    else:
+        if not parts[1].rstrip("%").lstrip("-").isdigit():
+            raise UserError(N_("Progress is a percentage from 0 to 100."))
+        percent = int(parts[1].rstrip("%"))
+        note = parts[2] if len(parts) > 2 else ""
+    chat_id = await _target_chat(ctx)
+    convenor = await ctx.is_convenor() if not ctx.chat.is_private else await chats.is_named_convenor(ctx.rt, chat_id, ctx.user_id)
+    result = await service.report(ctx.rt, chat_id, ctx.actor(convenor), action_no, percent, note, done)
+    names = await prompts.names(ctx.rt, list(result.action.owners))
+    await ctx.reply(fcards.action_line(ctx._, result.action, names, ctx.rt.clock.now()))
+    if result.topic_done and result.final_round is not None:
+        await post_final_card(ctx.context.application, ctx.rt, chat_id, result)
+
+
+@edge
+async def progress(ctx: Ctx) -> None:
+    await _report(ctx, done=False)
+
+
+@edge
+async def done(ctx: Ctx) -> None:
+    await _report(ctx, done=True)
+
+
+@edge
+async def reopen(ctx: Ctx) -> None:
+    group_only(ctx)
+    number = parse_number(need_args(ctx, 1, N_("Usage: /reopen N"))[0])
+    await do_reopen(ctx, number)
+
+
+async def do_reopen(ctx: Ctx, number: int) -> None:
+    from bot import cards
+    from handlers.render import post_topic_card
+
+    topic = await service.reopen(ctx.rt, ctx.chat, await ctx.acting(), number)
+    await ctx.context.bot.send_message(
+        ctx.chat_id,
+        ctx.t(N_("Topic #{number} is reopened for deliberation (round {round}); views are open until {when}. Its whole history is kept."), number=number, round=topic.round, when=cards.when(topic.phase_deadline, ctx.chat.settings)),
+    )
+    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
+
+
+@edge
+async def on_button(ctx: Ctx) -> None:
+    query = ctx.update.callback_query
+    match = re.fullmatch(r"(rate|ro|kf):(\d{1,9})(?::(\d{1,12}):([spx]))?", query.data or "")
+    if match is None or ctx.chat.is_private:
+        raise UserError(N_("This button is no longer valid."))
+    kind, number = match.group(1), int(match.group(2))
+    if kind == "rate":
+        if match.group(3) is None:
+            raise UserError(N_("This button is no longer valid."))
+        value = fcards.RATING_OF_CODE[match.group(4)]
+        _topic, current, _previous = await service.rate(ctx.rt, ctx.chat_id, ctx.actor(), number, int(match.group(3)), value)
+        await answer_query(query, html_to_toast(ctx.t(N_("Thank you: your rating is “{rating}”. You can change it, or add a comment privately."), rating=ctx._(fcards.RATING_LABEL[value]))))
+        refresher(ctx).request(ctx.context.application, "round", current.id, ctx.chat_id)
+        return
+    if not await ctx.is_convenor():
+        raise UserError(N_("Only a convenor of this group can do that."))
+    if kind == "ro":
+        await do_reopen(ctx, number)
+        await answer_query(query)
+    else:
+        await answer_query(query, html_to_toast(ctx._("The follow-up goes on.")))
+    try:
+        await ctx.context.bot.edit_message_reply_markup(ctx.chat_id, query.message.message_id, reply_markup=None)
+    except Exception:  # noqa: BLE001 - an old question losing its buttons is cosmetic
+        log.debug("could not clear the reopen buttons")
+
+
+# ----- private: subscriptions and comments --------------------------------------------------
+
+async def deep_link(ctx: Ctx, payload: str) -> bool:
+    match = re.fullmatch(r"(sub|rc)_(-?\d{1,16})_(\d{1,9})", payload)
+    if match is None:
+        return False
+    kind, chat_id, number = match.group(1), int(match.group(2)), int(match.group(3))
+    from handlers.views import is_member
+
+    if await load_chat_context(ctx.rt, chat_id) is None or not await is_member(ctx, chat_id):
+        raise UserError(N_("You can only follow topics of groups you belong to."))
+    await prompts.set_focus(ctx.rt, ctx.user_id, chat_id)
+    if kind == "sub":
+        topic, _changed = await service.subscribe(ctx.rt, chat_id, ctx.user_id, number, True)
+        await ctx.reply(ctx.t(N_("You will get the follow-up of topic #{number} ({title}) here. /unsubscribe {number} stops it."), number=number, title=topic.title))
+    else:
+        await prompts.ask(ctx.rt, ctx.chat_id, ctx.user_id, COMMENT_PROMPT, {"chat_id": chat_id, "number": number}, None)
+        await ctx.reply(ctx.t(N_("Send your comment on topic #{number} as a message here; it is added to your latest rating."), number=number))
+    return True
+
+
+async def finish_comment(ctx: Ctx, payload: dict, text: str) -> None:
+    await service.comment(ctx.rt, payload["chat_id"], ctx.user_id, payload["number"], text)
+    await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
+    await ctx.reply(ctx._("Thank you, your comment was added."))
+
+
+@edge
+async def subscribe(ctx: Ctx) -> None:
+    await _subscription(ctx, True)
+
+
+@edge
+async def unsubscribe(ctx: Ctx) -> None:
+    await _subscription(ctx, False)
+
+
+async def _subscription(ctx: Ctx, on: bool) -> None:
+    number = parse_number(need_args(ctx, 1, N_("Usage: /subscribe N") if on else N_("Usage: /unsubscribe N"))[0])
+    chat_id = await _target_chat(ctx)
+    topic, changed = await service.subscribe(ctx.rt, chat_id, ctx.user_id, number, on)
+    if on:
+        text = N_("You now follow topic #{number}.") if changed else N_("You already follow topic #{number}.")
+    else:
+        text = N_("You no longer follow topic #{number}.") if changed else N_("You were not following topic #{number}.")
+    await ctx.reply(ctx.t(text, number=topic.number))
+
+
+@edge
+async def my_subscriptions(ctx: Ctx) -> None:
+    rows = await service.subscriptions(ctx.rt, ctx.user_id)
+    if not rows:
+        await ctx.reply(ctx._("You follow no topics. Press “🔔 Notify me” on a follow-up card to follow one."))
+        return
+    from bot.cards import status_text
+
+    items = [f"#{number} {title} — {status_text(ctx._, status)}" for _chat, number, title, status in rows]
+    from bot.text import esc
+
+    await send_pages(ctx.context.bot, ctx.chat_id, ctx._("<b>Topics you follow</b>"), [esc(i) for i in items])
+
+
+# ----- what the schedule posts ----------------------------------------------------------------
+
+async def post_card(app: Any, rt: Any, card: service.Card) -> None:
+    _ = translator(card.chat.language)
+    now = rt.clock.now()
+    names = await prompts.names(rt, [o for a in card.actions for o in a.owners])
+    text, markup = fcards.followup_card(_, card, {}, names, now, rt.bot_username)
+    message = await app.bot.send_message(card.chat.chat_id, text, reply_markup=markup)
+    await service.set_round_card(rt, card.round.id, message.message_id)
+    if card.reopen_offer is not None:
+        question, buttons = fcards.reopen_question(_, card.topic, card.reopen_offer, card.subject if card.kind == service.OVERDUE_REOPEN else None)
+        await app.bot.send_message(card.chat.chat_id, question, reply_markup=buttons)
+    for user_id in card.subscribers:
+        await send_private(app, rt, user_id, fcards.subscriber_note(_, card.chat.title) + "\n" + text, "followup", card.round.id)
+    reminder = fcards.owner_reminder(_, card, card.chat.title)
+    for user_id in card.owners:
+        mine = [a for a in card.actions if user_id in a.owners and a.status not in ("done", "dropped")]
+        lines = [fcards.action_line(_, a, names, now) for a in mine]
+        if await send_private(app, rt, user_id, "\n".join([reminder, *lines]), "reminder", card.round.id):
+            await prompts.set_focus(rt, user_id, card.chat.chat_id)
+
+
+async def send_private(app: Any, rt: Any, user_id: int, text: str, kind: str, ref_id: int | None) -> bool:
+    """A private message; someone who never started the bot or blocked it is recorded, not retried."""
+    try:
+        await app.bot.send_message(user_id, text)
+    except Forbidden as exc:
+        await service.mark_undeliverable(rt, user_id, kind, ref_id, str(exc))
+        return False
+    return True
+
+
+async def post_final_card(app: Any, rt: Any, chat_id: int, result: service.Progress) -> None:
+    chat = await load_chat_context(rt, chat_id)
+    _topic, current, actions, counts, wording = await service.round_state(rt, result.final_round.id)
+    card = service.Card(chat=chat, topic=result.topic, kind="final", round=current, wording=wording, actions=actions, counts=counts)
+    await post_card(app, rt, card)
+
+
+async def refresh_round_card(bot: Any, rt: Any, round_id: int) -> None:
+    topic, current, actions, counts, wording = await service.round_state(rt, round_id)
+    chat = await load_chat_context(rt, topic.chat_id)
+    if chat is None or current.card_message_id is None:
+        return
+    card = service.Card(chat=chat, topic=topic, kind=current.kind if current.kind in ("final",) else "followup", round=current, wording=wording, actions=actions, counts=counts)
+    names = await prompts.names(rt, [o for a in actions for o in a.owners])
+    text, markup = fcards.followup_card(translator(chat.language), card, counts, names, rt.clock.now(), rt.bot_username)
+    await edit(bot, chat.chat_id, current.card_message_id, text, markup if current.closed_at is None else None)
+
+
+async def run_followup(app: Any, job: Any, late: bool) -> None:
+    from bot.app import runtime_of
+
+    rt = runtime_of(app)
+    card = await service.take_job(rt, job, late)
+    if card is not None:
+        await post_card(app, rt, card)
+
+
+def register(app) -> None:
+    for name, callback in (
+        ("action", add_action), ("actions", list_actions), ("progress", progress), ("done", done),
+        ("reopen", reopen), ("subscribe", subscribe), ("unsubscribe", unsubscribe),
+        ("mysubscriptions", my_subscriptions),
+    ):
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(rate|ro|kf):"))
+
+
+def register_jobs(scheduler) -> None:
+    for kind in (service.FOLLOWUP, service.DUE_SOON, service.OVERDUE, service.OVERDUE_REOPEN):
+        scheduler.register(kind, run_followup)
+
+
+__all__ = ["Actor"]
