@@ -274,6 +274,7 @@ async def run_followup(app: Any, job: Any, late: bool) -> None:
     card = await service.take_job(rt, job, late)
     if card is not None:
         await post_card(app, rt, card)
+        await service.finish_card(rt, card)
 
 
 def register(app) -> None:

@@ -46,10 +46,10 @@ async def vote_close(app: Any, job: Job, late: bool) -> None:
 
 async def result(app: Any, job: Job, late: bool) -> None:
     rt = runtime(app)
-    # Mark first: a result posted twice would confuse the group more than one posted late.
-    if not await votes.finish_job(rt, job.id, late):
-        return
+    # Posted, then marked: a failed send is retried by the schedule; only a crash in between
+    # these two lines could post it twice.
     await post_result(app, rt, job.ref_id)
+    await votes.finish_job(rt, job.id, late)
 
 
 def register(scheduler) -> None:

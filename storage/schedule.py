@@ -108,3 +108,9 @@ async def cancel_for_topic(tx: Tx, topic_id: int, action_ids: list[int], kinds_t
     for action_id in action_ids:
         for kind in kinds_action:
             await cancel(tx, kind, action_id, now)
+
+
+async def set_payload(tx: Tx, job_id: int, payload: dict[str, Any]) -> None:
+    await tx.execute(
+        "UPDATE scheduled SET payload_json = ? WHERE id = ?", (json.dumps(payload, ensure_ascii=False), job_id)
+    )

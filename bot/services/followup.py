@@ -63,6 +63,7 @@ class Card:
     subject: ActionRow | None = None
     reopen_offer: tuple[int, int] | None = None  # (not satisfied, total) of the previous round
     late: bool = False
+    job_id: int | None = None
 
 
 def parse_action_number(text: str) -> int:
@@ -249,8 +250,8 @@ async def mark_private_ok(rt: Runtime, user_id: int) -> None:
 
 
 async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
-    """Run a follow-up row: quiet hours postpone it; otherwise open a rating round and mark the
-    row done in the same transaction. None when there is nothing to post (any more)."""
+    """Run a follow-up row: quiet hours postpone it; otherwise open (or reuse) its rating round.
+    None when there is nothing to post (any more)."""
     now = rt.clock.now()
     async with rt.db.transaction() as tx:
         if not await schedule.is_pending(tx, job.id):
@@ -275,19 +276,26 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
         if quiet_end is not None:
             await schedule.postpone(tx, job.id, quiet_end)
             return None
-        previous = await repo.latest_round(tx, topic.id)
+        claimed = job.payload.get("round_id")
+        current = await repo.get_round(tx, claimed) if claimed else None
         offer = None
-        if job.kind == OVERDUE_REOPEN:
-            offer = (0, 0)
-        elif previous is not None and previous.closed_at is None:
-            counts = await repo.rating_counts(tx, previous.id)
-            if needs_reopen(counts, parse_ratio(chat.settings.reopen_share)):
-                offer = (counts.get("not_satisfied", 0), sum(counts.values()))
-        current = await repo.open_round(tx, topic.id, job.kind, now)
+        if current is None:
+            previous = await repo.latest_round(tx, topic.id)
+            if job.kind == OVERDUE_REOPEN:
+                offer = (0, 0)
+            elif previous is not None and previous.closed_at is None:
+                counts = await repo.rating_counts(tx, previous.id)
+                if needs_reopen(counts, parse_ratio(chat.settings.reopen_share)):
+                    offer = (counts.get("not_satisfied", 0), sum(counts.values()))
+            current = await repo.open_round(tx, topic.id, job.kind, now)
+            # Claimed, not done: if posting fails, the retry reuses this round instead of
+            # opening another; the row is marked done once the card is out (finish_card).
+            await schedule.set_payload(tx, job.id, {**job.payload, "round_id": current.id, "offer": offer})
+        else:
+            offer = tuple(job.payload["offer"]) if job.payload.get("offer") else None
         if topic.status == Status.ADOPTED:
             await topic_repo.set_status(tx, topic.id, Status.FOLLOWING_UP)
             topic = await topic_repo.get_topic_by_id(tx, topic.id)
-        await schedule.finish(tx, job.id, now, late)
         actions = await repo.actions_of(tx, topic.id)
         owners = sorted({o for a in actions if a.status not in ("done", "dropped") for o in a.owners})
         return Card(
@@ -295,4 +303,10 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
             wording=await vote_repo.adopted_text(tx, topic.id) or "", actions=actions, counts={},
             subscribers=await repo.reachable(tx, await repo.subscribers(tx, topic.id)),
             owners=await repo.reachable(tx, owners), subject=subject, reopen_offer=offer, late=late,
+            job_id=job.id,
         )
+
+
+async def finish_card(rt: Runtime, card: Card) -> None:
+    async with rt.db.transaction() as tx:
+        await schedule.finish(tx, card.job_id, rt.clock.now(), card.late)

@@ -29,19 +29,22 @@ ANONYMOUS_ADMIN_ID = 1087968824
 _ids = itertools.count(5001)
 
 
-def make_settings(db_path: Path, **defaults: Any) -> Settings:
-    return Settings.model_validate(
-        {
-            "telegram": {
-                "token": TEST_TOKEN,
-                "base_url": "http://fake.invalid/bot",
-                "rate_limiter": False,
-            },
-            "database": {"path": str(db_path), "synchronous": "NORMAL"},
-            "defaults": defaults,
-            "limits": {"flood_burst": 1000},
-        }
-    )
+def make_settings(
+    db_path: Path, overrides: dict[str, dict] | None = None, **defaults: Any
+) -> Settings:
+    values: dict[str, dict[str, Any]] = {
+        "telegram": {
+            "token": TEST_TOKEN,
+            "base_url": "http://fake.invalid/bot",
+            "rate_limiter": False,
+        },
+        "database": {"path": str(db_path), "synchronous": "NORMAL"},
+        "defaults": defaults,
+        "limits": {"flood_burst": 1000},
+    }
+    for section, changes in (overrides or {}).items():
+        values[section] = {**values.get(section, {}), **changes}
+    return Settings.model_validate(values)
 
 
 class World:
@@ -55,8 +58,12 @@ class World:
         self._chat_ids = itertools.count(-1001000000001, -1)
 
     @classmethod
-    async def start(cls, tmp_path: Path, **defaults: Any) -> World:
-        world = cls(make_settings(tmp_path / "test.db", **defaults), FakeBotAPI(), FrozenClock())
+    async def start(
+        cls, tmp_path: Path, overrides: dict[str, dict] | None = None, **defaults: Any
+    ) -> World:
+        world = cls(
+            make_settings(tmp_path / "test.db", overrides, **defaults), FakeBotAPI(), FrozenClock()
+        )
         await world.boot()
         return world
 
