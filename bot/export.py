@@ -445,6 +445,16 @@ LABELS: dict[str, dict[str, Any]] = {
         "adopted_text": "通过的文本",
         "history": "记录",
         "nobody": "系统",
+        "details_of": {
+            "view": "意见 {n}（{stance}）",
+            "view_anonymous": "意见 {n}（{stance}，匿名）",
+            "view_no": "意见 {n}",
+            "draft": "草案 {n}",
+            "amended": "草案 {a} → 草案 {b}",
+            "merged": "议题 #{n}",
+            "merged_in": "议题 #{n}（{views} 条意见）",
+            "rounds": {"views": "重新征集意见", "drafts": "重新起草共识文本"},
+        },
         "stances": {"support": "支持", "oppose": "反对", "concern": "担忧", "suggestion": "建议"},
         "choices": {"agree": "同意", "abstain": "弃权", "disagree": "反对", "block": "否决"},
         "statuses": {
@@ -480,6 +490,10 @@ LABELS: dict[str, dict[str, Any]] = {
             "ballot": "投票",
             "adopted": "表决通过",
             "not_adopted": "表决未通过",
+            "action_added": "新增落实事项",
+            "progress": "报告进展",
+            "done": "全部落实完成",
+            "reopened": "重新开启",
         },
     },
     "en": {
@@ -526,6 +540,16 @@ LABELS: dict[str, dict[str, Any]] = {
         "adopted_text": "Adopted text",
         "history": "Record",
         "nobody": "system",
+        "details_of": {
+            "view": "view {n} ({stance})",
+            "view_anonymous": "view {n} ({stance}, anonymous)",
+            "view_no": "view {n}",
+            "draft": "draft {n}",
+            "amended": "draft {a} → draft {b}",
+            "merged": "topic #{n}",
+            "merged_in": "topic #{n} ({views} views)",
+            "rounds": {"views": "views again", "drafts": "drafting again"},
+        },
         "stances": {
             "support": "Support",
             "oppose": "Oppose",
@@ -571,6 +595,10 @@ LABELS: dict[str, dict[str, Any]] = {
             "ballot": "voted",
             "adopted": "vote carried",
             "not_adopted": "vote not carried",
+            "action_added": "added an action item",
+            "progress": "reported progress",
+            "done": "every action done",
+            "reopened": "reopened",
         },
     },
 }
@@ -689,15 +717,59 @@ def _topic_minutes(topic: Mapping[str, Any], m: Minutes) -> list[str]:
             out += ext.markdown(topic[ext.key], m)
     out += [f"### {m.label('history')}", ""]
     for row in topic["history"]:
-        actor = m.who(row["actor_id"]) if row["actor_id"] is not None else m.label("nobody")
+        if row["actor_id"] is not None:
+            actor = m.who(row["actor_id"])
+        elif row["event"] in (*_VIEW_EVENTS, "ballot"):
+            actor = m.label("anonymous")
+        else:
+            actor = m.label("nobody")
         event = m.lookup("events", row["event"])
-        detail = m.inline(row["detail"]) if row["detail"] else ""
+        detail = _history_detail(row["event"], row["detail"], m)
         line = f"- {m.when(row['at'])} · {actor} · {event}"
         out.append(f"{line} · {detail}" if detail else line)
     if not topic["history"]:
         out.append(m.label("none"))
     out.append("")
     return out
+
+
+_TALLY_DETAIL = re.compile(r"^(\w+=\d+)( \w+=\d+)*$")
+
+
+def _history_detail(event: str, detail: str, m: Minutes) -> str:
+    """The services write details for machines ("2 oppose anonymous"): say them in words."""
+    if not detail:
+        return ""
+    words = m.labels["details_of"]
+    parts = detail.split()
+    if event == "view" and parts[0].isdigit() and len(parts) >= 2:
+        key = "view_anonymous" if parts[-1] == "anonymous" else "view"
+        return words[key].format(n=parts[0], stance=m.lookup("stances", parts[1]))
+    if event in ("view_edited", "view_retracted") and detail.isdigit():
+        return words["view_no"].format(n=detail)
+    if event == "draft" and detail.isdigit():
+        return words["draft"].format(n=detail)
+    if event == "vote_opened" and len(parts) == 2 and parts[1].isdigit():
+        return words["draft"].format(n=parts[1])
+    amended = re.fullmatch(r"(\d+) -> (\d+)", detail)
+    if event == "amended" and amended:
+        return words["amended"].format(a=amended.group(1), b=amended.group(2))
+    if event == "accepted":
+        return m.when(detail)
+    merged = re.fullmatch(r"into #(\d+)", detail)
+    if event == "merged" and merged:
+        return words["merged"].format(n=merged.group(1))
+    merged_in = re.fullmatch(r"#(\d+): (\d+) views", detail)
+    if event == "merged_in" and merged_in:
+        return words["merged_in"].format(n=merged_in.group(1), views=merged_in.group(2))
+    if event == "new_round" and detail in words["rounds"]:
+        return words["rounds"][detail]
+    if event in ("adopted", "not_adopted") and _TALLY_DETAIL.match(detail):
+        counts = dict(part.split("=", 1) for part in parts)
+        return m.label("list_sep").join(
+            f"{m.lookup('choices', c)} {counts[c]}" for c in CHOICES if c in counts
+        )
+    return m.inline(detail)
 
 
 def _views_minutes(views: list[Mapping[str, Any]], m: Minutes) -> list[str]:
