@@ -117,16 +117,8 @@ def _fail(message: str) -> int:
 
 
 async def _close(db: Database) -> None:
-    try:
-        await db.close()
-    except sqlite3.Error:
-        # close() runs PRAGMA optimize, which may want a write lock the bot is holding. The
-        # snapshot was read already; just let go of the connection (its thread keeps the
-        # process alive otherwise).
-        conn = db._conn  # no public way to close without PRAGMA optimize
-        if conn is not None:
-            await conn.close()
-            db._conn = None
+    # A reader beside a running bot: no PRAGMA optimize, which could wait for its write lock.
+    await db.close(optimize=False)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -875,3 +867,7 @@ def _votes_minutes(topic: Mapping[str, Any], m: Minutes) -> list[str]:
         if vote["result"] == "adopted" and draft is not None:
             out += [f"{m.label('adopted_text')}{sep}", "", *m.text(draft["text"], "> "), ""]
     return out
+
+
+# The follow-up keys register themselves as extenders (imported last: they build on this module).
+from bot import export_followup  # noqa: E402, F401

@@ -84,13 +84,18 @@ class Database:
             raise
         self._conn = conn
 
-    async def close(self) -> None:
+    async def close(self, optimize: bool = True) -> None:
+        """`optimize=False` for a reader (export, backup) beside a running bot: PRAGMA optimize
+        may want a write lock the bot holds."""
         if self._conn is None:
             return
         async with self._lock:
-            await self._conn.execute("PRAGMA optimize")
-            await self._conn.close()
-            self._conn = None
+            try:
+                if optimize:
+                    await self._conn.execute("PRAGMA optimize")
+            finally:
+                await self._conn.close()
+                self._conn = None
 
     @property
     def is_open(self) -> bool:

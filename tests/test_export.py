@@ -193,6 +193,8 @@ async def test_json_has_exactly_the_contract_keys(db_path, tmp_path):
             assert set(t) == {
                 "id", "title", "details", "status", "proposer_id", "created_at",
                 "supporters", "views", "drafts", "votes", "history",
+                # added by the follow-up issue
+                "actions", "followups", "ratings", "subscribers",
             }  # fmt: skip
             for v in t["views"]:
                 assert set(v) == {"id", "author_id", "stance", "text", "created_at", "retracted"}

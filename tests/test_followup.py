@@ -77,6 +77,25 @@ async def test_actions_cards_ratings_and_done(world):
     assert pending == 0
     assert [(p.percent, p.note) for p in progress] == [(40, "lamps ordered"), (100, "all fitted")]
 
+    from bot.export import build_export
+
+    async with world.rt.db.read() as tx:
+        doc = (await build_export(tx, {}, group.chat_id, world.clock.now())).document
+    exported = doc["chats"][0]["topics"][0]
+    assert exported["status"] == "done"
+    assert [(a["id"], a["owner_ids"], a["status"]) for a in exported["actions"]] == [
+        (1, [bob.id], "done"),
+        (2, [], "done"),
+    ]
+    assert [p["percent"] for p in exported["actions"][0]["progress"]] == [40, 100]
+    assert set(exported["actions"][0]) == {"id", "text", "owner_ids", "due", "status", "progress"}
+    assert set(exported["actions"][0]["progress"][0]) == {"at", "by", "percent", "note"}
+    sent = [f for f in exported["followups"] if f["sent_at"]]
+    assert [f["kind"] for f in sent] == ["followup"]
+    assert {"id", "kind", "due_at", "sent_at", "late"} <= set(sent[0])
+    assert exported["ratings"][0] == {"round": 1, "kind": "followup", "satisfied": 1, "partly": 1, "not_satisfied": 0}
+    assert exported["subscribers"] == 1
+
 
 async def test_subscribers_get_cards_privately_and_strangers_are_recorded(world):
     group = world.group()

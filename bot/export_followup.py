@@ -1,0 +1,98 @@
+"""The follow-up keys of the export (actions, followups, ratings, subscribers) and their minutes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.export import LABELS, TOPIC_EXTENDERS, Minutes, TopicExtender
+from bot.rules.followup import display_status
+from storage import export_followup as repo
+from storage.db import Tx
+from storage.export import ExportTopic
+
+LABELS["zh"].update(
+    actions_heading="落实事项",
+    action_line="事项 A{id}：{text}（负责人：{owners}；截止：{due}；状态：{status}）",
+    progress_line="{time} · {who} · 进度 {percent}%{note}",
+    ratings_heading="满意度",
+    rating_line="第 {round} 轮：满意 {satisfied}，基本满意 {partly}，不满意 {not_satisfied}",
+    action_statuses={"open": "未开始", "in_progress": "进行中", "done": "已完成", "overdue": "已逾期", "dropped": "已取消"},
+    subscribers_line="关注人数：{n}",
+)
+LABELS["en"].update(
+    actions_heading="Action items",
+    action_line="A{id}: {text} (owners: {owners}; due {due}; {status})",
+    progress_line="{time} · {who} · {percent}%{note}",
+    ratings_heading="Satisfaction",
+    rating_line="Round {round}: satisfied {satisfied}, partly {partly}, not satisfied {not_satisfied}",
+    action_statuses={"open": "open", "in_progress": "in progress", "done": "done", "overdue": "overdue", "dropped": "dropped"},
+    subscribers_line="Subscribers: {n}",
+)
+
+
+async def _actions(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dict[int, Any]:
+    now = datetime.now(UTC)
+    found = await repo.actions(tx, chat_id)
+    for items in found.values():
+        for item in items:
+            due_at = datetime.fromisoformat(item.pop("due_at"))
+            item["status"] = display_status(item["status"], due_at, now)
+    return found
+
+
+async def _followups(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dict[int, Any]:
+    return await repo.followups(tx, chat_id)
+
+
+async def _ratings(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dict[int, Any]:
+    return await repo.ratings(tx, chat_id)
+
+
+async def _subscribers(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dict[int, Any]:
+    return await repo.subscriber_counts(tx, chat_id)
+
+
+def _actions_minutes(actions: list[dict[str, Any]], m: Minutes) -> list[str]:
+    if not actions:
+        return []
+    sep = m.label("list_sep")
+    out = [f"### {m.label('actions_heading')}", ""]
+    for action in actions:
+        owners = sep.join(m.who(o) for o in action["owner_ids"]) or m.label("none")
+        out.append(
+            "- "
+            + m.label(
+                "action_line", id=action["id"], text=m.inline(action["text"]), owners=owners,
+                due=action["due"], status=m.lookup("action_statuses", action["status"]),
+            )
+        )
+        for report in action["progress"]:
+            note = f" · {m.inline(report['note'])}" if report["note"] else ""
+            out.append(
+                "  - " + m.label("progress_line", time=m.when(report["at"]), who=m.who(report["by"]), percent=report["percent"], note=note)
+            )
+    return [*out, ""]
+
+
+def _ratings_minutes(ratings: list[dict[str, Any]], m: Minutes) -> list[str]:
+    if not ratings:
+        return []
+    lines = [f"### {m.label('ratings_heading')}", ""]
+    lines += ["- " + m.label("rating_line", **{k: r[k] for k in ("round", "satisfied", "partly", "not_satisfied")}) for r in ratings]
+    return [*lines, ""]
+
+
+def _subscribers_minutes(count: int, m: Minutes) -> list[str]:
+    return [m.label("subscribers_line", n=count), ""] if count else []
+
+
+TOPIC_EXTENDERS.extend(
+    [
+        TopicExtender("actions", _actions, list, _actions_minutes),
+        TopicExtender("followups", _followups, list),
+        TopicExtender("ratings", _ratings, list, _ratings_minutes),
+        TopicExtender("subscribers", _subscribers, int, _subscribers_minutes),
+    ]
+)
