@@ -16,8 +16,9 @@ from bot.i18n import N_, translator
 from bot.services import chats, prompts
 from bot.services import followup as service
 from bot.services.chats import load_chat_context
-from bot.services.common import Actor, parse_number
+from bot.services.common import parse_number
 from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.private import linked_group, target_chat
 from handlers.render import edit, send_pages
 from handlers.topics import group_only, need_args, refresher
 
@@ -66,15 +67,6 @@ async def list_actions(ctx: Ctx) -> None:
     await send_pages(ctx.context.bot, ctx.chat_id, header, items)
 
 
-async def _target_chat(ctx: Ctx) -> int:
-    if not ctx.chat.is_private:
-        return ctx.chat_id
-    chat_id = await prompts.focus(ctx.rt, ctx.user_id)
-    if chat_id is None:
-        raise UserError(N_("Use this command in the group, or open the group's card link first."))
-    return chat_id
-
-
 async def _report(ctx: Ctx, done: bool) -> None:
     parts = ctx.command_text().split(maxsplit=1 if done else 2)
     usage = N_("Usage: /done A-number [note]") if done else N_("Usage: /progress A-number percent [note]")
@@ -89,7 +81,7 @@ async def _report(ctx: Ctx, done: bool) -> None:
             raise UserError(N_("Progress is a percentage from 0 to 100."))
         percent = int(parts[1].rstrip("%"))
         note = parts[2] if len(parts) > 2 else ""
-    chat_id = await _target_chat(ctx)
+    chat_id = await target_chat(ctx)
     convenor = await ctx.is_convenor() if not ctx.chat.is_private else await chats.is_named_convenor(ctx.rt, chat_id, ctx.user_id)
     result = await service.report(ctx.rt, chat_id, ctx.actor(convenor), action_no, percent, note, done)
     names = await prompts.names(ctx.rt, list(result.action.owners))
@@ -158,15 +150,14 @@ async def on_button(ctx: Ctx) -> None:
 # ----- private: subscriptions and comments --------------------------------------------------
 
 async def deep_link(ctx: Ctx, payload: str) -> bool:
-    match = re.fullmatch(r"(sub|rc)_(-?\d{1,16})_(\d{1,9})", payload)
-    if match is None:
+    for kind in ("sub", "rc"):
+        linked = await linked_group(ctx, payload, kind)
+        if linked is not None:
+            break
+    else:
         return False
-    kind, chat_id, number = match.group(1), int(match.group(2)), int(match.group(3))
-    from handlers.views import is_member
-
-    if await load_chat_context(ctx.rt, chat_id) is None or not await is_member(ctx, chat_id):
-        raise UserError(N_("You can only follow topics of groups you belong to."))
-    await prompts.set_focus(ctx.rt, ctx.user_id, chat_id)
+    group, number = linked
+    chat_id = group.chat_id
     if kind == "sub":
         topic, _changed = await service.subscribe(ctx.rt, chat_id, ctx.user_id, number, True)
         await ctx.reply(ctx.t(N_("You will get the follow-up of topic #{number} ({title}) here. /unsubscribe {number} stops it."), number=number, title=topic.title))
@@ -194,7 +185,7 @@ async def unsubscribe(ctx: Ctx) -> None:
 
 async def _subscription(ctx: Ctx, on: bool) -> None:
     number = parse_number(need_args(ctx, 1, N_("Usage: /subscribe N") if on else N_("Usage: /unsubscribe N"))[0])
-    chat_id = await _target_chat(ctx)
+    chat_id = await target_chat(ctx)
     topic, changed = await service.subscribe(ctx.rt, chat_id, ctx.user_id, number, on)
     if on:
         text = N_("You now follow topic #{number}.") if changed else N_("You already follow topic #{number}.")
@@ -291,5 +282,3 @@ def register_jobs(scheduler) -> None:
     for kind in (service.FOLLOWUP, service.DUE_SOON, service.OVERDUE, service.OVERDUE_REOPEN):
         scheduler.register(kind, run_followup)
 
-
-__all__ = ["Actor"]

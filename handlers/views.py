@@ -4,7 +4,7 @@ and anonymous views written in a private chat reached by a deep link."""
 from __future__ import annotations
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, cards
@@ -17,6 +17,7 @@ from bot.services.chats import load_chat_context
 from bot.services.common import Actor, parse_number
 from bot.text import Html, fill
 from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.private import linked_group
 from handlers.render import send_pages
 from handlers.topics import group_only, need_args, refresher
 
@@ -121,16 +122,11 @@ async def on_button(ctx: Ctx) -> None:
 
 async def start_anonymous(ctx: Ctx, payload: str) -> bool:
     """/start av_<chat>_<number> in private; True when the payload was ours."""
-    if not payload.startswith("av_"):
+    linked = await linked_group(ctx, payload, "av")
+    if linked is None:
         return False
-    try:
-        _, chat_text, number_text = payload.split("_")
-        chat_id, number = int(chat_text), int(number_text)
-    except ValueError:
-        raise UserError(N_("This link is not valid.")) from None
-    group = await load_chat_context(ctx.rt, chat_id)
-    if group is None or not await is_member(ctx, chat_id):
-        raise UserError(N_("You can only write views in groups you belong to."))
+    group, number = linked
+    chat_id = group.chat_id
     if not group.settings.anonymous_views:
         raise UserError(N_("This group does not take anonymous views."))
     topic = await topics.get(ctx.rt, chat_id, number)
@@ -145,14 +141,6 @@ async def start_anonymous(ctx: Ctx, payload: str) -> bool:
         buttons,
     )
     return True
-
-
-async def is_member(ctx: Ctx, chat_id: int) -> bool:
-    try:
-        member = await ctx.context.bot.get_chat_member(chat_id, ctx.user_id)
-    except TelegramError:
-        return False
-    return member.status in ("creator", "administrator", "member", "restricted")
 
 
 async def choose_anonymous_stance(ctx: Ctx, number: int, stance: Stance | None) -> None:

@@ -14,8 +14,9 @@ from bot.i18n import N_, translator
 from bot.rules.phases import Choice, parse_choice
 from bot.services import prompts, votes
 from bot.services.chats import load_chat_context
-from bot.services.common import Actor, parse_number
+from bot.services.common import parse_number
 from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.private import linked_group, target_chat
 from handlers.render import refresh_ballot_card
 from handlers.topics import group_only, need_args, refresher
 
@@ -80,11 +81,7 @@ async def on_ballot_button(ctx: Ctx) -> None:
     press = callbacks.parse(query.data)
     if press is None or press.kind != "bal":
         raise UserError(N_("This button is no longer valid."))
-    chat_id = ctx.chat_id
-    if ctx.chat.is_private:
-        chat_id = await prompts.focus(ctx.rt, ctx.user_id)
-        if chat_id is None:
-            raise UserError(N_("This button is no longer valid."))
+    chat_id = await target_chat(ctx)
     if press.choice is Choice.BLOCK:
         await ask_block_reason(ctx, chat_id, press.number, press.ref)
         return
@@ -131,11 +128,7 @@ async def ballot(ctx: Ctx) -> None:
     number, choice = parse_number(parts[0]), parse_choice(parts[1])
     if choice is None:
         raise UserError(N_("Usage: /ballot N agree|abstain|disagree|block [reason]"))
-    chat_id = ctx.chat_id
-    if ctx.chat.is_private:
-        chat_id = await prompts.focus(ctx.rt, ctx.user_id)
-        if chat_id is None:
-            raise UserError(N_("Open the vote from the group first: press “🗳 Vote in private” on its card."))
+    chat_id = await target_chat(ctx)
     cast = await votes.cast_ballot(ctx.rt, chat_id, ctx.actor(), number, choice, parts[2] if len(parts) > 2 else None)
     text = ctx._(CHOICE_TOAST[choice])
     if ctx.chat.is_private:
@@ -164,19 +157,11 @@ async def ack_in_group(ctx: Ctx, text: str, secret: bool) -> None:
 
 
 async def start_private_ballot(ctx: Ctx, payload: str) -> bool:
-    if not payload.startswith("bv_"):
+    linked = await linked_group(ctx, payload, "bv")
+    if linked is None:
         return False
-    try:
-        _, chat_text, number_text = payload.split("_")
-        chat_id, number = int(chat_text), int(number_text)
-    except ValueError:
-        raise UserError(N_("This link is not valid.")) from None
-    from handlers.views import is_member
-
-    if await load_chat_context(ctx.rt, chat_id) is None or not await is_member(ctx, chat_id):
-        raise UserError(N_("You can only vote in groups you belong to."))
-    state = await votes.current_vote(ctx.rt, chat_id, number)
-    await prompts.set_focus(ctx.rt, ctx.user_id, chat_id)
+    group, number = linked
+    state = await votes.current_vote(ctx.rt, group.chat_id, number)
     text, markup = cards.ballot_card(ctx._, state, ctx.chat.settings, ctx.rt.bot_username)
     await ctx.reply(text, markup)
     return True
@@ -214,5 +199,3 @@ def register(app) -> None:
     app.add_handler(CommandHandler("close", close))
     app.add_handler(CallbackQueryHandler(on_ballot_button, pattern=r"^bal:"))
 
-
-__all__ = ["Actor", "register"]
