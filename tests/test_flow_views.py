@@ -188,10 +188,7 @@ async def test_anonymous_link_refused_to_someone_outside_the_group(world):
     world.api.set_status(group.chat_id, stranger.id, "left")
     payload = deep_link_payload([b for b in buttons(card) if "Anonymous" in b["text"]][0]["url"])
     await stranger.says_privately(f"/start {payload}")
-    assert (
-        stranger.last_private_message()["text"]
-        == "You can only write views in groups you belong to."
-    )
+    assert stranger.last_private_message()["text"] == "This link is for members of that group only."
 
 
 async def test_author_edits_and_retracts_a_view(world):

@@ -236,7 +236,7 @@ async def test_ballot_in_private_after_the_deep_link(world):
     emma = people[4]
     await emma.says_privately("/ballot 1 agree")
     assert emma.last_private_message()["text"] == (
-        "Open the vote from the group first: press “🗳 Vote in private” on its card."
+        "Use this command in the group, or open the group's card link first."
     )
     assert await tally_of(world, group) == {}
 
@@ -259,7 +259,7 @@ async def test_private_ballot_link_refused_to_non_members(world):
     stranger = world.person("stranger", language="en")
     world.api.set_status(group.chat_id, stranger.id, "left")
     await stranger.says_privately(f"/start {private_link(ballot)}")
-    assert stranger.last_private_message()["text"] == "You can only vote in groups you belong to."
+    assert stranger.last_private_message()["text"] == "This link is for members of that group only."
     await stranger.says_privately("/ballot 1 agree")
     assert await tally_of(world, group) == {}
 
