@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from storage.db import Tx
 from storage.timefmt import from_db, to_db
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,8 @@ async def move_supporters(tx: Tx, from_topic: int, to_topic: int) -> int:
 async def record(
     tx: Tx, topic_id: int, at: datetime, actor_id: int | None, event: str, detail: str = ""
 ) -> None:
+    # One log line per event; ids only, never user text (the record itself keeps the detail).
+    log.info("topic %s: %s by %s", topic_id, event, actor_id if actor_id is not None else "-")
     await tx.execute(
         "INSERT INTO history(topic_id, at, actor_id, event, detail) VALUES (?,?,?,?,?)",
         (topic_id, to_db(at), actor_id, event, detail),

@@ -116,7 +116,9 @@ async def cast_ballot(
             raise UserError(N_("This vote is closed."))
         previous = await repo.cast(tx, vote.id, actor.user_id, choice.value, reason, now)
         if previous is None:
-            await topic_repo.record(tx, topic.id, now, actor.user_id, "ballot", "")
+            # Under secret ballot not even the record's timing ties a person to the live tally.
+            who = None if vote.secret else actor.user_id
+            await topic_repo.record(tx, topic.id, now, who, "ballot", "")
         return Cast(await _state(tx, vote.id), choice, previous)
 
 
