@@ -16,7 +16,7 @@ CHOICE_CODE = {"a": Choice.AGREE, "n": Choice.ABSTAIN, "d": Choice.DISAGREE, "b"
 _CODE_OF_STANCE = {v: k for k, v in STANCE_CODE.items()}
 _CODE_OF_CHOICE = {v: k for k, v in CHOICE_CODE.items()}
 
-_SHAPE = re.compile(r"^([a-z]{2,4}):(\d{1,9})(?::(\d{1,12}))?(?::([a-z]))?$")
+_SHAPE = re.compile(r"([a-z]{2,4}):([0-9]{1,9})(?::([0-9]{1,12}))?(?::([a-z]))?")
 KINDS = {"sup", "acc", "vw", "lst", "bal", "rate", "sub"}
 
 
@@ -39,7 +39,7 @@ class Press:
 def parse(data: str | None) -> Press | None:
     if not data or len(data.encode()) > 64:
         return None
-    match = _SHAPE.match(data)
+    match = _SHAPE.fullmatch(data)
     if not match or match.group(1) not in KINDS:
         return None
     kind, number, ref, code = match.groups()

@@ -68,7 +68,9 @@ def topic_card(_: Translate, card: TopicCard) -> tuple[str, InlineKeyboardMarkup
     lines.append(
         t(
             N_("Proposed by {name} · {status} · {count} supporters"),
-            name=card.proposer, status=Msg(STATUS_TEXT[Status(topic.status)]), count=card.supporters,
+            name=card.proposer,
+            status=Msg(STATUS_TEXT[Status(topic.status)]),
+            count=card.supporters,
         )
     )
     if topic.status == Status.DELIBERATING:
@@ -77,7 +79,9 @@ def topic_card(_: Translate, card: TopicCard) -> tuple[str, InlineKeyboardMarkup
         )
         lines.append(t(N_("Views so far: {counts}"), counts=counts))
         if card.views_open and topic.phase_deadline:
-            lines.append(t(N_("Views close {when}."), when=when(topic.phase_deadline, card.settings)))
+            lines.append(
+                t(N_("Views close {when}."), when=when(topic.phase_deadline, card.settings))
+            )
         else:
             lines.append(_("Views are closed; drafts of the wording can still be proposed."))
     elif topic.status == Status.VOTING and topic.phase_deadline:
@@ -89,30 +93,42 @@ def topic_buttons(_: Translate, card: TopicCard) -> InlineKeyboardMarkup | None:
     topic = card.topic
     if topic.status == Status.PROPOSED:
         return InlineKeyboardMarkup(
-            [[
-                InlineKeyboardButton(
-                    fill(_(N_("🙋 Second ({count})")), {"count": card.supporters}),
-                    callback_data=callbacks.support(topic.number),
-                ),
-                InlineKeyboardButton(_("✅ Accept (convenor)"), callback_data=callbacks.accept(topic.number)),
-            ]]
+            [
+                [
+                    InlineKeyboardButton(
+                        fill(_(N_("🙋 Second ({count})")), {"count": card.supporters}),
+                        callback_data=callbacks.support(topic.number),
+                    ),
+                    InlineKeyboardButton(
+                        _("✅ Accept (convenor)"), callback_data=callbacks.accept(topic.number)
+                    ),
+                ]
+            ]
         )
     if topic.status == Status.DELIBERATING:
         rows = []
         if card.views_open:
             rows.append(
                 [
-                    InlineKeyboardButton(_(STANCE_LABEL[s]), callback_data=callbacks.view(topic.number, s))
+                    InlineKeyboardButton(
+                        _(STANCE_LABEL[s]), callback_data=callbacks.view(topic.number, s)
+                    )
                     for s in (Stance.SUPPORT, Stance.OPPOSE)
                 ]
             )
             rows.append(
                 [
-                    InlineKeyboardButton(_(STANCE_LABEL[s]), callback_data=callbacks.view(topic.number, s))
+                    InlineKeyboardButton(
+                        _(STANCE_LABEL[s]), callback_data=callbacks.view(topic.number, s)
+                    )
                     for s in (Stance.CONCERN, Stance.SUGGESTION)
                 ]
             )
-        last = [InlineKeyboardButton(_("📋 All views"), callback_data=callbacks.list_views(topic.number))]
+        last = [
+            InlineKeyboardButton(
+                _("📋 All views"), callback_data=callbacks.list_views(topic.number)
+            )
+        ]
         if card.views_open and card.settings.anonymous_views and card.bot_username:
             last.insert(
                 0,
@@ -135,26 +151,41 @@ def rule_text(_: Translate, state: VoteState) -> str:
         else t(N_("at most {n} blocks"), n=vote.blocks_allowed)
     )
     return t(
-        N_("Adopted if at least {quorum} of {eligible} members vote, agree reaches {threshold} of agree + disagree + block, and {blocks}."),
-        quorum=vote.quorum, eligible=vote.eligible, threshold=vote.threshold, blocks=Html(esc(blocks)),
+        N_(
+            "Adopted if at least {quorum} of {eligible} members vote, agree reaches {threshold} of agree + disagree + block, and {blocks}."
+        ),
+        quorum=vote.quorum,
+        eligible=vote.eligible,
+        threshold=vote.threshold,
+        blocks=Html(esc(blocks)),
     )
 
 
 def tally_line(_: Translate, state: VoteState) -> str:
     tally = state.tally
-    return " · ".join(
-        f"{_(CHOICE_LABEL[c])} {getattr(tally, c.value)}" for c in Choice
-    )
+    return " · ".join(f"{_(CHOICE_LABEL[c])} {getattr(tally, c.value)}" for c in Choice)
 
 
 def ballot_card(
-    _: Translate, state: VoteState, settings: GroupSettings, bot_username: str
+    _: Translate,
+    state: VoteState,
+    settings: GroupSettings,
+    bot_username: str,
+    in_group: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     vote = state.vote
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
     lines = [
-        t(N_("<b>Vote on topic #{number}: {title}</b>"), number=state.topic.number, title=state.topic.title),
-        t(N_("Draft {draft} (version {version}):"), draft=state.draft.number, version=state.draft.version),
+        t(
+            N_("<b>Vote on topic #{number}: {title}</b>"),
+            number=state.topic.number,
+            title=state.topic.title,
+        ),
+        t(
+            N_("Draft {draft} (version {version}):"),
+            draft=state.draft.number,
+            version=state.draft.version,
+        ),
         f"<blockquote>{esc(state.draft.text)}</blockquote>",
         rule_text(_, state),
     ]
@@ -164,18 +195,22 @@ def ballot_card(
         lines.append(t(N_("Closes {when}."), when=when(vote.closes_at, settings)))
         lines.append(t(N_("Ballots so far: {count}"), count=state.tally.cast))
         lines.append(_("You can change your ballot until the vote closes."))
-        markup = InlineKeyboardMarkup(
+        rows = [
             [
-                [
-                    InlineKeyboardButton(_(CHOICE_LABEL[c]), callback_data=callbacks.ballot(state.topic.number, vote.id, c))
-                    for c in (Choice.AGREE, Choice.ABSTAIN)
-                ],
-                [
-                    InlineKeyboardButton(_(CHOICE_LABEL[c]), callback_data=callbacks.ballot(state.topic.number, vote.id, c))
-                    for c in (Choice.DISAGREE, Choice.BLOCK)
-                ],
+                InlineKeyboardButton(
+                    _(CHOICE_LABEL[c]),
+                    callback_data=callbacks.ballot(state.topic.number, vote.id, c),
+                )
+                for c in pair
             ]
-        )
+            for pair in ((Choice.AGREE, Choice.ABSTAIN), (Choice.DISAGREE, Choice.BLOCK))
+        ]
+        if bot_username and in_group:
+            link = (
+                f"https://t.me/{bot_username}?start=bv_{state.topic.chat_id}_{state.topic.number}"
+            )
+            rows.append([InlineKeyboardButton(_("🗳 Vote in private"), url=link)])
+        markup = InlineKeyboardMarkup(rows)
         return "\n".join(lines), markup
     lines.append(_("This vote is closed."))
     lines.append(tally_line(_, state))
@@ -209,7 +244,12 @@ def result_card(_: Translate, closed: Closed, names: dict[int, str]) -> str:
         lines.append(_("Next: a convenor adds the actions to carry it out with /action."))
     else:
         lines.append(
-            t(N_("A convenor may start a new round with /round {number} views or /round {number} drafts, or close the topic with /end {number}."), number=state.topic.number)
+            t(
+                N_(
+                    "A convenor may start a new round with /round {number} views or /round {number} drafts, or close the topic with /end {number}."
+                ),
+                number=state.topic.number,
+            )
         )
     return "\n".join(lines)
 
@@ -220,17 +260,39 @@ def _rules_met(_: Translate, outcome: Outcome, state: VoteState) -> str:
     share_text = f"{float(share) * 100:.0f}%" if share is not None else "—"
     return "\n".join(
         [
-            t(N_("{mark} Quorum: {cast} ballots cast, {needed} needed"), mark=check(outcome.quorum_met), cast=outcome.tally.cast, needed=outcome.quorum_required),
-            t(N_("{mark} Threshold: {share} agree, {threshold} needed"), mark=check(outcome.threshold_met), share=share_text, threshold=state.vote.threshold),
-            t(N_("{mark} Blocks: {blocks}, at most {allowed} allowed"), mark=check(outcome.blocks_ok), blocks=outcome.tally.block, allowed=outcome.blocks_allowed),
+            t(
+                N_("{mark} Quorum: {cast} ballots cast, {needed} needed"),
+                mark=check(outcome.quorum_met),
+                cast=outcome.tally.cast,
+                needed=outcome.quorum_required,
+            ),
+            t(
+                N_("{mark} Threshold: {share} agree, {threshold} needed"),
+                mark=check(outcome.threshold_met),
+                share=share_text,
+                threshold=state.vote.threshold,
+            ),
+            t(
+                N_("{mark} Blocks: {blocks}, at most {allowed} allowed"),
+                mark=check(outcome.blocks_ok),
+                blocks=outcome.tally.block,
+                allowed=outcome.blocks_allowed,
+            ),
         ]
     )
 
 
-def views_list(_: Translate, topic: TopicRow, groups: dict[str, list[ViewRow]], names: dict[int, str]) -> tuple[str, list[str]]:
+def views_list(
+    _: Translate, topic: TopicRow, groups: dict[str, list[ViewRow]], names: dict[int, str]
+) -> tuple[str, list[str]]:
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
     total = sum(len(v) for v in groups.values())
-    header = t(N_("<b>Views on topic #{number}: {title}</b> ({total})"), number=topic.number, title=topic.title, total=total)
+    header = t(
+        N_("<b>Views on topic #{number}: {title}</b> ({total})"),
+        number=topic.number,
+        title=topic.title,
+        total=total,
+    )
     items = []
     for stance in Stance:
         views = groups.get(stance.value, [])
@@ -241,9 +303,17 @@ def views_list(_: Translate, topic: TopicRow, groups: dict[str, list[ViewRow]], 
     return header, items
 
 
-def drafts_list(_: Translate, topic: TopicRow, drafts: list[DraftRow], names: dict[int, str], settings: GroupSettings) -> tuple[str, list[str]]:
+def drafts_list(
+    _: Translate,
+    topic: TopicRow,
+    drafts: list[DraftRow],
+    names: dict[int, str],
+    settings: GroupSettings,
+) -> tuple[str, list[str]]:
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
-    header = t(N_("<b>Drafts of topic #{number}: {title}</b>"), number=topic.number, title=topic.title)
+    header = t(
+        N_("<b>Drafts of topic #{number}: {title}</b>"), number=topic.number, title=topic.title
+    )
     items = []
     for draft in drafts:
         origin = (
@@ -252,8 +322,11 @@ def drafts_list(_: Translate, topic: TopicRow, drafts: list[DraftRow], names: di
         items.append(
             t(
                 N_("<b>Draft {draft}</b> (version {version}, {origin}) by {name}, {when}:"),
-                draft=draft.number, version=draft.version, origin=Html(origin),
-                name=names.get(draft.author_id, "?"), when=when(draft.created_at, settings),
+                draft=draft.number,
+                version=draft.version,
+                origin=Html(origin),
+                name=names.get(draft.author_id, "?"),
+                when=when(draft.created_at, settings),
             )
             + f"\n<blockquote>{esc(clip(draft.text, 1500))}</blockquote>"
         )
@@ -266,9 +339,21 @@ def draft_posted(_: Translate, topic: TopicRow, draft: DraftRow, name: str) -> s
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
     return "\n".join(
         [
-            t(N_("<b>Draft {draft}</b> for topic #{number} (version {version}) by {name}:"), draft=draft.number, number=topic.number, version=draft.version, name=name),
+            t(
+                N_("<b>Draft {draft}</b> for topic #{number} (version {version}) by {name}:"),
+                draft=draft.number,
+                number=topic.number,
+                version=draft.version,
+                name=name,
+            ),
             f"<blockquote>{esc(draft.text)}</blockquote>",
-            t(N_("Reply to this message with /amend and new wording to propose a new version. A convenor puts it to the vote with /vote {number} {draft}."), number=topic.number, draft=draft.number),
+            t(
+                N_(
+                    "Reply to this message with /amend and new wording to propose a new version. A convenor puts it to the vote with /vote {number} {draft}."
+                ),
+                number=topic.number,
+                draft=draft.number,
+            ),
         ]
     )
 
@@ -278,7 +363,14 @@ def topics_list(_: Translate, topics: list[TopicRow]) -> tuple[str, list[str]]:
     if not topics:
         return header, [_("No open topics. Propose one with /propose.")]
     items = []
-    for status in (Status.PROPOSED, Status.DELIBERATING, Status.VOTING, Status.NOT_ADOPTED, Status.ADOPTED, Status.FOLLOWING_UP):
+    for status in (
+        Status.PROPOSED,
+        Status.DELIBERATING,
+        Status.VOTING,
+        Status.NOT_ADOPTED,
+        Status.ADOPTED,
+        Status.FOLLOWING_UP,
+    ):
         group = [t for t in topics if t.status == status]
         if group:
             items.append(f"\n<b>{esc(status_text(_, status))}</b>")

@@ -18,7 +18,13 @@ LABELS["zh"].update(
     progress_line="{time} · {who} · 进度 {percent}%{note}",
     ratings_heading="满意度",
     rating_line="第 {round} 轮：满意 {satisfied}，基本满意 {partly}，不满意 {not_satisfied}",
-    action_statuses={"open": "未开始", "in_progress": "进行中", "done": "已完成", "overdue": "已逾期", "dropped": "已取消"},
+    action_statuses={
+        "open": "未开始",
+        "in_progress": "进行中",
+        "done": "已完成",
+        "overdue": "已逾期",
+        "dropped": "已取消",
+    },
     subscribers_line="关注人数：{n}",
 )
 LABELS["en"].update(
@@ -27,7 +33,13 @@ LABELS["en"].update(
     progress_line="{time} · {who} · {percent}%{note}",
     ratings_heading="Satisfaction",
     rating_line="Round {round}: satisfied {satisfied}, partly {partly}, not satisfied {not_satisfied}",
-    action_statuses={"open": "open", "in_progress": "in progress", "done": "done", "overdue": "overdue", "dropped": "dropped"},
+    action_statuses={
+        "open": "open",
+        "in_progress": "in progress",
+        "done": "done",
+        "overdue": "overdue",
+        "dropped": "dropped",
+    },
     subscribers_line="Subscribers: {n}",
 )
 
@@ -64,14 +76,25 @@ def _actions_minutes(actions: list[dict[str, Any]], m: Minutes) -> list[str]:
         out.append(
             "- "
             + m.label(
-                "action_line", id=action["id"], text=m.inline(action["text"]), owners=owners,
-                due=action["due"], status=m.lookup("action_statuses", action["status"]),
+                "action_line",
+                id=action["id"],
+                text=m.inline(action["text"]),
+                owners=owners,
+                due=action["due"],
+                status=m.lookup("action_statuses", action["status"]),
             )
         )
         for report in action["progress"]:
             note = f" · {m.inline(report['note'])}" if report["note"] else ""
             out.append(
-                "  - " + m.label("progress_line", time=m.when(report["at"]), who=m.who(report["by"]), percent=report["percent"], note=note)
+                "  - "
+                + m.label(
+                    "progress_line",
+                    time=m.when(report["at"]),
+                    who=m.who(report["by"]),
+                    percent=report["percent"],
+                    note=note,
+                )
             )
     return [*out, ""]
 
@@ -80,7 +103,13 @@ def _ratings_minutes(ratings: list[dict[str, Any]], m: Minutes) -> list[str]:
     if not ratings:
         return []
     lines = [f"### {m.label('ratings_heading')}", ""]
-    lines += ["- " + m.label("rating_line", **{k: r[k] for k in ("round", "satisfied", "partly", "not_satisfied")}) for r in ratings]
+    lines += [
+        "- "
+        + m.label(
+            "rating_line", **{k: r[k] for k in ("round", "satisfied", "partly", "not_satisfied")}
+        )
+        for r in ratings
+    ]
     return [*lines, ""]
 
 

@@ -35,14 +35,29 @@ def action_line(_: Translate, action: ActionRow, names: dict[int, str], now: dat
         shown += f" {action.percent}%"
     return fill(
         _(N_("A{action} {text} — {owners} — due {due} — {status}")),
-        {"action": action.number, "text": clip(action.text, 300), "owners": owners, "due": action.due_date.isoformat(), "status": shown},
+        {
+            "action": action.number,
+            "text": clip(action.text, 300),
+            "owners": owners,
+            "due": action.due_date.isoformat(),
+            "status": shown,
+        },
     )
 
 
-def actions_list(_: Translate, topic: TopicRow, actions: list[ActionRow], names: dict[int, str], now: datetime) -> tuple[str, list[str]]:
-    header = fill(_(N_("<b>Actions of topic #{number}: {title}</b>")), {"number": topic.number, "title": topic.title})
+def actions_list(
+    _: Translate, topic: TopicRow, actions: list[ActionRow], names: dict[int, str], now: datetime
+) -> tuple[str, list[str]]:
+    header = fill(
+        _(N_("<b>Actions of topic #{number}: {title}</b>")),
+        {"number": topic.number, "title": topic.title},
+    )
     if not actions:
-        return header, [_("No actions yet. A convenor adds one with /action N due text, replying to the owner's message.")]
+        return header, [
+            _(
+                "No actions yet. A convenor adds one with /action N due text, replying to the owner's message."
+            )
+        ]
     return header, [action_line(_, a, names, now) for a in actions]
 
 
@@ -50,17 +65,48 @@ def counts_line(_: Translate, counts: dict[str, int]) -> str:
     return " · ".join(f"{_(RATING_LABEL[k])} {counts.get(k, 0)}" for k in RATING_LABEL)
 
 
-def followup_card(_: Translate, card: Card, counts: dict[str, int], names: dict[int, str], now: datetime, bot_username: str) -> tuple[str, InlineKeyboardMarkup]:
+def followup_card(
+    _: Translate,
+    card: Card,
+    counts: dict[str, int],
+    names: dict[int, str],
+    now: datetime,
+    bot_username: str,
+) -> tuple[str, InlineKeyboardMarkup]:
     topic = card.topic
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
     if card.kind == "final":
-        head = t(N_("<b>Topic #{number} is done: {title}</b>\nEvery action has been carried out. How satisfied are you with the outcome?"), number=topic.number, title=topic.title)
+        head = t(
+            N_(
+                "<b>Topic #{number} is done: {title}</b>\nEvery action has been carried out. How satisfied are you with the outcome?"
+            ),
+            number=topic.number,
+            title=topic.title,
+        )
     elif card.kind == DUE_SOON and card.subject:
-        head = t(N_("<b>Follow-up on topic #{number}: {title}</b>\nAction A{action} is due on {due}."), number=topic.number, title=topic.title, action=card.subject.number, due=card.subject.due_date.isoformat())
+        head = t(
+            N_("<b>Follow-up on topic #{number}: {title}</b>\nAction A{action} is due on {due}."),
+            number=topic.number,
+            title=topic.title,
+            action=card.subject.number,
+            due=card.subject.due_date.isoformat(),
+        )
     elif card.kind in (OVERDUE, OVERDUE_REOPEN) and card.subject:
-        head = t(N_("<b>Follow-up on topic #{number}: {title}</b>\nAction A{action} is overdue (it was due on {due})."), number=topic.number, title=topic.title, action=card.subject.number, due=card.subject.due_date.isoformat())
+        head = t(
+            N_(
+                "<b>Follow-up on topic #{number}: {title}</b>\nAction A{action} is overdue (it was due on {due})."
+            ),
+            number=topic.number,
+            title=topic.title,
+            action=card.subject.number,
+            due=card.subject.due_date.isoformat(),
+        )
     else:
-        head = t(N_("<b>Follow-up on topic #{number}: {title}</b>"), number=topic.number, title=topic.title)
+        head = t(
+            N_("<b>Follow-up on topic #{number}: {title}</b>"),
+            number=topic.number,
+            title=topic.title,
+        )
     lines = [head]
     if card.late:
         lines.append(_("(Sent late: the bot was offline when this was due.)"))
@@ -71,37 +117,73 @@ def followup_card(_: Translate, card: Card, counts: dict[str, int], names: dict[
         lines.extend(action_line(_, a, names, now) for a in card.actions)
     lines.append(_("How is it going? One rating each; you can change it."))
     lines.append(counts_line(_, counts))
-    rows = [[
-        InlineKeyboardButton(_(RATING_LABEL[k]), callback_data=f"rate:{topic.number}:{card.round.id}:{RATING_CODE[k]}")
-        for k in RATING_LABEL
-    ]]
+    rows = [
+        [
+            InlineKeyboardButton(
+                _(RATING_LABEL[k]),
+                callback_data=f"rate:{topic.number}:{card.round.id}:{RATING_CODE[k]}",
+            )
+            for k in RATING_LABEL
+        ]
+    ]
     if bot_username:
-        rows.append([
-            InlineKeyboardButton(_("🔔 Notify me"), url=f"https://t.me/{bot_username}?start=sub_{topic.chat_id}_{topic.number}"),
-            InlineKeyboardButton(_("💬 Comment privately"), url=f"https://t.me/{bot_username}?start=rc_{topic.chat_id}_{topic.number}"),
-        ])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    _("🔔 Notify me"),
+                    url=f"https://t.me/{bot_username}?start=sub_{topic.chat_id}_{topic.number}",
+                ),
+                InlineKeyboardButton(
+                    _("💬 Comment privately"),
+                    url=f"https://t.me/{bot_username}?start=rc_{topic.chat_id}_{topic.number}",
+                ),
+            ]
+        )
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-def reopen_question(_: Translate, topic: TopicRow, offer: tuple[int, int], overdue: ActionRow | None) -> tuple[str, InlineKeyboardMarkup]:
+def reopen_question(
+    _: Translate, topic: TopicRow, offer: tuple[int, int], overdue: ActionRow | None
+) -> tuple[str, InlineKeyboardMarkup]:
     if overdue is not None:
-        text = fill(_(N_("<b>Convenors:</b> action A{action} of topic #{number} is long overdue. Reopen the topic for deliberation?")), {"action": overdue.number, "number": topic.number})
+        text = fill(
+            _(
+                N_(
+                    "<b>Convenors:</b> action A{action} of topic #{number} is long overdue. Reopen the topic for deliberation?"
+                )
+            ),
+            {"action": overdue.number, "number": topic.number},
+        )
     else:
-        text = fill(_(N_("<b>Convenors:</b> {bad} of {total} ratings of topic #{number} say not satisfied. Reopen it for deliberation?")), {"bad": offer[0], "total": offer[1], "number": topic.number})
-    markup = InlineKeyboardMarkup([[
-        InlineKeyboardButton(_("🔄 Reopen"), callback_data=f"ro:{topic.number}"),
-        InlineKeyboardButton(_("➡ Keep following"), callback_data=f"kf:{topic.number}"),
-    ]])
+        text = fill(
+            _(
+                N_(
+                    "<b>Convenors:</b> {bad} of {total} ratings of topic #{number} say not satisfied. Reopen it for deliberation?"
+                )
+            ),
+            {"bad": offer[0], "total": offer[1], "number": topic.number},
+        )
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("🔄 Reopen"), callback_data=f"ro:{topic.number}"),
+                InlineKeyboardButton(_("➡ Keep following"), callback_data=f"kf:{topic.number}"),
+            ]
+        ]
+    )
     return text, markup
 
 
 def owner_reminder(_: Translate, card: Card, group_title: str) -> str:
     return fill(
-        _(N_("Reminder for topic #{number} in {group}: your open actions are listed below. Report with /progress A-number percent [note] or /done A-number [note].")),
+        _(
+            N_(
+                "Reminder for topic #{number} in {group}: your open actions are listed below. Report with /progress A-number percent [note] or /done A-number [note]."
+            )
+        ),
         {"number": card.topic.number, "group": group_title},
     )
 
 
 def subscriber_note(_: Translate, group_title: str) -> str:
     return fill(_(N_("From the group {group}:")), {"group": group_title})
-

@@ -68,7 +68,9 @@ class Scheduler:
         if next_due is None:
             return
         delay = max(0.0, (next_due - self.rt.clock.now()).total_seconds())
-        queue.run_once(self._wake, when=delay, name=WAKE_NAME, job_kwargs={"misfire_grace_time": None})
+        queue.run_once(
+            self._wake, when=delay, name=WAKE_NAME, job_kwargs={"misfire_grace_time": None}
+        )
 
     async def _wake(self, context: Any) -> None:
         await self.run_due(context.application)
@@ -115,7 +117,12 @@ class Scheduler:
             from bot.services.chats import migrate_chat
 
             await migrate_chat(self.rt, job.chat_id, exc.new_chat_id)
-            log.info("chat %s migrated to %s; row %s will run again", job.chat_id, exc.new_chat_id, job.id)
+            log.info(
+                "chat %s migrated to %s; row %s will run again",
+                job.chat_id,
+                exc.new_chat_id,
+                job.id,
+            )
         except Forbidden as exc:
             # The bot was removed from the group: its rows pause until it is added back.
             from bot.services.chats import set_active

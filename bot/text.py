@@ -19,7 +19,9 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def fill(template: str, params: dict[str, Any], translate: Callable[[str], str] | None = None) -> str:
+def fill(
+    template: str, params: dict[str, Any], translate: Callable[[str], str] | None = None
+) -> str:
     """Format a translated template; user text is escaped, our own HTML fragments are not."""
     safe = {}
     for key, value in params.items():

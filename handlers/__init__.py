@@ -28,7 +28,9 @@ def register_handlers(app: Application) -> None:
     jobs.register(scheduler)
     followup.register_jobs(scheduler)
     refresher = CardRefresher(rt)
-    refresher.renderers["round"] = lambda bot, rt_, _chat, ref: followup.refresh_round_card(bot, rt_, ref)
+    refresher.renderers["round"] = lambda bot, rt_, _chat, ref: followup.refresh_round_card(
+        bot, rt_, ref
+    )
     rt.services.update(scheduler=scheduler, refresher=refresher)
 
     async def start_schedule(application: Application) -> None:
@@ -64,4 +66,5 @@ def register_handlers(app: Application) -> None:
     votes.register(app)
     followup.register(app)
     replies.register(app)
+    basics.register_fallbacks(app)  # last in its group: only what nothing else took
     app.add_error_handler(errors.on_error)

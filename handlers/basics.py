@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from telegram.ext import CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.errors import UserError
 from bot.group_settings import SETTING_KEYS
@@ -131,6 +131,16 @@ async def convenor(ctx: Ctx) -> None:
             else N_("{name} was not a named convenor.")
         )
     await ctx.reply(ctx.t(text, name=person.first_name))
+
+
+@edge
+async def unknown_button(ctx: Ctx) -> None:
+    """Every press is answered, even one whose data no handler knows (old, forged, garbled)."""
+    raise UserError(N_("This button is no longer valid."))
+
+
+def register_fallbacks(app) -> None:
+    app.add_handler(CallbackQueryHandler(unknown_button))
 
 
 def register(app) -> None:

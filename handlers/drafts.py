@@ -28,7 +28,9 @@ async def draft(ctx: Ctx) -> None:
     parts = ctx.command_text().split(maxsplit=1)
     if len(parts) < 2:
         raise UserError(N_("Usage: /draft N the proposed wording"))
-    topic, saved = await service.add_draft(ctx.rt, ctx.chat_id, ctx.actor(), parse_number(parts[0]), parts[1])
+    topic, saved = await service.add_draft(
+        ctx.rt, ctx.chat_id, ctx.actor(), parse_number(parts[0]), parts[1]
+    )
     await post_draft(ctx, topic, saved)
 
 
@@ -48,7 +50,7 @@ async def amend(ctx: Ctx) -> None:
 @edge
 async def drafts(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /drafts N"))[0])
+    number = parse_number(need_args(ctx, 1, N_("Usage: /drafts N"), most=1)[0])
     topic, rows = await service.list_drafts(ctx.rt, ctx.chat_id, number)
     names = await prompts.names(ctx.rt, [d.author_id for d in rows])
     header, items = cards.drafts_list(ctx._, topic, rows, names, ctx.chat.settings)

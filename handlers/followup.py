@@ -36,7 +36,12 @@ async def owners_from(ctx: Ctx, text: str) -> tuple[list[int], str]:
     for username in _MENTION.findall(text):
         user_id = await chats.user_by_username(ctx.rt, username)
         if user_id is None:
-            raise UserError(N_("I do not know @{username} yet: they should send any command in this group first, or reply to their message with /action."), username=username)
+            raise UserError(
+                N_(
+                    "I do not know @{username} yet: they should send any command in this group first, or reply to their message with /action."
+                ),
+                username=username,
+            )
         if user_id not in owners:
             owners.append(user_id)
     return owners, text
@@ -47,20 +52,31 @@ async def add_action(ctx: Ctx) -> None:
     group_only(ctx)
     parts = ctx.command_text().split(maxsplit=2)
     if len(parts) < 3:
-        raise UserError(N_("Usage: /action N due text (due is YYYY-MM-DD or a duration like 14d; reply to the owner's message or name @owner)"))
+        raise UserError(
+            N_(
+                "Usage: /action N due text (due is YYYY-MM-DD or a duration like 14d; reply to the owner's message or name @owner)"
+            )
+        )
     owners, text = await owners_from(ctx, parts[2])
-    topic, action = await service.add_action(ctx.rt, ctx.chat, await ctx.acting(), parse_number(parts[0]), parts[1], text, owners)
+    topic, action = await service.add_action(
+        ctx.rt, ctx.chat, await ctx.acting(), parse_number(parts[0]), parts[1], text, owners
+    )
     names = await prompts.names(ctx.rt, list(action.owners))
     await ctx.reply(
-        ctx.t(N_("Action A{action} added to topic #{number}:"), action=action.number, number=topic.number)
-        + "\n" + fcards.action_line(ctx._, action, names, ctx.rt.clock.now())
+        ctx.t(
+            N_("Action A{action} added to topic #{number}:"),
+            action=action.number,
+            number=topic.number,
+        )
+        + "\n"
+        + fcards.action_line(ctx._, action, names, ctx.rt.clock.now())
     )
 
 
 @edge
 async def list_actions(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /actions N"))[0])
+    number = parse_number(need_args(ctx, 1, N_("Usage: /actions N"), most=1)[0])
     topic, actions = await service.list_actions(ctx.rt, ctx.chat_id, number)
     names = await prompts.names(ctx.rt, [o for a in actions for o in a.owners])
     header, items = fcards.actions_list(ctx._, topic, actions, names, ctx.rt.clock.now())
@@ -69,7 +85,11 @@ async def list_actions(ctx: Ctx) -> None:
 
 async def _report(ctx: Ctx, done: bool) -> None:
     parts = ctx.command_text().split(maxsplit=1 if done else 2)
-    usage = N_("Usage: /done A-number [note]") if done else N_("Usage: /progress A-number percent [note]")
+    usage = (
+        N_("Usage: /done A-number [note]")
+        if done
+        else N_("Usage: /progress A-number percent [note]")
+    )
     if len(parts) < (1 if done else 2):
         raise UserError(usage)
     action_no = service.parse_action_number(parts[0])
@@ -82,8 +102,14 @@ async def _report(ctx: Ctx, done: bool) -> None:
         percent = int(parts[1].rstrip("%"))
         note = parts[2] if len(parts) > 2 else ""
     chat_id = await target_chat(ctx)
-    convenor = await ctx.is_convenor() if not ctx.chat.is_private else await chats.is_named_convenor(ctx.rt, chat_id, ctx.user_id)
-    result = await service.report(ctx.rt, chat_id, ctx.actor(convenor), action_no, percent, note, done)
+    convenor = (
+        await ctx.is_convenor()
+        if not ctx.chat.is_private
+        else await chats.is_named_convenor(ctx.rt, chat_id, ctx.user_id)
+    )
+    result = await service.report(
+        ctx.rt, chat_id, ctx.actor(convenor), action_no, percent, note, done
+    )
     names = await prompts.names(ctx.rt, list(result.action.owners))
     await ctx.reply(fcards.action_line(ctx._, result.action, names, ctx.rt.clock.now()))
     if result.topic_done and result.final_round is not None:
@@ -103,7 +129,7 @@ async def done(ctx: Ctx) -> None:
 @edge
 async def reopen(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /reopen N"))[0])
+    number = parse_number(need_args(ctx, 1, N_("Usage: /reopen N"), most=1)[0])
     await do_reopen(ctx, number)
 
 
@@ -114,7 +140,14 @@ async def do_reopen(ctx: Ctx, number: int) -> None:
     topic = await service.reopen(ctx.rt, ctx.chat, await ctx.acting(), number)
     await ctx.context.bot.send_message(
         ctx.chat_id,
-        ctx.t(N_("Topic #{number} is reopened for deliberation (round {round}); views are open until {when}. Its whole history is kept."), number=number, round=topic.round, when=cards.when(topic.phase_deadline, ctx.chat.settings)),
+        ctx.t(
+            N_(
+                "Topic #{number} is reopened for deliberation (round {round}); views are open until {when}. Its whole history is kept."
+            ),
+            number=number,
+            round=topic.round,
+            when=cards.when(topic.phase_deadline, ctx.chat.settings),
+        ),
     )
     await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
 
@@ -130,8 +163,20 @@ async def on_button(ctx: Ctx) -> None:
         if match.group(3) is None:
             raise UserError(N_("This button is no longer valid."))
         value = fcards.RATING_OF_CODE[match.group(4)]
-        _topic, current, _previous = await service.rate(ctx.rt, ctx.chat_id, ctx.actor(), number, int(match.group(3)), value)
-        await answer_query(query, html_to_toast(ctx.t(N_("Thank you: your rating is “{rating}”. You can change it, or add a comment privately."), rating=ctx._(fcards.RATING_LABEL[value]))))
+        _topic, current, _previous = await service.rate(
+            ctx.rt, ctx.chat_id, ctx.actor(), number, int(match.group(3)), value
+        )
+        await answer_query(
+            query,
+            html_to_toast(
+                ctx.t(
+                    N_(
+                        "Thank you: your rating is “{rating}”. You can change it, or add a comment privately."
+                    ),
+                    rating=ctx._(fcards.RATING_LABEL[value]),
+                )
+            ),
+        )
         refresher(ctx).request(ctx.context.application, "round", current.id, ctx.chat_id)
         return
     if not await ctx.is_convenor():
@@ -142,12 +187,15 @@ async def on_button(ctx: Ctx) -> None:
     else:
         await answer_query(query, html_to_toast(ctx._("The follow-up goes on.")))
     try:
-        await ctx.context.bot.edit_message_reply_markup(ctx.chat_id, query.message.message_id, reply_markup=None)
+        await ctx.context.bot.edit_message_reply_markup(
+            ctx.chat_id, query.message.message_id, reply_markup=None
+        )
     except Exception:  # noqa: BLE001 - an old question losing its buttons is cosmetic
         log.debug("could not clear the reopen buttons")
 
 
 # ----- private: subscriptions and comments --------------------------------------------------
+
 
 async def deep_link(ctx: Ctx, payload: str) -> bool:
     for kind in ("sub", "rc"):
@@ -160,10 +208,32 @@ async def deep_link(ctx: Ctx, payload: str) -> bool:
     chat_id = group.chat_id
     if kind == "sub":
         topic, _changed = await service.subscribe(ctx.rt, chat_id, ctx.user_id, number, True)
-        await ctx.reply(ctx.t(N_("You will get the follow-up of topic #{number} ({title}) here. /unsubscribe {number} stops it."), number=number, title=topic.title))
+        await ctx.reply(
+            ctx.t(
+                N_(
+                    "You will get the follow-up of topic #{number} ({title}) here. /unsubscribe {number} stops it."
+                ),
+                number=number,
+                title=topic.title,
+            )
+        )
     else:
-        await prompts.ask(ctx.rt, ctx.chat_id, ctx.user_id, COMMENT_PROMPT, {"chat_id": chat_id, "number": number}, None)
-        await ctx.reply(ctx.t(N_("Send your comment on topic #{number} as a message here; it is added to your latest rating."), number=number))
+        await prompts.ask(
+            ctx.rt,
+            ctx.chat_id,
+            ctx.user_id,
+            COMMENT_PROMPT,
+            {"chat_id": chat_id, "number": number},
+            None,
+        )
+        await ctx.reply(
+            ctx.t(
+                N_(
+                    "Send your comment on topic #{number} as a message here; it is added to your latest rating."
+                ),
+                number=number,
+            )
+        )
     return True
 
 
@@ -184,13 +254,25 @@ async def unsubscribe(ctx: Ctx) -> None:
 
 
 async def _subscription(ctx: Ctx, on: bool) -> None:
-    number = parse_number(need_args(ctx, 1, N_("Usage: /subscribe N") if on else N_("Usage: /unsubscribe N"))[0])
+    number = parse_number(
+        need_args(ctx, 1, N_("Usage: /subscribe N") if on else N_("Usage: /unsubscribe N"), most=1)[
+            0
+        ]
+    )
     chat_id = await target_chat(ctx)
     topic, changed = await service.subscribe(ctx.rt, chat_id, ctx.user_id, number, on)
     if on:
-        text = N_("You now follow topic #{number}.") if changed else N_("You already follow topic #{number}.")
+        text = (
+            N_("You now follow topic #{number}.")
+            if changed
+            else N_("You already follow topic #{number}.")
+        )
     else:
-        text = N_("You no longer follow topic #{number}.") if changed else N_("You were not following topic #{number}.")
+        text = (
+            N_("You no longer follow topic #{number}.")
+            if changed
+            else N_("You were not following topic #{number}.")
+        )
     await ctx.reply(ctx.t(text, number=topic.number))
 
 
@@ -198,17 +280,24 @@ async def _subscription(ctx: Ctx, on: bool) -> None:
 async def my_subscriptions(ctx: Ctx) -> None:
     rows = await service.subscriptions(ctx.rt, ctx.user_id)
     if not rows:
-        await ctx.reply(ctx._("You follow no topics. Press “🔔 Notify me” on a follow-up card to follow one."))
+        await ctx.reply(
+            ctx._("You follow no topics. Press “🔔 Notify me” on a follow-up card to follow one.")
+        )
         return
     from bot.cards import status_text
 
-    items = [f"#{number} {title} — {status_text(ctx._, status)}" for _chat, number, title, status in rows]
+    items = [
+        f"#{number} {title} — {status_text(ctx._, status)}" for _chat, number, title, status in rows
+    ]
     from bot.text import esc
 
-    await send_pages(ctx.context.bot, ctx.chat_id, ctx._("<b>Topics you follow</b>"), [esc(i) for i in items])
+    await send_pages(
+        ctx.context.bot, ctx.chat_id, ctx._("<b>Topics you follow</b>"), [esc(i) for i in items]
+    )
 
 
 # ----- what the schedule posts ----------------------------------------------------------------
+
 
 async def post_card(app: Any, rt: Any, card: service.Card) -> None:
     _ = translator(card.chat.language)
@@ -218,19 +307,37 @@ async def post_card(app: Any, rt: Any, card: service.Card) -> None:
     message = await app.bot.send_message(card.chat.chat_id, text, reply_markup=markup)
     await service.set_round_card(rt, card.round.id, message.message_id)
     if card.reopen_offer is not None:
-        question, buttons = fcards.reopen_question(_, card.topic, card.reopen_offer, card.subject if card.kind == service.OVERDUE_REOPEN else None)
+        question, buttons = fcards.reopen_question(
+            _,
+            card.topic,
+            card.reopen_offer,
+            card.subject if card.kind == service.OVERDUE_REOPEN else None,
+        )
         await app.bot.send_message(card.chat.chat_id, question, reply_markup=buttons)
     for user_id in card.subscribers:
-        await send_private(app, rt, user_id, fcards.subscriber_note(_, card.chat.title) + "\n" + text, "followup", card.round.id)
+        await send_private(
+            app,
+            rt,
+            user_id,
+            fcards.subscriber_note(_, card.chat.title) + "\n" + text,
+            "followup",
+            card.round.id,
+        )
     reminder = fcards.owner_reminder(_, card, card.chat.title)
     for user_id in card.owners:
-        mine = [a for a in card.actions if user_id in a.owners and a.status not in ("done", "dropped")]
+        mine = [
+            a for a in card.actions if user_id in a.owners and a.status not in ("done", "dropped")
+        ]
         lines = [fcards.action_line(_, a, names, now) for a in mine]
-        if await send_private(app, rt, user_id, "\n".join([reminder, *lines]), "reminder", card.round.id):
+        if await send_private(
+            app, rt, user_id, "\n".join([reminder, *lines]), "reminder", card.round.id
+        ):
             await prompts.set_focus(rt, user_id, card.chat.chat_id)
 
 
-async def send_private(app: Any, rt: Any, user_id: int, text: str, kind: str, ref_id: int | None) -> bool:
+async def send_private(
+    app: Any, rt: Any, user_id: int, text: str, kind: str, ref_id: int | None
+) -> bool:
     """A private message; someone who never started the bot or blocked it is recorded, not retried."""
     try:
         await app.bot.send_message(user_id, text)
@@ -243,7 +350,15 @@ async def send_private(app: Any, rt: Any, user_id: int, text: str, kind: str, re
 async def post_final_card(app: Any, rt: Any, chat_id: int, result: service.Progress) -> None:
     chat = await load_chat_context(rt, chat_id)
     _topic, current, actions, counts, wording = await service.round_state(rt, result.final_round.id)
-    card = service.Card(chat=chat, topic=result.topic, kind="final", round=current, wording=wording, actions=actions, counts=counts)
+    card = service.Card(
+        chat=chat,
+        topic=result.topic,
+        kind="final",
+        round=current,
+        wording=wording,
+        actions=actions,
+        counts=counts,
+    )
     await post_card(app, rt, card)
 
 
@@ -252,10 +367,26 @@ async def refresh_round_card(bot: Any, rt: Any, round_id: int) -> None:
     chat = await load_chat_context(rt, topic.chat_id)
     if chat is None or current.card_message_id is None:
         return
-    card = service.Card(chat=chat, topic=topic, kind=current.kind if current.kind in ("final",) else "followup", round=current, wording=wording, actions=actions, counts=counts)
+    card = service.Card(
+        chat=chat,
+        topic=topic,
+        kind=current.kind if current.kind in ("final",) else "followup",
+        round=current,
+        wording=wording,
+        actions=actions,
+        counts=counts,
+    )
     names = await prompts.names(rt, [o for a in actions for o in a.owners])
-    text, markup = fcards.followup_card(translator(chat.language), card, counts, names, rt.clock.now(), rt.bot_username)
-    await edit(bot, chat.chat_id, current.card_message_id, text, markup if current.closed_at is None else None)
+    text, markup = fcards.followup_card(
+        translator(chat.language), card, counts, names, rt.clock.now(), rt.bot_username
+    )
+    await edit(
+        bot,
+        chat.chat_id,
+        current.card_message_id,
+        text,
+        markup if current.closed_at is None else None,
+    )
 
 
 async def run_followup(app: Any, job: Any, late: bool) -> None:
@@ -270,8 +401,13 @@ async def run_followup(app: Any, job: Any, late: bool) -> None:
 
 def register(app) -> None:
     for name, callback in (
-        ("action", add_action), ("actions", list_actions), ("progress", progress), ("done", done),
-        ("reopen", reopen), ("subscribe", subscribe), ("unsubscribe", unsubscribe),
+        ("action", add_action),
+        ("actions", list_actions),
+        ("progress", progress),
+        ("done", done),
+        ("reopen", reopen),
+        ("subscribe", subscribe),
+        ("unsubscribe", unsubscribe),
         ("mysubscriptions", my_subscriptions),
     ):
         app.add_handler(CommandHandler(name, callback))
@@ -281,4 +417,3 @@ def register(app) -> None:
 def register_jobs(scheduler) -> None:
     for kind in (service.FOLLOWUP, service.DUE_SOON, service.OVERDUE, service.OVERDUE_REOPEN):
         scheduler.register(kind, run_followup)
-

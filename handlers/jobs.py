@@ -33,7 +33,14 @@ async def views_close(app: Any, job: Job, late: bool) -> None:
     _ = translator(chat.language)
     await app.bot.send_message(
         chat.chat_id,
-        fill(_(N_("Views on topic #{number} are closed. Propose or amend the wording with /draft; a convenor puts a draft to the vote with /vote {number} draft-number.")), {"number": topic.number}),
+        fill(
+            _(
+                N_(
+                    "Views on topic #{number} are closed. Propose or amend the wording with /draft; a convenor puts a draft to the vote with /vote {number} draft-number."
+                )
+            ),
+            {"number": topic.number},
+        ),
     )
     await refresh_topic_card(app.bot, rt, chat.chat_id, topic.id)
 

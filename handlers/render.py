@@ -21,7 +21,9 @@ from storage.topics import TopicRow
 log = logging.getLogger(__name__)
 
 
-async def topic_card(rt: Runtime, chat: ChatContext, topic: TopicRow) -> tuple[str, InlineKeyboardMarkup | None]:
+async def topic_card(
+    rt: Runtime, chat: ChatContext, topic: TopicRow
+) -> tuple[str, InlineKeyboardMarkup | None]:
     names = await prompts.names(rt, [topic.proposer_id])
     counts = await view_service.stance_counts(rt, topic.id)
     supporters = await topics.supporter_count(rt, topic.id)
@@ -37,17 +39,23 @@ async def topic_card(rt: Runtime, chat: ChatContext, topic: TopicRow) -> tuple[s
     return cards.topic_card(translator(chat.language), card)
 
 
-async def post_topic_card(bot: Any, rt: Runtime, chat: ChatContext, topic: TopicRow, reply_to: int | None = None) -> Message | None:
+async def post_topic_card(
+    bot: Any, rt: Runtime, chat: ChatContext, topic: TopicRow, reply_to: int | None = None
+) -> Message | None:
     text, markup = await topic_card(rt, chat, topic)
     message = await bot.send_message(chat.chat_id, text, reply_markup=markup)
     await topics.set_card(rt, topic.id, message.message_id)
     return message
 
 
-async def edit(bot: Any, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+async def edit(
+    bot: Any, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> bool:
     """Edit a card; False when it is gone (someone deleted it). "Not modified" is success."""
     try:
-        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
+        await bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
     except BadRequest as exc:
         lowered = str(exc).lower()
         if "not modified" in lowered:
@@ -58,7 +66,9 @@ async def edit(bot: Any, chat_id: int, message_id: int, text: str, markup: Inlin
     return True
 
 
-async def send_pages(bot: Any, chat_id: int, header: str, items: list[str], reply_to: Any = None) -> list[Message]:
+async def send_pages(
+    bot: Any, chat_id: int, header: str, items: list[str], reply_to: Any = None
+) -> list[Message]:
     """Long lists go out as several messages, split between items, never inside a tag."""
     sent = []
     for index, page in enumerate(split_items(header, items)):
@@ -90,7 +100,10 @@ class CardRefresher:
         self._dirty[key] = chat_id
         if app.job_queue is not None:
             app.job_queue.run_once(
-                self._fire, when=self.interval().total_seconds(), data=key, name=f"refresh-{kind}-{ref_id}"
+                self._fire,
+                when=self.interval().total_seconds(),
+                data=key,
+                name=f"refresh-{kind}-{ref_id}",
             )
 
     async def _fire(self, context: Any) -> None:
@@ -132,7 +145,9 @@ async def refresh_ballot_card(bot: Any, rt: Runtime, vote_id: int) -> None:
     chat = await chat_of(rt, state.topic.chat_id)
     if chat is None or state.vote.card_message_id is None:
         return
-    text, markup = cards.ballot_card(translator(chat.language), state, chat.settings, rt.bot_username)
+    text, markup = cards.ballot_card(
+        translator(chat.language), state, chat.settings, rt.bot_username
+    )
     if not await edit(bot, chat.chat_id, state.vote.card_message_id, text, markup):
         # Someone deleted the card while the vote is open: post a fresh one.
         if state.vote.is_open:

@@ -39,7 +39,13 @@ async def on_text(ctx: Ctx) -> None:
         await topics.finish_proposal(ctx, text)
         await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     elif pending.kind == views.VIEW_PROMPT:
-        await views.record_view(ctx, pending.payload["number"], Stance(pending.payload["stance"]), text, message.message_id)
+        await views.record_view(
+            ctx,
+            pending.payload["number"],
+            Stance(pending.payload["stance"]),
+            text,
+            message.message_id,
+        )
         await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     elif pending.kind == votes.BLOCK_PROMPT:
         await votes.finish_block(ctx, pending.payload, text)
@@ -50,7 +56,9 @@ async def on_text(ctx: Ctx) -> None:
         if "stance" not in pending.payload:
             from bot.i18n import N_
 
-            await ctx.reply(ctx._(N_("First choose the stance of your view with the buttons above.")))
+            await ctx.reply(
+                ctx._(N_("First choose the stance of your view with the buttons above."))
+            )
             return
         await views.post_anonymous(ctx, pending.payload, text)
         return

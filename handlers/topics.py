@@ -26,8 +26,9 @@ def refresher(ctx: Ctx):
     return ctx.rt.services["refresher"]
 
 
-def need_args(ctx: Ctx, count: int, usage: str) -> list[str]:
-    if len(ctx.args) < count:
+def need_args(ctx: Ctx, count: int, usage: str, most: int | None = None) -> list[str]:
+    """At least `count` arguments (and at most `most`), or the usage line."""
+    if len(ctx.args) < count or (most is not None and len(ctx.args) > most):
         raise UserError(usage)
     return ctx.args
 
@@ -38,10 +39,22 @@ async def propose(ctx: Ctx) -> None:
     text = ctx.command_text()
     if not text:
         prompt = await ctx.reply(
-            ctx.t(N_("{name}, reply to this message with the title of your topic (details on the next lines)."), name=ctx.person.first_name if ctx.person else ""),
+            ctx.t(
+                N_(
+                    "{name}, reply to this message with the title of your topic (details on the next lines)."
+                ),
+                name=ctx.person.first_name if ctx.person else "",
+            ),
             ForceReply(selective=True, input_field_placeholder=ctx._("Title of the topic")),
         )
-        await prompts.ask(ctx.rt, ctx.chat_id, ctx.user_id, PROPOSE_PROMPT, {}, prompt.message_id if prompt else None)
+        await prompts.ask(
+            ctx.rt,
+            ctx.chat_id,
+            ctx.user_id,
+            PROPOSE_PROMPT,
+            {},
+            prompt.message_id if prompt else None,
+        )
         return
     await finish_proposal(ctx, text)
 
@@ -54,10 +67,12 @@ async def finish_proposal(ctx: Ctx, text: str) -> None:
 @edge
 async def support(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /support N"))[0])
+    number = parse_number(need_args(ctx, 1, N_("Usage: /support N"), most=1)[0])
     result = await topics.support(ctx.rt, ctx.chat_id, ctx.actor(), number)
     await ctx.reply(
-        ctx.t(N_("Thank you: {count} now support topic #{number}."), count=result.count, number=number)
+        ctx.t(
+            N_("Thank you: {count} now support topic #{number}."), count=result.count, number=number
+        )
         if result.added
         else ctx.t(N_("You already support topic #{number}."), number=number)
     )
@@ -67,7 +82,7 @@ async def support(ctx: Ctx) -> None:
 @edge
 async def withdraw(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /withdraw N"))[0])
+    number = parse_number(need_args(ctx, 1, N_("Usage: /withdraw N"), most=1)[0])
     topic = await topics.withdraw(ctx.rt, ctx.chat_id, ctx.actor(), number)
     await ctx.reply(ctx.t(N_("Topic #{number} was withdrawn by its proposer."), number=number))
     refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
@@ -80,15 +95,23 @@ async def accept(ctx: Ctx) -> None:
     if len(args) > 3:
         raise UserError(N_("Usage: /accept N [views-duration] [vote-duration]"))
     number = parse_number(args[0])
-    await do_accept(ctx, number, args[1] if len(args) > 1 else None, args[2] if len(args) > 2 else None)
+    await do_accept(
+        ctx, number, args[1] if len(args) > 1 else None, args[2] if len(args) > 2 else None
+    )
 
 
 async def do_accept(ctx: Ctx, number: int, views_text: str | None, vote_text: str | None) -> None:
     settings = ctx.chat.settings
     before = await topics.get(ctx.rt, ctx.chat_id, number)
     topic = await topics.accept(
-        ctx.rt, ctx.chat_id, await ctx.acting(), number, settings.views_duration,
-        settings.vote_duration, views_text, vote_text,
+        ctx.rt,
+        ctx.chat_id,
+        await ctx.acting(),
+        number,
+        settings.views_duration,
+        settings.vote_duration,
+        views_text,
+        vote_text,
     )
     if before.card_message_id is not None:
         # The proposal card loses its buttons; the new card carries the view buttons.
@@ -112,7 +135,9 @@ async def decline(ctx: Ctx) -> None:
     number = parse_number(args[0])
     reason = ctx.command_text().split(maxsplit=1)[1]
     topic = await topics.decline(ctx.rt, ctx.chat_id, await ctx.acting(), number, reason)
-    await ctx.reply(ctx.t(N_("Topic #{number} was declined: {reason}"), number=number, reason=reason.strip()))
+    await ctx.reply(
+        ctx.t(N_("Topic #{number} was declined: {reason}"), number=number, reason=reason.strip())
+    )
     refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
 
 
@@ -126,7 +151,14 @@ async def merge(ctx: Ctx) -> None:
         ctx.rt, ctx.chat_id, await ctx.acting(), parse_number(args[0]), parse_number(args[1])
     )
     await ctx.reply(
-        ctx.t(N_("Topic #{source} was merged into #{target}; its supporters and {views} views moved over."), source=source.number, target=target.number, views=moved)
+        ctx.t(
+            N_(
+                "Topic #{source} was merged into #{target}; its supporters and {views} views moved over."
+            ),
+            source=source.number,
+            target=target.number,
+            views=moved,
+        )
     )
     refresher(ctx).request(ctx.context.application, "topic", source.id, ctx.chat_id)
     refresher(ctx).request(ctx.context.application, "topic", target.id, ctx.chat_id)
@@ -135,7 +167,7 @@ async def merge(ctx: Ctx) -> None:
 @edge
 async def end(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /end N"))[0])
+    number = parse_number(need_args(ctx, 1, N_("Usage: /end N"), most=1)[0])
     topic = await topics.close_topic(ctx.rt, ctx.chat_id, await ctx.acting(), number)
     await ctx.reply(ctx.t(N_("Topic #{number} is closed."), number=number))
     refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
@@ -147,13 +179,29 @@ async def new_round(ctx: Ctx) -> None:
     args = need_args(ctx, 2, N_("Usage: /round N views|drafts [duration]"))
     number = parse_number(args[0])
     topic = await topics.new_round(
-        ctx.rt, ctx.chat_id, await ctx.acting(), number, args[1].lower(),
-        ctx.chat.settings.views_duration, args[2] if len(args) > 2 else None,
+        ctx.rt,
+        ctx.chat_id,
+        await ctx.acting(),
+        number,
+        args[1].lower(),
+        ctx.chat.settings.views_duration,
+        args[2] if len(args) > 2 else None,
     )
     if args[1].lower() == "views":
-        text = ctx.t(N_("Round {round} of topic #{number}: views are open again until {when}."), round=topic.round, number=number, when=cards.when(topic.phase_deadline, ctx.chat.settings))
+        text = ctx.t(
+            N_("Round {round} of topic #{number}: views are open again until {when}."),
+            round=topic.round,
+            number=number,
+            when=cards.when(topic.phase_deadline, ctx.chat.settings),
+        )
     else:
-        text = ctx.t(N_("Round {round} of topic #{number}: propose new wording with /draft {number} or amend a draft."), round=topic.round, number=number)
+        text = ctx.t(
+            N_(
+                "Round {round} of topic #{number}: propose new wording with /draft {number} or amend a draft."
+            ),
+            round=topic.round,
+            number=number,
+        )
     await ctx.reply(text)
     await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
 
@@ -168,7 +216,7 @@ async def list_topics(ctx: Ctx) -> None:
 @edge
 async def show_topic(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /topic N"))[0])
+    number = parse_number(need_args(ctx, 1, N_("Usage: /topic N"), most=1)[0])
     topic = await topics.get(ctx.rt, ctx.chat_id, number)
     await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
 
@@ -183,7 +231,11 @@ async def on_button(ctx: Ctx) -> None:
     if press.kind == "sup":
         result = await topics.support(ctx.rt, ctx.chat_id, ctx.actor(), press.number)
         text = (
-            ctx.t(N_("Thank you: {count} now support topic #{number}."), count=result.count, number=press.number)
+            ctx.t(
+                N_("Thank you: {count} now support topic #{number}."),
+                count=result.count,
+                number=press.number,
+            )
             if result.added
             else ctx.t(N_("You already support topic #{number}."), number=press.number)
         )
@@ -191,16 +243,25 @@ async def on_button(ctx: Ctx) -> None:
         refresher(ctx).request(ctx.context.application, "topic", result.topic.id, ctx.chat_id)
     elif press.kind == "acc":
         await do_accept(ctx, press.number, None, None)
-        await answer_query(query, html_to_toast(ctx.t(N_("Topic #{number} accepted."), number=press.number)))
+        await answer_query(
+            query, html_to_toast(ctx.t(N_("Topic #{number} accepted."), number=press.number))
+        )
         topic = await topics.get(ctx.rt, ctx.chat_id, press.number)
         refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
 
 
 def register(app) -> None:
     for name, callback in (
-        ("propose", propose), ("support", support), ("withdraw", withdraw), ("accept", accept),
-        ("decline", decline), ("merge", merge), ("end", end), ("round", new_round),
-        ("topics", list_topics), ("topic", show_topic),
+        ("propose", propose),
+        ("support", support),
+        ("withdraw", withdraw),
+        ("accept", accept),
+        ("decline", decline),
+        ("merge", merge),
+        ("end", end),
+        ("round", new_round),
+        ("topics", list_topics),
+        ("topic", show_topic),
     ):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(sup|acc):"))

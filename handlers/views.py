@@ -17,7 +17,7 @@ from bot.services.chats import load_chat_context
 from bot.services.common import Actor, parse_number
 from bot.text import Html, fill
 from handlers.common import Ctx, answer_query, edge, html_to_toast
-from handlers.private import linked_group
+from handlers.private import linked_group, target_chat
 from handlers.render import send_pages
 from handlers.topics import group_only, need_args, refresher
 
@@ -29,7 +29,9 @@ USAGE = N_("Usage: /view N support|oppose|concern|suggestion your view")
 async def acknowledge(ctx: Ctx, message_id: int, fallback: str) -> None:
     """A view costs the group no message: a reaction on the member's own message says it landed."""
     try:
-        await ctx.context.bot.set_message_reaction(ctx.chat_id, message_id, [ReactionTypeEmoji("✍")])
+        await ctx.context.bot.set_message_reaction(
+            ctx.chat_id, message_id, [ReactionTypeEmoji("✍")]
+        )
     except BadRequest:
         await ctx.reply(fallback)
 
@@ -50,14 +52,18 @@ async def view(ctx: Ctx) -> None:
 
 async def record_view(ctx: Ctx, number: int, stance: Stance, text: str, message_id: int) -> None:
     topic, saved = await service.add_view(ctx.rt, ctx.chat_id, ctx.actor(), number, stance, text)
-    await acknowledge(ctx, message_id, ctx.t(N_("View {view} on topic #{number} recorded."), view=saved.number, number=number))
+    await acknowledge(
+        ctx,
+        message_id,
+        ctx.t(N_("View {view} on topic #{number} recorded."), view=saved.number, number=number),
+    )
     refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
 
 
 @edge
 async def views(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /views N"))[0])
+    number = parse_number(need_args(ctx, 1, N_("Usage: /views N"), most=1)[0])
     await show_views(ctx, number)
 
 
@@ -71,23 +77,37 @@ async def show_views(ctx: Ctx, number: int) -> None:
 
 @edge
 async def edit_view(ctx: Ctx) -> None:
-    group_only(ctx)
+    """Also in private, where the author of an anonymous view stays anonymous."""
     parts = ctx.command_text().split(maxsplit=2)
     if len(parts) < 3 or not parts[1].isdigit():
         raise UserError(N_("Usage: /editview N view-number new text"))
-    changed = await service.change_view(ctx.rt, ctx.chat_id, ctx.actor(), parse_number(parts[0]), int(parts[1]), parts[2])
-    await acknowledge(ctx, ctx.message.message_id, ctx.t(N_("View {view} changed."), view=changed.number))
+    chat_id = await target_chat(ctx)
+    changed = await service.change_view(
+        ctx.rt, chat_id, ctx.actor(), parse_number(parts[0]), int(parts[1]), parts[2]
+    )
+    await acknowledge(
+        ctx, ctx.message.message_id, ctx.t(N_("View {view} changed."), view=changed.number)
+    )
+    refresher(ctx).request(ctx.context.application, "topic", changed.topic_id, chat_id)
 
 
 @edge
 async def retract(ctx: Ctx) -> None:
-    group_only(ctx)
     if len(ctx.args) != 2 or not ctx.args[1].isdigit():
         raise UserError(N_("Usage: /retract N view-number"))
     number = parse_number(ctx.args[0])
-    changed = await service.change_view(ctx.rt, ctx.chat_id, ctx.actor(), number, int(ctx.args[1]), None)
-    await ctx.reply(ctx.t(N_("View {view} on topic #{number} was retracted."), view=changed.number, number=number))
-    refresher(ctx).request(ctx.context.application, "topic", changed.topic_id, ctx.chat_id)
+    chat_id = await target_chat(ctx)
+    changed = await service.change_view(
+        ctx.rt, chat_id, ctx.actor(), number, int(ctx.args[1]), None
+    )
+    await ctx.reply(
+        ctx.t(
+            N_("View {view} on topic #{number} was retracted."),
+            view=changed.number,
+            number=number,
+        )
+    )
+    refresher(ctx).request(ctx.context.application, "topic", changed.topic_id, chat_id)
 
 
 @edge
@@ -104,21 +124,34 @@ async def on_button(ctx: Ctx) -> None:
         await show_views(ctx, press.number)
         return
     # Check now, so that nobody is asked to write a view that would then be refused.
-    topic = await topics.get(ctx.rt, ctx.chat_id, press.number)
-    if not topics.views_open(topic, ctx.rt.clock.now()):
-        raise UserError(N_("Views on topic #{number} are closed."), number=press.number)
+    await service.ensure_can_view(ctx.rt, ctx.chat_id, ctx.actor(), press.number)
     name = ctx.person.first_name if ctx.person else ""
     mention = f'<a href="tg://user?id={ctx.user_id}">{fill("{n}", {"n": name})}</a>'
     prompt = await ctx.context.bot.send_message(
         ctx.chat_id,
-        ctx.t(N_("{name}, reply to this message with your view ({stance}) on topic #{number}."), name=Html(mention), stance=ctx._(cards.STANCE_LABEL[press.stance]), number=press.number),
+        ctx.t(
+            N_("{name}, reply to this message with your view ({stance}) on topic #{number}."),
+            name=Html(mention),
+            stance=ctx._(cards.STANCE_LABEL[press.stance]),
+            number=press.number,
+        ),
         reply_markup=ForceReply(selective=True, input_field_placeholder=ctx._("Your view")),
     )
-    await prompts.ask(ctx.rt, ctx.chat_id, ctx.user_id, VIEW_PROMPT, {"number": press.number, "stance": press.stance.value}, prompt.message_id)
-    await answer_query(query, html_to_toast(ctx._("Write your view as a reply to the bot's question.")))
+    await prompts.ask(
+        ctx.rt,
+        ctx.chat_id,
+        ctx.user_id,
+        VIEW_PROMPT,
+        {"number": press.number, "stance": press.stance.value},
+        prompt.message_id,
+    )
+    await answer_query(
+        query, html_to_toast(ctx._("Write your view as a reply to the bot's question."))
+    )
 
 
 # ----- anonymous views: deep link -> private chat -> posted in the group without a name ------
+
 
 async def start_anonymous(ctx: Ctx, payload: str) -> bool:
     """/start av_<chat>_<number> in private; True when the payload was ours."""
@@ -132,12 +165,27 @@ async def start_anonymous(ctx: Ctx, payload: str) -> bool:
     topic = await topics.get(ctx.rt, chat_id, number)
     if not topics.views_open(topic, ctx.rt.clock.now()):
         raise UserError(N_("Views on topic #{number} are closed."), number=number)
-    await prompts.ask(ctx.rt, ctx.chat_id, ctx.user_id, ANON_PROMPT, {"chat_id": chat_id, "number": number}, None)
+    await prompts.ask(
+        ctx.rt, ctx.chat_id, ctx.user_id, ANON_PROMPT, {"chat_id": chat_id, "number": number}, None
+    )
     buttons = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(ctx._(cards.STANCE_LABEL[s]), callback_data=callbacks.view(number, s))] for s in Stance]
+        [
+            [
+                InlineKeyboardButton(
+                    ctx._(cards.STANCE_LABEL[s]), callback_data=callbacks.view(number, s)
+                )
+            ]
+            for s in Stance
+        ]
     )
     await ctx.reply(
-        ctx.t(N_("Anonymous view on topic #{number}: {title}\nChoose its stance, then write it here. It will be posted in the group without your name."), number=number, title=topic.title),
+        ctx.t(
+            N_(
+                "Anonymous view on topic #{number}: {title}\nChoose its stance, then write it here. It will be posted in the group without your name."
+            ),
+            number=number,
+            title=topic.title,
+        ),
         buttons,
     )
     return True
@@ -145,11 +193,28 @@ async def start_anonymous(ctx: Ctx, payload: str) -> bool:
 
 async def choose_anonymous_stance(ctx: Ctx, number: int, stance: Stance | None) -> None:
     pending = await prompts.awaiting(ctx.rt, ctx.chat_id, ctx.user_id)
-    if pending is None or pending.kind != ANON_PROMPT or pending.payload.get("number") != number or stance is None:
+    if (
+        pending is None
+        or pending.kind != ANON_PROMPT
+        or pending.payload.get("number") != number
+        or stance is None
+    ):
         raise UserError(N_("This button is no longer valid."))
-    await prompts.ask(ctx.rt, ctx.chat_id, ctx.user_id, ANON_PROMPT, {**pending.payload, "stance": stance.value}, None)
+    await prompts.ask(
+        ctx.rt,
+        ctx.chat_id,
+        ctx.user_id,
+        ANON_PROMPT,
+        {**pending.payload, "stance": stance.value},
+        None,
+    )
     await answer_query(ctx.update.callback_query)
-    await ctx.reply(ctx.t(N_("Stance: {stance}. Now send your view as a message here."), stance=ctx._(cards.STANCE_LABEL[stance])))
+    await ctx.reply(
+        ctx.t(
+            N_("Stance: {stance}. Now send your view as a message here."),
+            stance=ctx._(cards.STANCE_LABEL[stance]),
+        )
+    )
 
 
 async def post_anonymous(ctx: Ctx, payload: dict, text: str) -> None:
@@ -158,14 +223,28 @@ async def post_anonymous(ctx: Ctx, payload: dict, text: str) -> None:
     group = await load_chat_context(ctx.rt, chat_id)
     actor = Actor(ctx.user_id)
     topic, saved = await service.add_view(
-        ctx.rt, chat_id, actor, number, stance, text, anonymous=True,
+        ctx.rt,
+        chat_id,
+        actor,
+        number,
+        stance,
+        text,
+        anonymous=True,
         allow_anonymous=group.settings.anonymous_views,
     )
     await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     _ = translator(group.language)
     await ctx.context.bot.send_message(
         chat_id,
-        fill(_(N_("🕶 Anonymous view {view} on topic #{number} ({stance}):\n{text}")), {"view": saved.number, "number": number, "stance": _(cards.STANCE_LABEL[stance]), "text": saved.text}),
+        fill(
+            _(N_("🕶 Anonymous view {view} on topic #{number} ({stance}):\n{text}")),
+            {
+                "view": saved.number,
+                "number": number,
+                "stance": _(cards.STANCE_LABEL[stance]),
+                "text": saved.text,
+            },
+        ),
     )
     await ctx.reply(ctx.t(N_("Your view was posted in the group without your name.")))
     refresher(ctx).request(ctx.context.application, "topic", topic.id, chat_id)

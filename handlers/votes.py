@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import ForceReply
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -16,8 +16,8 @@ from bot.services import prompts, votes
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
 from handlers.common import Ctx, answer_query, edge, html_to_toast
-from handlers.private import linked_group, target_chat
-from handlers.render import refresh_ballot_card
+from handlers.private import is_member, linked_group, target_chat
+from handlers.render import refresh_ballot_card, refresh_topic_card
 from handlers.topics import group_only, need_args, refresher
 
 log = logging.getLogger(__name__)
@@ -31,22 +31,14 @@ CHOICE_TOAST = {
 }
 
 
-def private_link(rt, chat_id: int, number: int) -> str:
-    return f"https://t.me/{rt.bot_username}?start=bv_{chat_id}_{number}"
-
-
-def with_private_button(ctx_or_rt, markup, chat_id: int, number: int, label: str):
-    rows = [list(row) for row in markup.inline_keyboard] if markup else []
-    rows.append([InlineKeyboardButton(label, url=private_link(ctx_or_rt, chat_id, number))])
-    return InlineKeyboardMarkup(rows)
-
-
 async def member_count(ctx: Ctx) -> int:
     try:
         return await ctx.context.bot.get_chat_member_count(ctx.chat_id)
     except TelegramError as exc:
         log.warning("getChatMemberCount failed in %s: %s", ctx.chat_id, exc)
-        raise UserError(N_("Telegram did not tell me how many members this group has; please try again.")) from None
+        raise UserError(
+            N_("Telegram did not tell me how many members this group has; please try again.")
+        ) from None
 
 
 @edge
@@ -59,8 +51,14 @@ async def open_vote(ctx: Ctx) -> None:
     if not actor.is_convenor:
         raise UserError(N_("Only a convenor of this group can do that."))
     state = await votes.open_vote(
-        ctx.rt, ctx.chat_id, actor, parse_number(args[0]), int(args[1].lstrip("#")),
-        ctx.chat.settings, await member_count(ctx), args[2] if len(args) > 2 else None,
+        ctx.rt,
+        ctx.chat_id,
+        actor,
+        parse_number(args[0]),
+        int(args[1].lstrip("#")),
+        ctx.chat.settings,
+        await member_count(ctx),
+        args[2] if len(args) > 2 else None,
     )
     await post_ballot_card(ctx.context.bot, ctx.rt, ctx.chat, state)
     refresher(ctx).request(ctx.context.application, "topic", state.topic.id, ctx.chat_id)
@@ -69,8 +67,6 @@ async def open_vote(ctx: Ctx) -> None:
 async def post_ballot_card(bot, rt, chat, state) -> None:
     _ = translator(chat.language)
     text, markup = cards.ballot_card(_, state, chat.settings, rt.bot_username)
-    if rt.bot_username and markup is not None:
-        markup = with_private_button(rt, markup, chat.chat_id, state.topic.number, _("🗳 Vote in private"))
     message = await bot.send_message(chat.chat_id, text, reply_markup=markup)
     await votes.set_card(rt, state.vote.id, message.message_id)
 
@@ -81,11 +77,18 @@ async def on_ballot_button(ctx: Ctx) -> None:
     press = callbacks.parse(query.data)
     if press is None or press.kind != "bal":
         raise UserError(N_("This button is no longer valid."))
-    chat_id = await target_chat(ctx)
+    chat_id = ctx.chat_id
+    if ctx.chat.is_private:
+        # A private ballot card names its vote; the vote names its group.
+        chat_id = await votes.chat_of_vote(ctx.rt, press.ref)
+        if chat_id is None or not await is_member(ctx, chat_id):
+            raise UserError(N_("This button is no longer valid."))
     if press.choice is Choice.BLOCK:
         await ask_block_reason(ctx, chat_id, press.number, press.ref)
         return
-    cast = await votes.cast_ballot(ctx.rt, chat_id, ctx.actor(), press.number, press.choice, vote_id=press.ref)
+    cast = await votes.cast_ballot(
+        ctx.rt, chat_id, ctx.actor(), press.number, press.choice, vote_id=press.ref
+    )
     await answer_query(query, html_to_toast(ctx._(CHOICE_TOAST[cast.choice])))
     refresher(ctx).request(ctx.context.application, "vote", cast.state.vote.id, chat_id)
 
@@ -96,24 +99,48 @@ async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | N
     if vote_id is not None and (state.vote.id != vote_id or not state.vote.is_open):
         raise UserError(N_("This vote is closed."))
     payload = {"chat_id": chat_id, "number": number, "vote_id": state.vote.id}
-    question = ctx.t(N_("{name}, reply to this message with the reason for your block on topic #{number}."), name=ctx.person.first_name if ctx.person else "", number=number)
+    question = ctx.t(
+        N_("{name}, reply to this message with the reason for your block on topic #{number}."),
+        name=ctx.person.first_name if ctx.person else "",
+        number=number,
+    )
     placeholder = ctx._("Reason for the block")
     if state.vote.secret or ctx.chat.is_private:
         try:
-            prompt = await ctx.context.bot.send_message(ctx.user_id, question, reply_markup=ForceReply(input_field_placeholder=placeholder))
+            prompt = await ctx.context.bot.send_message(
+                ctx.user_id, question, reply_markup=ForceReply(input_field_placeholder=placeholder)
+            )
         except Forbidden:
-            raise UserError(N_("Under secret ballot I ask for the reason privately: open a private chat with me (🗳 Vote in private) and press Block again.")) from None
-        await prompts.ask(ctx.rt, ctx.user_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id)
-        await answer_query(ctx.update.callback_query, html_to_toast(ctx._("I asked for your reason in our private chat.")))
+            raise UserError(
+                N_(
+                    "Under secret ballot I ask for the reason privately: open a private chat with me (🗳 Vote in private) and press Block again."
+                )
+            ) from None
+        await prompts.ask(
+            ctx.rt, ctx.user_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id
+        )
+        await answer_query(
+            ctx.update.callback_query,
+            html_to_toast(ctx._("I asked for your reason in our private chat.")),
+        )
         return
-    prompt = await ctx.context.bot.send_message(chat_id, question, reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder))
+    prompt = await ctx.context.bot.send_message(
+        chat_id,
+        question,
+        reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder),
+    )
     await prompts.ask(ctx.rt, chat_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id)
-    await answer_query(ctx.update.callback_query, html_to_toast(ctx._("A block needs a reason: reply to the bot's question.")))
+    await answer_query(
+        ctx.update.callback_query,
+        html_to_toast(ctx._("A block needs a reason: reply to the bot's question.")),
+    )
 
 
 async def finish_block(ctx: Ctx, payload: dict, reason: str) -> None:
     chat_id, number = payload["chat_id"], payload["number"]
-    cast = await votes.cast_ballot(ctx.rt, chat_id, ctx.actor(), number, Choice.BLOCK, reason, vote_id=payload["vote_id"])
+    cast = await votes.cast_ballot(
+        ctx.rt, chat_id, ctx.actor(), number, Choice.BLOCK, reason, vote_id=payload["vote_id"]
+    )
     await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     await ctx.reply(ctx._(CHOICE_TOAST[Choice.BLOCK]))
     refresher(ctx).request(ctx.context.application, "vote", cast.state.vote.id, chat_id)
@@ -129,7 +156,9 @@ async def ballot(ctx: Ctx) -> None:
     if choice is None:
         raise UserError(N_("Usage: /ballot N agree|abstain|disagree|block [reason]"))
     chat_id = await target_chat(ctx)
-    cast = await votes.cast_ballot(ctx.rt, chat_id, ctx.actor(), number, choice, parts[2] if len(parts) > 2 else None)
+    cast = await votes.cast_ballot(
+        ctx.rt, chat_id, ctx.actor(), number, choice, parts[2] if len(parts) > 2 else None
+    )
     text = ctx._(CHOICE_TOAST[choice])
     if ctx.chat.is_private:
         await ctx.reply(text)
@@ -144,7 +173,9 @@ async def ack_in_group(ctx: Ctx, text: str, secret: bool) -> None:
     from telegram.error import BadRequest
 
     try:
-        await ctx.context.bot.set_message_reaction(ctx.chat_id, ctx.message.message_id, [ReactionTypeEmoji("👌")])
+        await ctx.context.bot.set_message_reaction(
+            ctx.chat_id, ctx.message.message_id, [ReactionTypeEmoji("👌")]
+        )
     except BadRequest:
         if not secret:
             await ctx.reply(text)
@@ -162,7 +193,9 @@ async def start_private_ballot(ctx: Ctx, payload: str) -> bool:
         return False
     group, number = linked
     state = await votes.current_vote(ctx.rt, group.chat_id, number)
-    text, markup = cards.ballot_card(ctx._, state, ctx.chat.settings, ctx.rt.bot_username)
+    text, markup = cards.ballot_card(
+        ctx._, state, ctx.chat.settings, ctx.rt.bot_username, in_group=False
+    )
     await ctx.reply(text, markup)
     return True
 
@@ -170,7 +203,7 @@ async def start_private_ballot(ctx: Ctx, payload: str) -> bool:
 @edge
 async def close(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /close N"))[0])
+    number = parse_number(need_args(ctx, 1, N_("Usage: /close N"), most=1)[0])
     closed = await votes.close_vote(ctx.rt, ctx.chat_id, await ctx.acting(), number)
     if closed is None:
         raise UserError(N_("This vote is closed."))
@@ -186,6 +219,7 @@ async def post_result(app, rt, vote_id: int) -> None:
     text = cards.result_card(_, closed, names)
     await app.bot.send_message(chat.chat_id, text)
     await refresh_ballot_card(app.bot, rt, vote_id)
+    await refresh_topic_card(app.bot, rt, chat.chat_id, closed.state.topic.id)
     from bot.services.followup import subscribers_of
     from handlers.followup import send_private
 
@@ -198,4 +232,3 @@ def register(app) -> None:
     app.add_handler(CommandHandler("ballot", ballot))
     app.add_handler(CommandHandler("close", close))
     app.add_handler(CallbackQueryHandler(on_ballot_button, pattern=r"^bal:"))
-

@@ -29,11 +29,18 @@ class Tx:
         self._conn = conn
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement; returns how many rows it changed (0 for an ignored INSERT)."""
         cursor = await self._conn.execute(sql, tuple(params))
-        rowcount = cursor.rowcount
-        lastrow = cursor.lastrowid
+        changed = cursor.rowcount
         await cursor.close()
-        return lastrow if sql.lstrip().upper().startswith("INSERT") else rowcount
+        return changed
+
+    async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one INSERT; returns the new row's id."""
+        cursor = await self._conn.execute(sql, tuple(params))
+        row_id = cursor.lastrowid
+        await cursor.close()
+        return row_id
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         await self._conn.executemany(sql, [tuple(r) for r in rows])

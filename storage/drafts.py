@@ -41,8 +41,10 @@ async def add_draft(
     tx: Tx, topic_id: int, author_id: int, text: str, now: datetime, parent: DraftRow | None = None
 ) -> DraftRow:
     number = await tx.scalar("SELECT next_draft_no FROM topics WHERE id = ?", (topic_id,))
-    await tx.execute("UPDATE topics SET next_draft_no = next_draft_no + 1 WHERE id = ?", (topic_id,))
-    draft_id = await tx.execute(
+    await tx.execute(
+        "UPDATE topics SET next_draft_no = next_draft_no + 1 WHERE id = ?", (topic_id,)
+    )
+    draft_id = await tx.insert(
         "INSERT INTO drafts(topic_id, number, version, parent_no, author_id, text, created_at) "
         "VALUES (?,?,?,?,?,?,?)",
         (
@@ -60,7 +62,9 @@ async def add_draft(
 
 
 async def get_draft(tx: Tx, topic_id: int, number: int) -> DraftRow | None:
-    row = await tx.fetchone("SELECT * FROM drafts WHERE topic_id = ? AND number = ?", (topic_id, number))
+    row = await tx.fetchone(
+        "SELECT * FROM drafts WHERE topic_id = ? AND number = ?", (topic_id, number)
+    )
     return None if row is None else _draft(row)
 
 

@@ -85,7 +85,13 @@ async def ratings(tx: Tx, chat_id: int) -> dict[int, list[dict[str, Any]]]:
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         found[r[0]].append(
-            {"round": r[1], "kind": r[2], "satisfied": r[3] or 0, "partly": r[4] or 0, "not_satisfied": r[5] or 0}
+            {
+                "round": r[1],
+                "kind": r[2],
+                "satisfied": r[3] or 0,
+                "partly": r[4] or 0,
+                "not_satisfied": r[5] or 0,
+            }
         )
     return dict(found)
 

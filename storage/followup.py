@@ -61,20 +61,37 @@ async def _owners(tx: Tx, action_ids: list[int]) -> dict[int, tuple[int, ...]]:
 
 def _action(row: Any, owners: tuple[int, ...]) -> ActionRow:
     return ActionRow(
-        id=row["id"], chat_id=row["chat_id"], topic_id=row["topic_id"], number=row["number"],
-        text=row["text"], due_date=date.fromisoformat(row["due_date"]), due_at=from_db(row["due_at"]),
-        status=row["status"], percent=row["percent"], reason=row["reason"], owners=owners,
+        id=row["id"],
+        chat_id=row["chat_id"],
+        topic_id=row["topic_id"],
+        number=row["number"],
+        text=row["text"],
+        due_date=date.fromisoformat(row["due_date"]),
+        due_at=from_db(row["due_at"]),
+        status=row["status"],
+        percent=row["percent"],
+        reason=row["reason"],
+        owners=owners,
         done_at=from_db(row["done_at"]),
     )
 
 
 async def add_action(
-    tx: Tx, chat_id: int, topic_id: int, text: str, due_date: date, due_at: datetime,
-    owners: list[int], by: int, now: datetime,
+    tx: Tx,
+    chat_id: int,
+    topic_id: int,
+    text: str,
+    due_date: date,
+    due_at: datetime,
+    owners: list[int],
+    by: int,
+    now: datetime,
 ) -> ActionRow:
     number = await tx.scalar("SELECT next_action_no FROM chats WHERE chat_id = ?", (chat_id,))
-    await tx.execute("UPDATE chats SET next_action_no = next_action_no + 1 WHERE chat_id = ?", (chat_id,))
-    action_id = await tx.execute(
+    await tx.execute(
+        "UPDATE chats SET next_action_no = next_action_no + 1 WHERE chat_id = ?", (chat_id,)
+    )
+    action_id = await tx.insert(
         "INSERT INTO actions(chat_id, topic_id, number, text, due_date, due_at, created_by, created_at) "
         "VALUES (?,?,?,?,?,?,?,?)",
         (chat_id, topic_id, number, text, due_date.isoformat(), to_db(due_at), by, to_db(now)),
@@ -94,20 +111,30 @@ async def get_action_by_id(tx: Tx, action_id: int) -> ActionRow | None:
 
 
 async def get_action(tx: Tx, chat_id: int, number: int) -> ActionRow | None:
-    row = await tx.fetchone("SELECT * FROM actions WHERE chat_id = ? AND number = ?", (chat_id, number))
+    row = await tx.fetchone(
+        "SELECT * FROM actions WHERE chat_id = ? AND number = ?", (chat_id, number)
+    )
     if row is None:
         return None
     return _action(row, (await _owners(tx, [row["id"]])).get(row["id"], ()))
 
 
 async def actions_of(tx: Tx, topic_id: int) -> list[ActionRow]:
-    rows = await tx.fetchall("SELECT * FROM actions WHERE topic_id = ? ORDER BY number", (topic_id,))
+    rows = await tx.fetchall(
+        "SELECT * FROM actions WHERE topic_id = ? ORDER BY number", (topic_id,)
+    )
     owners = await _owners(tx, [r["id"] for r in rows])
     return [_action(r, owners.get(r["id"], ())) for r in rows]
 
 
 async def report(
-    tx: Tx, action_id: int, by: int, percent: int, note: str, status: str, now: datetime,
+    tx: Tx,
+    action_id: int,
+    by: int,
+    percent: int,
+    note: str,
+    status: str,
+    now: datetime,
     reason: str | None = None,
 ) -> None:
     await tx.execute(
@@ -137,7 +164,7 @@ async def open_round(tx: Tx, topic_id: int, kind: str, now: datetime) -> RoundRo
     number = await tx.scalar(
         "SELECT COALESCE(MAX(number), 0) + 1 FROM rating_rounds WHERE topic_id = ?", (topic_id,)
     )
-    round_id = await tx.execute(
+    round_id = await tx.insert(
         "INSERT INTO rating_rounds(topic_id, number, kind, opened_at) VALUES (?,?,?,?)",
         (topic_id, number, kind, to_db(now)),
     )
@@ -153,8 +180,13 @@ async def close_rounds(tx: Tx, topic_id: int, now: datetime) -> None:
 
 def _round(row: Any) -> RoundRow:
     return RoundRow(
-        row["id"], row["topic_id"], row["number"], row["kind"], from_db(row["opened_at"]),
-        from_db(row["closed_at"]), row["card_message_id"],
+        row["id"],
+        row["topic_id"],
+        row["number"],
+        row["kind"],
+        from_db(row["opened_at"]),
+        from_db(row["closed_at"]),
+        row["card_message_id"],
     )
 
 
@@ -171,12 +203,16 @@ async def latest_round(tx: Tx, topic_id: int) -> RoundRow | None:
 
 
 async def rounds_of(tx: Tx, topic_id: int) -> list[RoundRow]:
-    rows = await tx.fetchall("SELECT * FROM rating_rounds WHERE topic_id = ? ORDER BY number", (topic_id,))
+    rows = await tx.fetchall(
+        "SELECT * FROM rating_rounds WHERE topic_id = ? ORDER BY number", (topic_id,)
+    )
     return [_round(r) for r in rows]
 
 
 async def set_round_card(tx: Tx, round_id: int, message_id: int) -> None:
-    await tx.execute("UPDATE rating_rounds SET card_message_id = ? WHERE id = ?", (message_id, round_id))
+    await tx.execute(
+        "UPDATE rating_rounds SET card_message_id = ? WHERE id = ?", (message_id, round_id)
+    )
 
 
 async def rate(tx: Tx, round_id: int, user_id: int, value: str, now: datetime) -> str | None:
@@ -194,7 +230,8 @@ async def rate(tx: Tx, round_id: int, user_id: int, value: str, now: datetime) -
 async def comment(tx: Tx, round_id: int, user_id: int, text: str) -> bool:
     return (
         await tx.execute(
-            "UPDATE ratings SET comment = ? WHERE round_id = ? AND user_id = ?", (text, round_id, user_id)
+            "UPDATE ratings SET comment = ? WHERE round_id = ? AND user_id = ?",
+            (text, round_id, user_id),
         )
         > 0
     )
@@ -219,13 +256,17 @@ async def subscribe(tx: Tx, topic_id: int, user_id: int, now: datetime) -> bool:
 
 async def unsubscribe(tx: Tx, topic_id: int, user_id: int) -> bool:
     return (
-        await tx.execute("DELETE FROM subscriptions WHERE topic_id = ? AND user_id = ?", (topic_id, user_id))
+        await tx.execute(
+            "DELETE FROM subscriptions WHERE topic_id = ? AND user_id = ?", (topic_id, user_id)
+        )
         > 0
     )
 
 
 async def subscribers(tx: Tx, topic_id: int) -> list[int]:
-    rows = await tx.fetchall("SELECT user_id FROM subscriptions WHERE topic_id = ? ORDER BY at", (topic_id,))
+    rows = await tx.fetchall(
+        "SELECT user_id FROM subscriptions WHERE topic_id = ? ORDER BY at", (topic_id,)
+    )
     return [r[0] for r in rows]
 
 
@@ -239,7 +280,9 @@ async def subscriptions_of(tx: Tx, user_id: int) -> list[tuple[int, int, str, st
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-async def record_undeliverable(tx: Tx, user_id: int, kind: str, ref_id: int | None, error: str, now: datetime) -> None:
+async def record_undeliverable(
+    tx: Tx, user_id: int, kind: str, ref_id: int | None, error: str, now: datetime
+) -> None:
     await tx.execute(
         "INSERT INTO undeliverable(user_id, kind, ref_id, at, error) VALUES (?,?,?,?,?)",
         (user_id, kind, ref_id, to_db(now), error[:200]),

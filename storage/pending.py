@@ -22,15 +22,27 @@ class Pending:
 
 
 async def put(
-    tx: Tx, chat_id: int, user_id: int, kind: str, payload: dict[str, Any],
-    prompt_message_id: int | None, expires_at: datetime,
+    tx: Tx,
+    chat_id: int,
+    user_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    prompt_message_id: int | None,
+    expires_at: datetime,
 ) -> None:
     await tx.execute(
         "INSERT INTO pending_inputs(chat_id, user_id, kind, payload_json, prompt_message_id, expires_at) "
         "VALUES (?,?,?,?,?,?) ON CONFLICT(chat_id, user_id) DO UPDATE SET kind = excluded.kind, "
         "payload_json = excluded.payload_json, prompt_message_id = excluded.prompt_message_id, "
         "expires_at = excluded.expires_at",
-        (chat_id, user_id, kind, json.dumps(payload, ensure_ascii=False), prompt_message_id, to_db(expires_at)),
+        (
+            chat_id,
+            user_id,
+            kind,
+            json.dumps(payload, ensure_ascii=False),
+            prompt_message_id,
+            to_db(expires_at),
+        ),
     )
 
 
@@ -42,13 +54,19 @@ async def get(tx: Tx, chat_id: int, user_id: int, now: datetime) -> Pending | No
     if row is None:
         return None
     return Pending(
-        row["chat_id"], row["user_id"], row["kind"], json.loads(row["payload_json"]),
-        row["prompt_message_id"], from_db(row["expires_at"]),
+        row["chat_id"],
+        row["user_id"],
+        row["kind"],
+        json.loads(row["payload_json"]),
+        row["prompt_message_id"],
+        from_db(row["expires_at"]),
     )
 
 
 async def drop(tx: Tx, chat_id: int, user_id: int) -> None:
-    await tx.execute("DELETE FROM pending_inputs WHERE chat_id = ? AND user_id = ?", (chat_id, user_id))
+    await tx.execute(
+        "DELETE FROM pending_inputs WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
+    )
 
 
 async def prune(tx: Tx, now: datetime) -> int:

@@ -22,9 +22,14 @@ class Job:
 
 
 async def add(
-    tx: Tx, chat_id: int, kind: str, ref_id: int, due_at: datetime, payload: dict[str, Any] | None = None
+    tx: Tx,
+    chat_id: int,
+    kind: str,
+    ref_id: int,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
 ) -> int:
-    return await tx.execute(
+    return await tx.insert(
         "INSERT INTO scheduled(chat_id, kind, ref_id, due_at, payload_json) VALUES (?,?,?,?,?)",
         (chat_id, kind, ref_id, to_db(due_at), json.dumps(payload or {}, ensure_ascii=False)),
     )
@@ -79,7 +84,9 @@ async def finish(tx: Tx, job_id: int, now: datetime, late: bool, outcome: str = 
 
 
 async def postpone(tx: Tx, job_id: int, until: datetime) -> None:
-    await tx.execute("UPDATE scheduled SET due_at = ? WHERE id = ? AND done_at IS NULL", (to_db(until), job_id))
+    await tx.execute(
+        "UPDATE scheduled SET due_at = ? WHERE id = ? AND done_at IS NULL", (to_db(until), job_id)
+    )
 
 
 async def cancel(tx: Tx, kind: str, ref_id: int, now: datetime) -> int:
@@ -102,7 +109,14 @@ async def history_of(tx: Tx, kinds: tuple[str, ...], ref_id: int) -> list[dict[s
     return [dict(r) for r in rows]
 
 
-async def cancel_for_topic(tx: Tx, topic_id: int, action_ids: list[int], kinds_topic: tuple[str, ...], kinds_action: tuple[str, ...], now: datetime) -> None:
+async def cancel_for_topic(
+    tx: Tx,
+    topic_id: int,
+    action_ids: list[int],
+    kinds_topic: tuple[str, ...],
+    kinds_action: tuple[str, ...],
+    now: datetime,
+) -> None:
     for kind in kinds_topic:
         await cancel(tx, kind, topic_id, now)
     for action_id in action_ids:
@@ -112,5 +126,6 @@ async def cancel_for_topic(tx: Tx, topic_id: int, action_ids: list[int], kinds_t
 
 async def set_payload(tx: Tx, job_id: int, payload: dict[str, Any]) -> None:
     await tx.execute(
-        "UPDATE scheduled SET payload_json = ? WHERE id = ?", (json.dumps(payload, ensure_ascii=False), job_id)
+        "UPDATE scheduled SET payload_json = ? WHERE id = ?",
+        (json.dumps(payload, ensure_ascii=False), job_id),
     )

@@ -65,7 +65,7 @@ _COLUMNS = (
 async def create_topic(
     tx: Tx, chat_id: int, number: int, title: str, details: str, proposer_id: int, now: datetime
 ) -> TopicRow:
-    topic_id = await tx.execute(
+    topic_id = await tx.insert(
         "INSERT INTO topics(chat_id, number, title, details, status, proposer_id, created_at) "
         "VALUES (?,?,?,?, 'proposed', ?,?)",
         (chat_id, number, title, details, proposer_id, to_db(now)),
@@ -87,7 +87,9 @@ async def get_topic_by_id(tx: Tx, topic_id: int) -> TopicRow | None:
     return None if row is None else _topic(row)
 
 
-async def list_topics(tx: Tx, chat_id: int, statuses: tuple[str, ...] | None = None) -> list[TopicRow]:
+async def list_topics(
+    tx: Tx, chat_id: int, statuses: tuple[str, ...] | None = None
+) -> list[TopicRow]:
     if statuses:
         marks = ",".join("?" * len(statuses))
         rows = await tx.fetchall(
@@ -160,7 +162,8 @@ async def record(
 
 async def history(tx: Tx, topic_id: int) -> list[HistoryRow]:
     rows = await tx.fetchall(
-        "SELECT at, actor_id, event, detail FROM history WHERE topic_id = ? ORDER BY id", (topic_id,)
+        "SELECT at, actor_id, event, detail FROM history WHERE topic_id = ? ORDER BY id",
+        (topic_id,),
     )
     return [HistoryRow(from_db(r["at"]), r["actor_id"], r["event"], r["detail"]) for r in rows]
 

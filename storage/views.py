@@ -42,12 +42,18 @@ def _view(row: Any) -> ViewRow:
 
 
 async def add_view(
-    tx: Tx, topic_id: int, author_id: int, stance: str, text: str, anonymous: bool, round_no: int,
+    tx: Tx,
+    topic_id: int,
+    author_id: int,
+    stance: str,
+    text: str,
+    anonymous: bool,
+    round_no: int,
     now: datetime,
 ) -> ViewRow:
     number = await tx.scalar("SELECT next_view_no FROM topics WHERE id = ?", (topic_id,))
     await tx.execute("UPDATE topics SET next_view_no = next_view_no + 1 WHERE id = ?", (topic_id,))
-    view_id = await tx.execute(
+    view_id = await tx.insert(
         "INSERT INTO views(topic_id, number, author_id, anonymous, stance, text, created_at, round) "
         "VALUES (?,?,?,?,?,?,?,?)",
         (topic_id, number, author_id, int(anonymous), stance, text, to_db(now), round_no),
@@ -57,7 +63,9 @@ async def add_view(
 
 
 async def get_view(tx: Tx, topic_id: int, number: int) -> ViewRow | None:
-    row = await tx.fetchone("SELECT * FROM views WHERE topic_id = ? AND number = ?", (topic_id, number))
+    row = await tx.fetchone(
+        "SELECT * FROM views WHERE topic_id = ? AND number = ?", (topic_id, number)
+    )
     return None if row is None else _view(row)
 
 
@@ -69,10 +77,13 @@ async def list_views(tx: Tx, topic_id: int, include_retracted: bool = False) -> 
     return [_view(r) for r in rows]
 
 
-async def update_view(tx: Tx, view_id: int, text: str | None, retracted: bool, now: datetime) -> None:
+async def update_view(
+    tx: Tx, view_id: int, text: str | None, retracted: bool, now: datetime
+) -> None:
     if text is None:
         await tx.execute(
-            "UPDATE views SET retracted = ?, updated_at = ? WHERE id = ?", (int(retracted), to_db(now), view_id)
+            "UPDATE views SET retracted = ?, updated_at = ? WHERE id = ?",
+            (int(retracted), to_db(now), view_id),
         )
     else:
         await tx.execute(
@@ -88,7 +99,9 @@ async def move_views(tx: Tx, from_topic: int, to_topic: int) -> int:
     )
     for row in rows:
         number = await tx.scalar("SELECT next_view_no FROM topics WHERE id = ?", (to_topic,))
-        await tx.execute("UPDATE topics SET next_view_no = next_view_no + 1 WHERE id = ?", (to_topic,))
+        await tx.execute(
+            "UPDATE topics SET next_view_no = next_view_no + 1 WHERE id = ?", (to_topic,)
+        )
         await tx.execute(
             "UPDATE views SET topic_id = ?, number = ?, moved_from = ? WHERE id = ?",
             (to_topic, number, from_topic, row["id"]),

@@ -60,14 +60,33 @@ def _vote(row: Any) -> VoteRow:
 
 
 async def open_vote(
-    tx: Tx, topic_id: int, draft_no: int, round_no: int, now: datetime, closes_at: datetime,
-    eligible: int, quorum: int, threshold: str, blocks_allowed: int, secret: bool,
+    tx: Tx,
+    topic_id: int,
+    draft_no: int,
+    round_no: int,
+    now: datetime,
+    closes_at: datetime,
+    eligible: int,
+    quorum: int,
+    threshold: str,
+    blocks_allowed: int,
+    secret: bool,
 ) -> VoteRow:
-    vote_id = await tx.execute(
+    vote_id = await tx.insert(
         "INSERT INTO votes(topic_id, draft_no, round, opened_at, closes_at, eligible, quorum, "
         "threshold, blocks_allowed, secret) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (topic_id, draft_no, round_no, to_db(now), to_db(closes_at), eligible, quorum, threshold,
-         blocks_allowed, int(secret)),
+        (
+            topic_id,
+            draft_no,
+            round_no,
+            to_db(now),
+            to_db(closes_at),
+            eligible,
+            quorum,
+            threshold,
+            blocks_allowed,
+            int(secret),
+        ),
     )
     vote = await get_vote(tx, vote_id)
     assert vote is not None
@@ -80,7 +99,9 @@ async def get_vote(tx: Tx, vote_id: int) -> VoteRow | None:
 
 
 async def current_vote(tx: Tx, topic_id: int) -> VoteRow | None:
-    row = await tx.fetchone("SELECT * FROM votes WHERE topic_id = ? ORDER BY id DESC LIMIT 1", (topic_id,))
+    row = await tx.fetchone(
+        "SELECT * FROM votes WHERE topic_id = ? ORDER BY id DESC LIMIT 1", (topic_id,)
+    )
     return None if row is None else _vote(row)
 
 
@@ -93,7 +114,9 @@ async def set_card(tx: Tx, vote_id: int, message_id: int | None) -> None:
     await tx.execute("UPDATE votes SET card_message_id = ? WHERE id = ?", (message_id, vote_id))
 
 
-async def cast(tx: Tx, vote_id: int, user_id: int, choice: str, reason: str | None, now: datetime) -> str | None:
+async def cast(
+    tx: Tx, vote_id: int, user_id: int, choice: str, reason: str | None, now: datetime
+) -> str | None:
     """Upsert the ballot; returns the choice it replaced (None for a first ballot)."""
     previous = await tx.scalar(
         "SELECT choice FROM ballots WHERE vote_id = ? AND user_id = ?", (vote_id, user_id)

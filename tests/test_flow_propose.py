@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from storage import topics as topic_repo
 from storage import views as view_repo
 from tests.kit.story import button_labels, buttons
@@ -166,7 +164,6 @@ DOUBLE_SECOND_BUG = (
 )
 
 
-@pytest.mark.xfail(reason=DOUBLE_SECOND_BUG, strict=True)
 async def test_a_second_second_by_button_is_acknowledged_as_such(world):
     group, _chen = await english_group(world)
     alice = group.member("alice", language="en")
@@ -180,7 +177,6 @@ async def test_a_second_second_by_button_is_acknowledged_as_such(world):
     assert [h.event for h in await history_of(world, topic.id)].count("supported") == 1
 
 
-@pytest.mark.xfail(reason=DOUBLE_SECOND_BUG, strict=True)
 async def test_a_second_support_command_is_acknowledged_as_such(world):
     group, _chen = await english_group(world)
     alice = group.member("alice", language="en")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from storage import topics as topic_repo
 from storage import views as view_repo
 from storage import votes as vote_repo
@@ -152,13 +150,6 @@ async def test_thirty_presses_cost_at_most_a_couple_of_card_edits(world):
     assert await tally_of(world, group) == {"agree": 20, "disagree": 10}
 
 
-@pytest.mark.xfail(
-    reason="BUG: handlers/render.py refresh_ballot_card rebuilds the markup with "
-    "cards.ballot_card only; the '🗳 Vote in private' URL button added by "
-    "handlers/votes.py post_ballot_card (with_private_button) is dropped at the first "
-    "coalesced refresh, so the private-ballot deep link disappears after the first press",
-    strict=True,
-)
 async def test_the_refreshed_ballot_card_keeps_every_button(world):
     group, _chen, people, ballot = await voting(world)
     before = button_labels(ballot)
@@ -373,12 +364,6 @@ async def test_all_abstaining_is_not_adopted(world):
     assert "❌ Threshold: — agree, 2/3 needed" in result
 
 
-@pytest.mark.xfail(
-    reason="BUG: handlers/votes.py post_result (and bot/services/votes.py close_vote) never "
-    "refreshes the topic card after the vote closes, so the card still says 'voting' and "
-    "'Vote closes ...' once the topic is adopted or not adopted",
-    strict=True,
-)
 async def test_the_topic_card_follows_the_result(world):
     group, chen, people, ballot = await voting(world)
     card_id = (await topic_of(world, group)).card_message_id

@@ -20,7 +20,7 @@ class Status(StrEnum):
     ESCALATED = "escalated"
 
 
-# Ended: nothing more happens unless a convenor reopens (only DONE and ESCALATED can be reopened).
+# Ended for good. DONE can still be reopened by a convenor (see permissions.TABLE).
 FINAL = frozenset({Status.DECLINED, Status.WITHDRAWN, Status.MERGED, Status.CLOSED})
 OPEN = frozenset(Status) - FINAL - {Status.DONE, Status.ESCALATED}
 
@@ -42,13 +42,20 @@ class Choice(StrEnum):
 # What people may type for a stance or a choice, in either language.
 STANCE_WORDS = {
     **{s.value: s for s in Stance},
-    "支持": Stance.SUPPORT, "反对": Stance.OPPOSE, "担忧": Stance.CONCERN, "顾虑": Stance.CONCERN,
+    "支持": Stance.SUPPORT,
+    "反对": Stance.OPPOSE,
+    "担忧": Stance.CONCERN,
+    "顾虑": Stance.CONCERN,
     "建议": Stance.SUGGESTION,
 }
 CHOICE_WORDS = {
     **{c.value: c for c in Choice},
-    "同意": Choice.AGREE, "赞成": Choice.AGREE, "弃权": Choice.ABSTAIN, "反对": Choice.DISAGREE,
-    "否决": Choice.BLOCK, "阻止": Choice.BLOCK,
+    "同意": Choice.AGREE,
+    "赞成": Choice.AGREE,
+    "弃权": Choice.ABSTAIN,
+    "反对": Choice.DISAGREE,
+    "否决": Choice.BLOCK,
+    "阻止": Choice.BLOCK,
 }
 
 

@@ -34,7 +34,12 @@ class Tally:
         return self.agree + self.disagree + self.block
 
     def as_dict(self) -> dict[str, int]:
-        return {"agree": self.agree, "abstain": self.abstain, "disagree": self.disagree, "block": self.block}
+        return {
+            "agree": self.agree,
+            "abstain": self.abstain,
+            "disagree": self.disagree,
+            "block": self.block,
+        }
 
 
 @dataclass(frozen=True)

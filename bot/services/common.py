@@ -90,7 +90,9 @@ def bounded(text: str, limit: int, what: str) -> str:
     if len(cleaned) > limit:
         raise UserError(
             N_("The {what} is too long: {length} characters, at most {limit}."),
-            what=Msg(what), length=len(cleaned), limit=limit,
+            what=Msg(what),
+            length=len(cleaned),
+            limit=limit,
         )
     return cleaned
 
@@ -100,6 +102,7 @@ def parse_number(text: str) -> int:
     if not cleaned.isdigit() or len(cleaned) > 9:
         raise UserError(N_("“{text}” is not a topic number."), text=text[:40])
     return int(cleaned)
+
 
 ACTION_STATUS_TEXT = {
     "open": N_("open"),

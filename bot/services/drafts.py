@@ -13,7 +13,9 @@ from storage.drafts import DraftRow
 from storage.topics import TopicRow
 
 
-async def add_draft(rt: Runtime, chat_id: int, actor: Actor, number: int, text: str) -> tuple[TopicRow, DraftRow]:
+async def add_draft(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, text: str
+) -> tuple[TopicRow, DraftRow]:
     text = bounded(text, TEXT_MAX, N_("draft"))
     now = rt.clock.now()
     async with rt.db.transaction() as tx:
@@ -24,7 +26,9 @@ async def add_draft(rt: Runtime, chat_id: int, actor: Actor, number: int, text: 
     return topic, draft
 
 
-async def amend(rt: Runtime, chat_id: int, actor: Actor, replied_message_id: int | None, text: str) -> tuple[TopicRow, DraftRow, DraftRow]:
+async def amend(
+    rt: Runtime, chat_id: int, actor: Actor, replied_message_id: int | None, text: str
+) -> tuple[TopicRow, DraftRow, DraftRow]:
     if replied_message_id is None:
         raise UserError(N_("Reply to a draft's message with /amend and the new wording."))
     text = bounded(text, TEXT_MAX, N_("draft"))
@@ -32,11 +36,15 @@ async def amend(rt: Runtime, chat_id: int, actor: Actor, replied_message_id: int
     async with rt.db.transaction() as tx:
         parent = await repo.draft_by_message(tx, chat_id, replied_message_id)
         if parent is None:
-            raise UserError(N_("That message is not a draft: reply to a draft's message with /amend."))
+            raise UserError(
+                N_("That message is not a draft: reply to a draft's message with /amend.")
+            )
         topic = await topic_repo.get_topic_by_id(tx, parent.topic_id)
         authorize(Action.AMEND, topic, actor)
         if parent.text == text:
-            raise UserError(N_("The new wording is the same as draft {draft}."), draft=parent.number)
+            raise UserError(
+                N_("The new wording is the same as draft {draft}."), draft=parent.number
+            )
         draft = await repo.add_draft(tx, topic.id, actor.user_id, text, now, parent=parent)
         await topic_repo.record(
             tx, topic.id, now, actor.user_id, "amended", f"{parent.number} -> {draft.number}"
@@ -55,7 +63,9 @@ async def list_drafts(rt: Runtime, chat_id: int, number: int) -> tuple[TopicRow,
         return topic, await repo.list_drafts(tx, topic.id)
 
 
-async def get_draft(rt: Runtime, chat_id: int, number: int, draft_no: int) -> tuple[TopicRow, DraftRow]:
+async def get_draft(
+    rt: Runtime, chat_id: int, number: int, draft_no: int
+) -> tuple[TopicRow, DraftRow]:
     async with rt.db.read() as tx:
         topic = await load_topic(tx, chat_id, number)
         draft = await repo.get_draft(tx, topic.id, draft_no)

@@ -13,7 +13,15 @@ from bot.rules.permissions import Action
 from bot.rules.phases import Status
 from bot.runtime import Runtime
 from bot.services.chats import ChatContext, load_chat
-from bot.services.common import ACTION_STATUS_TEXT, REASON_MAX, TEXT_MAX, Actor, authorize, bounded, load_topic
+from bot.services.common import (
+    ACTION_STATUS_TEXT,
+    REASON_MAX,
+    TEXT_MAX,
+    Actor,
+    authorize,
+    bounded,
+    load_topic,
+)
 from bot.services.topics import VIEWS_CLOSE, wake_scheduler
 from storage import Tx, schedule
 from storage import followup as repo
@@ -33,7 +41,9 @@ FOLLOWING = (Status.ADOPTED, Status.FOLLOWING_UP)
 
 DUE_TEXT = {
     "invalid_date": N_("“{text}” is not a real date: write it as YYYY-MM-DD, e.g. 2026-05-31."),
-    "past_date": N_("{text} is already past: give a date from today on, or a duration such as 14d."),
+    "past_date": N_(
+        "{text} is already past: give a date from today on, or a duration such as 14d."
+    ),
     "not_a_due": N_("“{text}” is neither a date (YYYY-MM-DD) nor a duration (14d)."),
     "too_far": N_("A due date can be at most ten years away."),
 }
@@ -83,7 +93,13 @@ async def on_adopted(tx: Tx, rt: Runtime, topic: TopicRow, now: datetime) -> Non
 
 
 async def add_action(
-    rt: Runtime, chat: ChatContext, actor: Actor, number: int, due_text: str, text: str, owners: list[int]
+    rt: Runtime,
+    chat: ChatContext,
+    actor: Actor,
+    number: int,
+    due_text: str,
+    text: str,
+    owners: list[int],
 ) -> tuple[TopicRow, ActionRow]:
     text = bounded(text, TEXT_MAX, N_("action"))
     now = rt.clock.now()
@@ -95,22 +111,33 @@ async def add_action(
     async with rt.db.transaction() as tx:
         topic = await load_topic(tx, chat.chat_id, number)
         authorize(Action.ADD_ACTION, topic, actor)
-        action = await repo.add_action(tx, chat.chat_id, topic.id, text, due_date, due_at, owners, actor.user_id, now)
+        action = await repo.add_action(
+            tx, chat.chat_id, topic.id, text, due_date, due_at, owners, actor.user_id, now
+        )
         if topic.status == Status.ADOPTED:
             await topic_repo.set_status(tx, topic.id, Status.FOLLOWING_UP)
-        await topic_repo.record(tx, topic.id, now, actor.user_id, "action_added", f"A{action.number} due {due_date}")
+        await topic_repo.record(
+            tx, topic.id, now, actor.user_id, "action_added", f"A{action.number} due {due_date}"
+        )
         reminder = due_at - settings.due_reminder
         if reminder > now:
             await schedule.add(tx, chat.chat_id, DUE_SOON, action.id, reminder)
         await schedule.add(tx, chat.chat_id, OVERDUE, action.id, due_at)
-        await schedule.add(tx, chat.chat_id, OVERDUE_REOPEN, action.id, due_at + settings.overdue_reopen_after)
+        await schedule.add(
+            tx, chat.chat_id, OVERDUE_REOPEN, action.id, due_at + settings.overdue_reopen_after
+        )
         topic = await topic_repo.get_topic_by_id(tx, topic.id)
     await wake_scheduler(rt, min(reminder, due_at) if reminder > now else due_at)
     return topic, action
 
 
 async def report(
-    rt: Runtime, chat_id: int, actor: Actor, action_no: int, percent: int | None, note: str,
+    rt: Runtime,
+    chat_id: int,
+    actor: Actor,
+    action_no: int,
+    percent: int | None,
+    note: str,
     done: bool = False,
 ) -> Progress:
     if percent is not None and not 0 <= percent <= 100:
@@ -128,12 +155,15 @@ async def report(
         if action.status in ("done", "dropped"):
             raise UserError(
                 N_("Action A{action} is already {status}."),
-                action=action_no, status=Msg(ACTION_STATUS_TEXT[action.status]),
+                action=action_no,
+                status=Msg(ACTION_STATUS_TEXT[action.status]),
             )
         value = 100 if done else int(percent or 0)
         status = "done" if value == 100 else ("in_progress" if value > 0 else "open")
         await repo.report(tx, action.id, actor.user_id, value, note, status, now)
-        await topic_repo.record(tx, topic.id, now, actor.user_id, "progress", f"A{action_no} {value}%")
+        await topic_repo.record(
+            tx, topic.id, now, actor.user_id, "progress", f"A{action_no} {value}%"
+        )
         if status == "done":
             for kind in ACTION_KINDS:
                 await schedule.cancel(tx, kind, action.id, now)
@@ -150,7 +180,9 @@ async def _maybe_done(tx: Tx, topic: TopicRow, now: datetime) -> tuple[bool, Rou
         return False, None
     await topic_repo.set_status(tx, topic.id, Status.DONE)
     await topic_repo.record(tx, topic.id, now, None, "done", "every action done")
-    await schedule.cancel_for_topic(tx, topic.id, [a.id for a in actions], TOPIC_KINDS, ACTION_KINDS, now)
+    await schedule.cancel_for_topic(
+        tx, topic.id, [a.id for a in actions], TOPIC_KINDS, ACTION_KINDS, now
+    )
     return True, await repo.open_round(tx, topic.id, "final", now)
 
 
@@ -170,8 +202,14 @@ async def rate(
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.RATE, topic, actor)
         latest = await repo.latest_round(tx, topic.id)
-        if latest is None or latest.closed_at is not None or (round_id is not None and latest.id != round_id):
-            raise UserError(N_("This round of ratings is closed; rate on the newest follow-up card."))
+        if (
+            latest is None
+            or latest.closed_at is not None
+            or (round_id is not None and latest.id != round_id)
+        ):
+            raise UserError(
+                N_("This round of ratings is closed; rate on the newest follow-up card.")
+            )
         previous = await repo.rate(tx, latest.id, actor.user_id, value, now)
     return topic, latest, previous
 
@@ -181,11 +219,19 @@ async def comment(rt: Runtime, chat_id: int, user_id: int, number: int, text: st
     async with rt.db.transaction() as tx:
         topic = await load_topic(tx, chat_id, number)
         latest = await repo.latest_round(tx, topic.id)
-        if latest is None or latest.closed_at is not None or not await repo.comment(tx, latest.id, user_id, text):
-            raise UserError(N_("Rate on the follow-up card first; then your comment is added to your rating."))
+        if (
+            latest is None
+            or latest.closed_at is not None
+            or not await repo.comment(tx, latest.id, user_id, text)
+        ):
+            raise UserError(
+                N_("Rate on the follow-up card first; then your comment is added to your rating.")
+            )
 
 
-async def round_state(rt: Runtime, round_id: int) -> tuple[TopicRow, RoundRow, list[ActionRow], dict[str, int], str]:
+async def round_state(
+    rt: Runtime, round_id: int
+) -> tuple[TopicRow, RoundRow, list[ActionRow], dict[str, int], str]:
     async with rt.db.read() as tx:
         current = await repo.get_round(tx, round_id)
         topic = await topic_repo.get_topic_by_id(tx, current.topic_id)
@@ -200,7 +246,9 @@ async def set_round_card(rt: Runtime, round_id: int, message_id: int) -> None:
         await repo.set_round_card(tx, round_id, message_id)
 
 
-async def subscribe(rt: Runtime, chat_id: int, user_id: int, number: int, on: bool) -> tuple[TopicRow, bool]:
+async def subscribe(
+    rt: Runtime, chat_id: int, user_id: int, number: int, on: bool
+) -> tuple[TopicRow, bool]:
     async with rt.db.transaction() as tx:
         topic = await load_topic(tx, chat_id, number)
         if on:
@@ -227,17 +275,27 @@ async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> T
         topic = await load_topic(tx, chat.chat_id, number)
         authorize(Action.REOPEN, topic, actor)
         actions = await repo.actions_of(tx, topic.id)
-        await schedule.cancel_for_topic(tx, topic.id, [a.id for a in actions], TOPIC_KINDS, ACTION_KINDS, now)
+        await schedule.cancel_for_topic(
+            tx, topic.id, [a.id for a in actions], TOPIC_KINDS, ACTION_KINDS, now
+        )
         await repo.close_rounds(tx, topic.id, now)
-        await topic_repo.set_status(tx, topic.id, Status.DELIBERATING, deadline, round=topic.round + 1)
-        await topic_repo.record(tx, topic.id, now, actor.user_id, "reopened", f"round {topic.round + 1}")
-        await schedule.add(tx, chat.chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1})
+        await topic_repo.set_status(
+            tx, topic.id, Status.DELIBERATING, deadline, round=topic.round + 1
+        )
+        await topic_repo.record(
+            tx, topic.id, now, actor.user_id, "reopened", f"round {topic.round + 1}"
+        )
+        await schedule.add(
+            tx, chat.chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1}
+        )
         topic = await topic_repo.get_topic_by_id(tx, topic.id)
     await wake_scheduler(rt, deadline)
     return topic
 
 
-async def mark_undeliverable(rt: Runtime, user_id: int, kind: str, ref_id: int | None, error: str) -> None:
+async def mark_undeliverable(
+    rt: Runtime, user_id: int, kind: str, ref_id: int | None, error: str
+) -> None:
     async with rt.db.transaction() as tx:
         await repo.record_undeliverable(tx, user_id, kind, ref_id, error, rt.clock.now())
 
@@ -266,8 +324,10 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
         else:
             subject = await repo.get_action_by_id(tx, job.ref_id)
             topic = await topic_repo.get_topic_by_id(tx, subject.topic_id) if subject else None
-        stale = topic is None or topic.status not in FOLLOWING or (
-            subject is not None and subject.status in ("done", "dropped")
+        stale = (
+            topic is None
+            or topic.status not in FOLLOWING
+            or (subject is not None and subject.status in ("done", "dropped"))
         )
         if stale:
             await schedule.finish(tx, job.id, now, late, outcome="obsolete")
@@ -290,19 +350,31 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
             current = await repo.open_round(tx, topic.id, job.kind, now)
             # Claimed, not done: if posting fails, the retry reuses this round instead of
             # opening another; the row is marked done once the card is out (finish_card).
-            await schedule.set_payload(tx, job.id, {**job.payload, "round_id": current.id, "offer": offer})
+            await schedule.set_payload(
+                tx, job.id, {**job.payload, "round_id": current.id, "offer": offer}
+            )
         else:
             offer = tuple(job.payload["offer"]) if job.payload.get("offer") else None
         if topic.status == Status.ADOPTED:
             await topic_repo.set_status(tx, topic.id, Status.FOLLOWING_UP)
             topic = await topic_repo.get_topic_by_id(tx, topic.id)
         actions = await repo.actions_of(tx, topic.id)
-        owners = sorted({o for a in actions if a.status not in ("done", "dropped") for o in a.owners})
+        owners = sorted(
+            {o for a in actions if a.status not in ("done", "dropped") for o in a.owners}
+        )
         return Card(
-            chat=chat, topic=topic, kind=job.kind, round=current,
-            wording=await vote_repo.adopted_text(tx, topic.id) or "", actions=actions, counts={},
+            chat=chat,
+            topic=topic,
+            kind=job.kind,
+            round=current,
+            wording=await vote_repo.adopted_text(tx, topic.id) or "",
+            actions=actions,
+            counts={},
             subscribers=await repo.reachable(tx, await repo.subscribers(tx, topic.id)),
-            owners=await repo.reachable(tx, owners), subject=subject, reopen_offer=offer, late=late,
+            owners=await repo.reachable(tx, owners),
+            subject=subject,
+            reopen_offer=offer,
+            late=late,
             job_id=job.id,
         )
 

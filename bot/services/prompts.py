@@ -15,10 +15,17 @@ PROMPT_LIFETIME = timedelta(hours=24)
 
 
 async def ask(
-    rt: Runtime, chat_id: int, user_id: int, kind: str, payload: dict[str, Any], prompt_message_id: int | None
+    rt: Runtime,
+    chat_id: int,
+    user_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    prompt_message_id: int | None,
 ) -> None:
     async with rt.db.transaction() as tx:
-        await repo.put(tx, chat_id, user_id, kind, payload, prompt_message_id, rt.clock.now() + PROMPT_LIFETIME)
+        await repo.put(
+            tx, chat_id, user_id, kind, payload, prompt_message_id, rt.clock.now() + PROMPT_LIFETIME
+        )
 
 
 async def awaiting(rt: Runtime, chat_id: int, user_id: int) -> Pending | None:

@@ -42,7 +42,7 @@ def parse_proposal(text: str) -> tuple[str, str]:
     title = bounded(first, TITLE_MAX, N_("title"))
     details = rest.strip()
     if len(details) > TEXT_MAX:
-        bounded(details, TEXT_MAX, N_("details"))
+        bounded(details, TEXT_MAX, N_("description"))
     return title, details
 
 
@@ -70,12 +70,16 @@ async def support(rt: Runtime, chat_id: int, actor: Actor, number: int) -> Suppo
 
 
 async def withdraw(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
-    return await _end(rt, chat_id, actor, number, Action.WITHDRAW, Status.WITHDRAWN, "withdrawn", "")
+    return await _end(
+        rt, chat_id, actor, number, Action.WITHDRAW, Status.WITHDRAWN, "withdrawn", ""
+    )
 
 
 async def decline(rt: Runtime, chat_id: int, actor: Actor, number: int, reason: str) -> TopicRow:
     reason = bounded(reason, REASON_MAX, N_("reason"))
-    return await _end(rt, chat_id, actor, number, Action.DECLINE, Status.DECLINED, "declined", reason)
+    return await _end(
+        rt, chat_id, actor, number, Action.DECLINE, Status.DECLINED, "declined", reason
+    )
 
 
 async def close_topic(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
@@ -83,8 +87,14 @@ async def close_topic(rt: Runtime, chat_id: int, actor: Actor, number: int) -> T
 
 
 async def _end(
-    rt: Runtime, chat_id: int, actor: Actor, number: int, action: Action, status: Status,
-    event: str, detail: str,
+    rt: Runtime,
+    chat_id: int,
+    actor: Actor,
+    number: int,
+    action: Action,
+    status: Status,
+    event: str,
+    detail: str,
 ) -> TopicRow:
     now = rt.clock.now()
     async with rt.db.transaction() as tx:
@@ -103,15 +113,23 @@ def phase_duration(text: str | None, default: timedelta) -> timedelta:
     try:
         value = parse_duration(text)
     except DurationError:
-        raise UserError(N_("“{text}” is not a duration: write 90s, 15m, 36h or 3d."), text=text[:20]) from None
+        raise UserError(
+            N_("“{text}” is not a duration: write 90s, 15m, 36h or 3d."), text=text[:20]
+        ) from None
     if value > timedelta(days=366):
         raise UserError(N_("A phase can last a year at most."))
     return value
 
 
 async def accept(
-    rt: Runtime, chat_id: int, actor: Actor, number: int, views_for: timedelta,
-    vote_for: timedelta, views_text: str | None = None, vote_text: str | None = None,
+    rt: Runtime,
+    chat_id: int,
+    actor: Actor,
+    number: int,
+    views_for: timedelta,
+    vote_for: timedelta,
+    views_text: str | None = None,
+    vote_text: str | None = None,
 ) -> TopicRow:
     views_for = phase_duration(views_text, views_for)
     vote_for = phase_duration(vote_text, vote_for)
@@ -121,7 +139,11 @@ async def accept(
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.ACCEPT, topic, actor)
         await repo.set_status(
-            tx, topic.id, Status.DELIBERATING, deadline, vote_duration_s=int(vote_for.total_seconds())
+            tx,
+            topic.id,
+            Status.DELIBERATING,
+            deadline,
+            vote_duration_s=int(vote_for.total_seconds()),
         )
         await repo.record(tx, topic.id, now, actor.user_id, "accepted", _iso(deadline))
         await schedule.add(tx, chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round})
@@ -130,7 +152,9 @@ async def accept(
     return topic
 
 
-async def merge(rt: Runtime, chat_id: int, actor: Actor, number: int, into: int) -> tuple[TopicRow, TopicRow, int]:
+async def merge(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, into: int
+) -> tuple[TopicRow, TopicRow, int]:
     if number == into:
         raise UserError(N_("A topic cannot be merged into itself."))
     now = rt.clock.now()
@@ -151,7 +175,12 @@ async def merge(rt: Runtime, chat_id: int, actor: Actor, number: int, into: int)
 
 
 async def new_round(
-    rt: Runtime, chat_id: int, actor: Actor, number: int, mode: str, views_for: timedelta,
+    rt: Runtime,
+    chat_id: int,
+    actor: Actor,
+    number: int,
+    mode: str,
+    views_for: timedelta,
     duration_text: str | None = None,
 ) -> TopicRow:
     """After a vote that was not adopted: back to views (with a new deadline) or to drafting."""
@@ -166,7 +195,9 @@ async def new_round(
         await repo.set_status(tx, topic.id, Status.DELIBERATING, deadline, round=topic.round + 1)
         await repo.record(tx, topic.id, now, actor.user_id, "new_round", mode)
         if mode == "views":
-            await schedule.add(tx, chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1})
+            await schedule.add(
+                tx, chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1}
+            )
         topic = await repo.get_topic_by_id(tx, topic.id)
     if mode == "views":
         await wake_scheduler(rt, deadline)
@@ -180,8 +211,12 @@ async def get(rt: Runtime, chat_id: int, number: int) -> TopicRow:
 
 async def list_open(rt: Runtime, chat_id: int) -> list[TopicRow]:
     open_statuses = (
-        Status.PROPOSED, Status.DELIBERATING, Status.VOTING, Status.ADOPTED,
-        Status.NOT_ADOPTED, Status.FOLLOWING_UP,
+        Status.PROPOSED,
+        Status.DELIBERATING,
+        Status.VOTING,
+        Status.ADOPTED,
+        Status.NOT_ADOPTED,
+        Status.FOLLOWING_UP,
     )
     async with rt.db.read() as tx:
         return await repo.list_topics(tx, chat_id, tuple(s.value for s in open_statuses))

@@ -34,8 +34,14 @@ def _check_open(topic: TopicRow, now) -> None:
 
 
 async def add_view(
-    rt: Runtime, chat_id: int, actor: Actor, number: int, stance: Stance, text: str,
-    anonymous: bool = False, allow_anonymous: bool = True,
+    rt: Runtime,
+    chat_id: int,
+    actor: Actor,
+    number: int,
+    stance: Stance,
+    text: str,
+    anonymous: bool = False,
+    allow_anonymous: bool = True,
 ) -> tuple[TopicRow, ViewRow]:
     text = bounded(text, TEXT_MAX, N_("view"))
     if anonymous and not allow_anonymous:
@@ -45,12 +51,27 @@ async def add_view(
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.VIEW, topic, actor)
         _check_open(topic, now)
-        view = await repo.add_view(tx, topic.id, actor.user_id, stance.value, text, anonymous, topic.round, now)
+        view = await repo.add_view(
+            tx, topic.id, actor.user_id, stance.value, text, anonymous, topic.round, now
+        )
         await topic_repo.record(
-            tx, topic.id, now, None if anonymous else actor.user_id, "view",
+            tx,
+            topic.id,
+            now,
+            None if anonymous else actor.user_id,
+            "view",
             f"{view.number} {stance.value}{' anonymous' if anonymous else ''}",
         )
     return topic, view
+
+
+async def ensure_can_view(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
+    """Before asking someone to write a view: would it be taken?"""
+    async with rt.db.read() as tx:
+        topic = await load_topic(tx, chat_id, number)
+    authorize(Action.VIEW, topic, actor)
+    _check_open(topic, rt.clock.now())
+    return topic
 
 
 async def change_view(
@@ -71,8 +92,12 @@ async def change_view(
             raise UserError(N_("Only its author can change view {view}."), view=view_no)
         await repo.update_view(tx, view.id, text, retracted=text is None, now=now)
         await topic_repo.record(
-            tx, topic.id, now, None if view.anonymous else actor.user_id,
-            "view_retracted" if text is None else "view_edited", str(view_no),
+            tx,
+            topic.id,
+            now,
+            None if view.anonymous else actor.user_id,
+            "view_retracted" if text is None else "view_edited",
+            str(view_no),
         )
         return await repo.get_view(tx, topic.id, view_no)
 

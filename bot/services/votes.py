@@ -35,7 +35,9 @@ class VoteState:
     tally: Tally
 
     def outcome(self) -> Outcome:
-        return decide(self.tally, self.vote.quorum, parse_ratio(self.vote.threshold), self.vote.blocks_allowed)
+        return decide(
+            self.tally, self.vote.quorum, parse_ratio(self.vote.threshold), self.vote.blocks_allowed
+        )
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,14 @@ class Closed:
 
 
 async def open_vote(
-    rt: Runtime, chat_id: int, actor: Actor, number: int, draft_no: int, settings: GroupSettings,
-    member_count: int, duration_text: str | None = None,
+    rt: Runtime,
+    chat_id: int,
+    actor: Actor,
+    number: int,
+    draft_no: int,
+    settings: GroupSettings,
+    member_count: int,
+    duration_text: str | None = None,
 ) -> VoteState:
     now = rt.clock.now()
     async with rt.db.transaction() as tx:
@@ -63,19 +71,33 @@ async def open_vote(
         authorize(Action.OPEN_VOTE, topic, actor)
         draft = await draft_repo.get_draft(tx, topic.id, draft_no)
         if draft is None:
-            raise UserError(N_("Topic #{number} has no draft {draft}."), number=number, draft=draft_no)
+            raise UserError(
+                N_("Topic #{number} has no draft {draft}."), number=number, draft=draft_no
+            )
         default = (
-            timedelta(seconds=topic.vote_duration_s) if topic.vote_duration_s else settings.vote_duration
+            timedelta(seconds=topic.vote_duration_s)
+            if topic.vote_duration_s
+            else settings.vote_duration
         )
         closes_at = now + phase_duration(duration_text, default)
         eligible = eligible_members(member_count)
         vote = await repo.open_vote(
-            tx, topic.id, draft.number, topic.round, now, closes_at, eligible,
-            parse_quorum(settings.quorum).required(eligible), settings.threshold,
-            settings.blocks_allowed, settings.secret_ballot,
+            tx,
+            topic.id,
+            draft.number,
+            topic.round,
+            now,
+            closes_at,
+            eligible,
+            parse_quorum(settings.quorum).required(eligible),
+            settings.threshold,
+            settings.blocks_allowed,
+            settings.secret_ballot,
         )
         await topic_repo.set_status(tx, topic.id, Status.VOTING, closes_at)
-        await topic_repo.record(tx, topic.id, now, actor.user_id, "vote_opened", f"draft {draft.number}")
+        await topic_repo.record(
+            tx, topic.id, now, actor.user_id, "vote_opened", f"draft {draft.number}"
+        )
         await schedule.cancel(tx, VIEWS_CLOSE, topic.id, now)
         await schedule.add(tx, chat_id, VOTE_CLOSE, vote.id, closes_at)
         state = await _state(tx, vote.id)
@@ -97,12 +119,19 @@ async def state(rt: Runtime, vote_id: int) -> VoteState:
 
 
 async def cast_ballot(
-    rt: Runtime, chat_id: int, actor: Actor, number: int, choice: Choice, reason: str | None = None,
+    rt: Runtime,
+    chat_id: int,
+    actor: Actor,
+    number: int,
+    choice: Choice,
+    reason: str | None = None,
     vote_id: int | None = None,
 ) -> Cast:
     if choice is Choice.BLOCK:
         if not reason or not reason.strip():
-            raise UserError(N_("A block needs a reason: /ballot {number} block your reason"), number=number)
+            raise UserError(
+                N_("A block needs a reason: /ballot {number} block your reason"), number=number
+            )
     if reason:
         reason = bounded(reason, REASON_MAX, N_("reason"))
     now = rt.clock.now()
@@ -123,8 +152,13 @@ async def cast_ballot(
 
 
 async def close_vote(
-    rt: Runtime, chat_id: int | None, actor: Actor | None, number: int | None = None,
-    vote_id: int | None = None, job_id: int | None = None, late: bool = False,
+    rt: Runtime,
+    chat_id: int | None,
+    actor: Actor | None,
+    number: int | None = None,
+    vote_id: int | None = None,
+    job_id: int | None = None,
+    late: bool = False,
 ) -> Closed | None:
     """Close by a convenor (number) or by the deadline (vote_id, job_id); None if already closed."""
     now = rt.clock.now()
@@ -146,7 +180,11 @@ async def close_vote(
         status = Status.ADOPTED if outcome.adopted else Status.NOT_ADOPTED
         await topic_repo.set_status(tx, current.topic.id, status)
         await topic_repo.record(
-            tx, current.topic.id, now, actor.user_id if actor else None, result,
+            tx,
+            current.topic.id,
+            now,
+            actor.user_id if actor else None,
+            result,
             " ".join(f"{k}={v}" for k, v in outcome.tally.as_dict().items()),
         )
         await schedule.cancel(tx, VOTE_CLOSE, vote.id, now)
@@ -154,7 +192,11 @@ async def close_vote(
             for hook in rt.services.get("on_adopted", []):
                 await hook(tx, rt, current.topic, now)
         post_id = await schedule.add(tx, current.topic.chat_id, POST_RESULT, vote.id, now)
-        dissent = [b for b in await repo.ballots(tx, vote.id) if b.choice in ("disagree", "block") and b.reason]
+        dissent = [
+            b
+            for b in await repo.ballots(tx, vote.id)
+            if b.choice in ("disagree", "block") and b.reason
+        ]
         closed_state = await _state(tx, vote.id)
     return Closed(closed_state, outcome, dissent, post_id)
 
@@ -162,7 +204,11 @@ async def close_vote(
 async def result_of(rt: Runtime, vote_id: int) -> Closed:
     async with rt.db.read() as tx:
         current = await _state(tx, vote_id)
-        dissent = [b for b in await repo.ballots(tx, vote_id) if b.choice in ("disagree", "block") and b.reason]
+        dissent = [
+            b
+            for b in await repo.ballots(tx, vote_id)
+            if b.choice in ("disagree", "block") and b.reason
+        ]
     return Closed(current, current.outcome(), dissent, 0)
 
 
@@ -183,3 +229,10 @@ async def current_vote(rt: Runtime, chat_id: int, number: int) -> VoteState:
         if vote is None:
             raise UserError(N_("Topic #{number} has no vote."), number=number)
         return await _state(tx, vote.id)
+
+
+async def chat_of_vote(rt: Runtime, vote_id: int) -> int | None:
+    async with rt.db.read() as tx:
+        vote = await repo.get_vote(tx, vote_id)
+        topic = await topic_repo.get_topic_by_id(tx, vote.topic_id) if vote else None
+    return topic.chat_id if topic else None
