@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from tests.kit.story import button_labels
 
 
 async def test_whole_story_in_chinese(world):
     group = world.group("东山村")
     chen = group.convenor("chen")
-    alice, bob, carol, dan, emma = (group.member(n) for n in ("alice", "bob", "carol", "dan", "emma"))
+    alice, bob, carol, dan, emma = (
+        group.member(n) for n in ("alice", "bob", "carol", "dan", "emma")
+    )
 
     await alice.says("/propose 修缮村口水井\n水井年久失修，夏天水质差。")
     card = group.last_bot_message()
@@ -34,7 +34,11 @@ async def test_whole_story_in_chinese(world):
     await carol.replies_to(prompt, "建议请村委会公开预算")
     await alice.says("/views 1")
     listing = group.last_bot_message()["text"]
-    assert "支持，早该修了" in listing and "担心费用分摊不公平" in listing and "建议请村委会公开预算" in listing
+    assert (
+        "支持，早该修了" in listing
+        and "担心费用分摊不公平" in listing
+        and "建议请村委会公开预算" in listing
+    )
 
     await alice.says("/draft 1 村委会年内修缮水井，费用按户均摊，预算公开。")
     draft_msg = group.last_bot_message()
@@ -44,7 +48,13 @@ async def test_whole_story_in_chinese(world):
     await chen.says("/vote 1 2 1d")
     ballot = group.last_bot_message()
     assert "费用由村集体承担" in ballot["text"]
-    for person, label in ((alice, "同意"), (bob, "同意"), (carol, "同意"), (dan, "弃权"), (emma, "同意")):
+    for person, label in (
+        (alice, "同意"),
+        (bob, "同意"),
+        (carol, "同意"),
+        (dan, "弃权"),
+        (emma, "同意"),
+    ):
         answer = await person.presses(ballot, label)
         assert answer is not None
     await bob.presses(ballot, "反对")  # changes his ballot
@@ -58,9 +68,13 @@ async def test_whole_story_in_english(world):
     group = world.group("Dongshan village")
     chen = group.convenor("chen")
     await chen.says("/language en")
-    alice, bob, carol, dan, emma = (group.member(n, language="en") for n in ("alice", "bob", "carol", "dan", "emma"))
+    alice, bob, carol, dan, emma = (
+        group.member(n, language="en") for n in ("alice", "bob", "carol", "dan", "emma")
+    )
 
-    await alice.says("/propose Repair the village well\nThe well is old; the water is poor in summer.")
+    await alice.says(
+        "/propose Repair the village well\nThe well is old; the water is poor in summer."
+    )
     card = group.last_bot_message()
     assert "Topic #1: Repair the village well" in card["text"]
     await bob.presses(card, "Second")
@@ -88,7 +102,13 @@ async def test_whole_story_in_english(world):
     await chen.says("/vote 1 2 1d")
     ballot = group.last_bot_message()
     assert "paid by the village fund" in ballot["text"]
-    for person, label in ((alice, "Agree"), (bob, "Agree"), (carol, "Agree"), (dan, "Abstain"), (emma, "Agree")):
+    for person, label in (
+        (alice, "Agree"),
+        (bob, "Agree"),
+        (carol, "Agree"),
+        (dan, "Abstain"),
+        (emma, "Agree"),
+    ):
         await person.presses(ballot, label)
     await bob.presses(ballot, "Disagree")
     await world.advance(hours=25)

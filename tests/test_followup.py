@@ -47,7 +47,9 @@ async def test_actions_cards_ratings_and_done(world):
     card = group.last_bot_message()
     assert "Follow-up on topic #1" in card["text"] and "Replace the lamps" in card["text"]
     assert "A1 Buy and fit new lamps — Bob — due 2026-03-20 — open" in card["text"]
-    notify = next(b for row in card["reply_markup"]["inline_keyboard"] for b in row if "Notify" in b["text"])
+    notify = next(
+        b for row in card["reply_markup"]["inline_keyboard"] for b in row if "Notify" in b["text"]
+    )
     await carol.says_privately("/start " + deep_link_payload(notify["url"]))
     assert "You will get the follow-up of topic #1" in carol.last_private_message()["text"]
 
@@ -69,7 +71,9 @@ async def test_actions_cards_ratings_and_done(world):
     await chen.says("/done A2 wiring fine")
     assert (await topic(world, group)).status == "done"
     final = group.last_bot_message()
-    assert "is done" in final["text"] and any("Satisfied" in label for label in button_labels(final))
+    assert "is done" in final["text"] and any(
+        "Satisfied" in label for label in button_labels(final)
+    )
     # Every pending follow-up of the topic is cancelled once it is done.
     async with world.rt.db.read() as tx:
         pending = await tx.scalar("SELECT COUNT(*) FROM scheduled WHERE done_at IS NULL")
@@ -93,7 +97,13 @@ async def test_actions_cards_ratings_and_done(world):
     sent = [f for f in exported["followups"] if f["sent_at"]]
     assert [f["kind"] for f in sent] == ["followup"]
     assert {"id", "kind", "due_at", "sent_at", "late"} <= set(sent[0])
-    assert exported["ratings"][0] == {"round": 1, "kind": "followup", "satisfied": 1, "partly": 1, "not_satisfied": 0}
+    assert exported["ratings"][0] == {
+        "round": 1,
+        "kind": "followup",
+        "satisfied": 1,
+        "partly": 1,
+        "not_satisfied": 0,
+    }
     assert exported["subscribers"] == 1
 
 
@@ -196,7 +206,9 @@ async def test_restart_with_cards_pending_sends_each_once(world):
     hello = await bob.says("me")
     await chen.replies_to(hello, "/action 1 3d Order lamps")
     await world.stop()
-    world.clock.advance(timedelta(days=8))  # the 7-day card, the due reminder and the overdue card fell due
+    world.clock.advance(
+        timedelta(days=8)
+    )  # the 7-day card, the due reminder and the overdue card fell due
     await world.boot()
     await world.run_due()
     await world.restart()
@@ -206,5 +218,7 @@ async def test_restart_with_cards_pending_sends_each_once(world):
     assert sum("A1 is overdue" in t for t in texts) == 1
     assert sum(t.startswith("Follow-up on topic #1: Fix the street lights\n") for t in texts) >= 1
     async with world.rt.db.read() as tx:
-        rows = await tx.fetchall("SELECT kind, late FROM scheduled WHERE done_at IS NOT NULL AND kind != 'vote_close' AND kind != 'views_close' AND kind != 'post_result'")
+        rows = await tx.fetchall(
+            "SELECT kind, late FROM scheduled WHERE done_at IS NOT NULL AND kind != 'vote_close' AND kind != 'views_close' AND kind != 'post_result'"
+        )
     assert all(r["late"] == 1 for r in rows) and len(rows) == 3

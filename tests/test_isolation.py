@@ -28,8 +28,10 @@ async def test_saturated_group_does_not_delay_another_group(tmp_path):
         assert len(busy.sent()) < 23  # the busy group is being held back by its budget
         started = time.monotonic()
         message = bob.message(quiet.chat, "/help")
-        await app.update_queue.put(Update.de_json({"update_id": 5000, "message": _public(message)}, app.bot))
-        while not quiet.sent() and time.monotonic() - started < 5:
+        await app.update_queue.put(
+            Update.de_json({"update_id": 5000, "message": _public(message)}, app.bot)
+        )
+        while not quiet.sent() and time.monotonic() - started < 5:  # noqa: ASYNC110 - polling what the fake API saw
             await asyncio.sleep(0.02)
         waited = time.monotonic() - started
         assert quiet.sent(), "the quiet group was never answered"

@@ -53,7 +53,9 @@ async def test_overdue_deadline_fires_once_at_start_and_is_marked_late(world):
     await world.boot()  # start-up runs what fell due while the bot was down
     await world.run_due()
     async with world.rt.db.read() as tx:
-        rows = await tx.fetchall("SELECT kind, late, outcome FROM scheduled WHERE kind = 'vote_close'")
+        rows = await tx.fetchall(
+            "SELECT kind, late, outcome FROM scheduled WHERE kind = 'vote_close'"
+        )
     assert [(r["kind"], r["late"], r["outcome"]) for r in rows] == [("vote_close", 1, "done")]
     assert sum("adopted: Mend the bridge" in t for t in group.texts()) == 1
 
@@ -80,7 +82,14 @@ async def test_group_upgraded_to_supergroup_keeps_its_records(world):
     new_id = group.chat_id - 5000
     world.api.add_chat(new_id, "supergroup", group.title)
     await world.feed(
-        {"message": {"message_id": 9999, "date": 0, "chat": group.chat, "migrate_to_chat_id": new_id}}
+        {
+            "message": {
+                "message_id": 9999,
+                "date": 0,
+                "chat": group.chat,
+                "migrate_to_chat_id": new_id,
+            }
+        }
     )
     async with world.rt.db.read() as tx:
         moved = await topic_repo.get_topic(tx, new_id, 1)
@@ -100,9 +109,15 @@ async def test_removed_bot_pauses_the_group_schedule_until_added_back(world):
     def change(status):
         return {
             "my_chat_member": {
-                "chat": group.chat, "from": members[0].user, "date": 0,
+                "chat": group.chat,
+                "from": members[0].user,
+                "date": 0,
                 "old_chat_member": {"status": "member", "user": bot_user},
-                "new_chat_member": {"status": status, "user": bot_user, **({"until_date": 0} if status == "kicked" else {})},
+                "new_chat_member": {
+                    "status": status,
+                    "user": bot_user,
+                    **({"until_date": 0} if status == "kicked" else {}),
+                },
             }
         }
 

@@ -37,7 +37,9 @@ async def test_429_is_waited_out_and_the_message_sent_once(limited_world):
     await alice.says("/propose Fix the gate")
     cards = [m for m in group.bot_messages() if "Fix the gate" in m["text"]]
     assert len(cards) == 1
-    assert len([c for c in world.api.calls_of("sendMessage", group.chat_id)]) == 2  # refused, then sent
+    assert (
+        len([c for c in world.api.calls_of("sendMessage", group.chat_id)]) == 2
+    )  # refused, then sent
 
 
 async def test_not_modified_and_deleted_cards_are_handled(world):
@@ -80,16 +82,27 @@ async def test_scheduled_send_to_a_migrated_group_moves_it_and_resends(world):
     await alice.presses(ballot, "Agree")
     new_id = group.chat_id - 777
     world.api.add_chat(new_id, "supergroup", group.title)
-    world.api.fail("sendMessage", 400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=new_id)
+    world.api.fail(
+        "sendMessage",
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=new_id,
+    )
     await world.advance(hours=2)
     await world.run_due()
-    assert any("adopted: Clean the pond" in m["text"] for m in world.api.messages.values() if m["chat"]["id"] == new_id)
+    assert any(
+        "adopted: Clean the pond" in m["text"]
+        for m in world.api.messages.values()
+        if m["chat"]["id"] == new_id
+    )
     async with world.rt.db.read() as tx:
         assert await tx.scalar("SELECT chat_id FROM topics") == new_id
 
 
 async def test_flooding_member_is_told_once_and_others_are_served(tmp_path):
-    world = await World.start(tmp_path, overrides={"limits": {"flood_burst": 5, "flood_window": "10s"}})
+    world = await World.start(
+        tmp_path, overrides={"limits": {"flood_burst": 5, "flood_window": "10s"}}
+    )
     try:
         group = world.group()
         alice, bob = group.member("alice"), group.member("bob")
