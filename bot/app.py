@@ -17,6 +17,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
 from bot.i18n import LANGUAGES, N_, translator
+from bot.logsetup import quiet_chatty_libraries
 from bot.runtime import Runtime
 from bot.services import chats
 from bot.settings import Settings, require_token
@@ -56,6 +57,7 @@ def build_application(
     runtime: Runtime | None = None,
 ) -> Application:
     token = require_token(settings)
+    quiet_chatty_libraries()
     builder = (
         Application.builder()
         .token(token)

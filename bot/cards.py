@@ -13,7 +13,7 @@ from bot import callbacks
 from bot.errors import Msg
 from bot.group_settings import GroupSettings
 from bot.i18n import N_
-from bot.rules.phases import Choice, Stance, Status
+from bot.rules.phases import OPEN, Choice, Stance, Status
 from bot.rules.tally import Outcome
 from bot.services.common import STATUS_TEXT
 from bot.services.votes import Closed, VoteState
@@ -90,21 +90,30 @@ def topic_card(_: Translate, card: TopicCard) -> tuple[str, InlineKeyboardMarkup
 
 
 def topic_buttons(_: Translate, card: TopicCard) -> InlineKeyboardMarkup | None:
+    rows = _phase_buttons(_, card)
+    if card.bot_username and card.topic.status in OPEN:
+        # Anyone may follow a topic privately: its result and every follow-up card.
+        link = (
+            f"https://t.me/{card.bot_username}?start=sub_{card.topic.chat_id}_{card.topic.number}"
+        )
+        rows.append([InlineKeyboardButton(_("🔔 Notify me"), url=link)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _phase_buttons(_: Translate, card: TopicCard) -> list[list[InlineKeyboardButton]]:
     topic = card.topic
     if topic.status == Status.PROPOSED:
-        return InlineKeyboardMarkup(
+        return [
             [
-                [
-                    InlineKeyboardButton(
-                        fill(_(N_("🙋 Second ({count})")), {"count": card.supporters}),
-                        callback_data=callbacks.support(topic.number),
-                    ),
-                    InlineKeyboardButton(
-                        _("✅ Accept (convenor)"), callback_data=callbacks.accept(topic.number)
-                    ),
-                ]
+                InlineKeyboardButton(
+                    fill(_(N_("🙋 Second ({count})")), {"count": card.supporters}),
+                    callback_data=callbacks.support(topic.number),
+                ),
+                InlineKeyboardButton(
+                    _("✅ Accept (convenor)"), callback_data=callbacks.accept(topic.number)
+                ),
             ]
-        )
+        ]
     if topic.status == Status.DELIBERATING:
         rows = []
         if card.views_open:
@@ -138,8 +147,8 @@ def topic_buttons(_: Translate, card: TopicCard) -> InlineKeyboardMarkup | None:
                 ),
             )
         rows.append(last)
-        return InlineKeyboardMarkup(rows)
-    return None
+        return rows
+    return []
 
 
 def rule_text(_: Translate, state: VoteState) -> str:

@@ -33,6 +33,8 @@ def action_line(_: Translate, action: ActionRow, names: dict[int, str], now: dat
     shown = fill(_(ACTION_STATUS_TEXT[status]), {})
     if status == "in_progress":
         shown += f" {action.percent}%"
+    elif status == "dropped" and action.reason:
+        shown += f": {clip(action.reason, 200)}"
     return fill(
         _(N_("A{action} {text} — {owners} — due {due} — {status}")),
         {

@@ -40,9 +40,22 @@ def configure_logging(level: str, secrets: list[str]) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     install_redaction(secrets)
-    # httpx logs every request URL (token included) at INFO.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    quiet_chatty_libraries()
+
+
+def quiet_chatty_libraries() -> None:
+    """Whatever level the operator picks, these never log below it: httpx logs every request
+    URL (the token is in it) at INFO; PTB logs every API call with its parameters and every
+    update at DEBUG, and aiosqlite every statement with its parameters: ballots, names, text."""
+    for name, level in (
+        ("httpx", logging.WARNING),
+        ("httpcore", logging.WARNING),
+        ("apscheduler", logging.WARNING),
+        ("aiosqlite", logging.WARNING),
+        ("telegram", logging.INFO),
+    ):
+        logger = logging.getLogger(name)
+        logger.setLevel(max(level, logger.level))
 
 
 def install_redaction(secrets: list[str]) -> None:

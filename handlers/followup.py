@@ -18,7 +18,7 @@ from bot.services import followup as service
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
 from handlers.common import Ctx, answer_query, edge, html_to_toast
-from handlers.private import linked_group, target_chat
+from handlers.private import is_convenor_of, linked_group, target_chat
 from handlers.render import edit, send_pages
 from handlers.topics import group_only, need_args, refresher
 
@@ -83,32 +83,36 @@ async def list_actions(ctx: Ctx) -> None:
     await send_pages(ctx.context.bot, ctx.chat_id, header, items)
 
 
-async def _report(ctx: Ctx, done: bool) -> None:
-    parts = ctx.command_text().split(maxsplit=1 if done else 2)
-    usage = (
-        N_("Usage: /done A-number [note]")
-        if done
-        else N_("Usage: /progress A-number percent [note]")
-    )
-    if len(parts) < (1 if done else 2):
+async def _report(ctx: Ctx, kind: str) -> None:
+    """/progress A3 40 [note], /done A3 [note], /drop A3 reason."""
+    usage = {
+        "progress": N_("Usage: /progress A-number percent [note]"),
+        "done": N_("Usage: /done A-number [note]"),
+        "drop": N_("Usage: /drop A-number reason"),
+    }[kind]
+    parts = ctx.command_text().split(maxsplit=2 if kind == "progress" else 1)
+    if len(parts) < (1 if kind == "done" else 2):
         raise UserError(usage)
     action_no = service.parse_action_number(parts[0])
-    percent, note = None, ""
-    if done:
-        note = parts[1] if len(parts) > 1 else ""
-    else:
+    percent = None
+    if kind == "progress":
         if not parts[1].rstrip("%").lstrip("-").isdigit():
             raise UserError(N_("Progress is a percentage from 0 to 100."))
         percent = int(parts[1].rstrip("%"))
         note = parts[2] if len(parts) > 2 else ""
+    else:
+        note = parts[1] if len(parts) > 1 else ""
     chat_id = await target_chat(ctx)
-    convenor = (
-        await ctx.is_convenor()
-        if not ctx.chat.is_private
-        else await chats.is_named_convenor(ctx.rt, chat_id, ctx.user_id)
-    )
+    convenor = await is_convenor_of(ctx, chat_id)
     result = await service.report(
-        ctx.rt, chat_id, ctx.actor(convenor), action_no, percent, note, done
+        ctx.rt,
+        chat_id,
+        ctx.actor(convenor),
+        action_no,
+        percent,
+        note,
+        done=kind == "done",
+        drop=kind == "drop",
     )
     names = await prompts.names(ctx.rt, list(result.action.owners))
     await ctx.reply(fcards.action_line(ctx._, result.action, names, ctx.rt.clock.now()))
@@ -118,12 +122,17 @@ async def _report(ctx: Ctx, done: bool) -> None:
 
 @edge
 async def progress(ctx: Ctx) -> None:
-    await _report(ctx, done=False)
+    await _report(ctx, "progress")
 
 
 @edge
 async def done(ctx: Ctx) -> None:
-    await _report(ctx, done=True)
+    await _report(ctx, "done")
+
+
+@edge
+async def drop(ctx: Ctx) -> None:
+    await _report(ctx, "drop")
 
 
 @edge
@@ -405,6 +414,7 @@ def register(app) -> None:
         ("actions", list_actions),
         ("progress", progress),
         ("done", done),
+        ("drop", drop),
         ("reopen", reopen),
         ("subscribe", subscribe),
         ("unsubscribe", unsubscribe),

@@ -50,3 +50,18 @@ async def target_chat(ctx: Ctx) -> int:
     if chat_id is None:
         raise UserError(N_("Use this command in the group, or open the group's card link first."))
     return chat_id
+
+
+async def is_convenor_of(ctx: Ctx, chat_id: int) -> bool:
+    """Convenor status in a group, asked from anywhere (a private chat included)."""
+    if not ctx.chat.is_private:
+        return await ctx.is_convenor()
+    from bot.services.chats import is_named_convenor
+
+    if await is_named_convenor(ctx.rt, chat_id, ctx.user_id):
+        return True
+    try:
+        member = await ctx.context.bot.get_chat_member(chat_id, ctx.user_id)
+    except TelegramError:
+        return False
+    return member.status in ("creator", "administrator")

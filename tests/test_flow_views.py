@@ -236,7 +236,7 @@ async def test_views_close_at_the_deadline(world):
     assert group.last_bot_message()["text"].startswith("Views on topic #1 are closed.")
     shown = current(world, group, card)
     assert "Views are closed" in shown["text"]
-    assert button_labels(shown) == ["📋 All views"]
+    assert button_labels(shown) == ["📋 All views", "🔔 Notify me"]
 
     await dan.says("/view 1 oppose Changed my mind")
     assert group.last_bot_message()["text"] == "Views on topic #1 are closed."

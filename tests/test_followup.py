@@ -222,3 +222,41 @@ async def test_restart_with_cards_pending_sends_each_once(world):
             "SELECT kind, late FROM scheduled WHERE done_at IS NOT NULL AND kind != 'vote_close' AND kind != 'views_close' AND kind != 'post_result'"
         )
     assert all(r["late"] == 1 for r in rows) and len(rows) == 3
+
+
+async def test_convenor_drops_an_action_with_a_reason_and_the_rest_completes_the_topic(world):
+    group = world.group()
+    chen, alice, bob, carol = await adopted_topic(world, group)
+    hello = await bob.says("me")
+    await chen.replies_to(hello, "/action 1 14d Buy lamps")
+    await chen.says("/action 1 14d Paint the poles")
+    await bob.says("/drop A2 no budget")
+    assert "Only a convenor" in group.last_bot_message()["text"]
+    await chen.says("/drop A2")
+    assert "Usage: /drop" in group.last_bot_message()["text"]
+    await chen.says("/drop A2 no budget this year")
+    assert "dropped: no budget this year" in group.last_bot_message()["text"]
+    await bob.says("/done A1")
+    assert (await topic(world, group)).status == "done"
+    async with world.rt.db.read() as tx:
+        dropped = await repo.get_action(tx, group.chat_id, 2)
+    assert (dropped.status, dropped.reason) == ("dropped", "no budget this year")
+
+
+async def test_notify_me_on_the_topic_card_subscribes_in_one_tap(world):
+    group = world.group()
+    chen, alice, bob, carol = await adopted_topic(world, group)
+    await chen.says("/topic 1")
+    card = group.last_bot_message()
+    notify = next(b for b in buttons_of(card) if "Notify" in b["text"])
+    await carol.says_privately("/start " + deep_link_payload(notify["url"]))
+    await carol.says_privately("/mysubscriptions")
+    assert "#1 Fix the street lights" in carol.last_private_message()["text"]
+    await carol.says_privately("/unsubscribe 1")
+    assert "no longer follow topic #1" in carol.last_private_message()["text"]
+    async with world.rt.db.read() as tx:
+        assert await tx.scalar("SELECT COUNT(*) FROM subscriptions") == 0
+
+
+def buttons_of(message):
+    return [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]

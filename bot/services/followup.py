@@ -139,7 +139,12 @@ async def report(
     percent: int | None,
     note: str,
     done: bool = False,
+    drop: bool = False,
 ) -> Progress:
+    """A progress report by an owner or a convenor; `drop` (convenors only) gives up the action,
+    `note` being the reason."""
+    if drop:
+        note = bounded(note, REASON_MAX, N_("reason"))
     if percent is not None and not 0 <= percent <= 100:
         raise UserError(N_("Progress is a percentage from 0 to 100."))
     note = note.strip()
@@ -151,20 +156,34 @@ async def report(
         if action is None:
             raise UserError(N_("There is no action A{action} in this group."), action=action_no)
         topic = await topic_repo.get_topic_by_id(tx, action.topic_id)
-        authorize(Action.REPORT_PROGRESS, topic, actor, owner=actor.user_id in action.owners)
+        if drop:
+            # Giving an action up changes what was agreed: that is a convenor's call.
+            authorize(Action.ADD_ACTION, topic, actor)
+        else:
+            authorize(Action.REPORT_PROGRESS, topic, actor, owner=actor.user_id in action.owners)
         if action.status in ("done", "dropped"):
             raise UserError(
                 N_("Action A{action} is already {status}."),
                 action=action_no,
                 status=Msg(ACTION_STATUS_TEXT[action.status]),
             )
-        value = 100 if done else int(percent or 0)
-        status = "done" if value == 100 else ("in_progress" if value > 0 else "open")
-        await repo.report(tx, action.id, actor.user_id, value, note, status, now)
-        await topic_repo.record(
-            tx, topic.id, now, actor.user_id, "progress", f"A{action_no} {value}%"
+        if drop:
+            value, status = action.percent, "dropped"
+        else:
+            value = 100 if done else int(percent or 0)
+            status = "done" if value == 100 else ("in_progress" if value > 0 else "open")
+        await repo.report(
+            tx, action.id, actor.user_id, value, note, status, now, reason=note if drop else None
         )
-        if status == "done":
+        await topic_repo.record(
+            tx,
+            topic.id,
+            now,
+            actor.user_id,
+            "dropped" if drop else "progress",
+            f"A{action_no} {value}%",
+        )
+        if status in ("done", "dropped"):
             for kind in ACTION_KINDS:
                 await schedule.cancel(tx, kind, action.id, now)
         topic_done, final_round = await _maybe_done(tx, topic, now)
