@@ -128,6 +128,18 @@ def followup_card(
             for k in RATING_LABEL
         ]
     ]
+    open_actions = [a for a in card.actions if a.status in ("open", "in_progress")][:4]
+    if open_actions and card.kind != "final":
+        # Owners (and convenors) report from the card: the bot then asks for the figure.
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    fill(_(N_("📈 A{action}")), {"action": a.number}),
+                    callback_data=f"prg:{a.number}",
+                )
+                for a in open_actions
+            ]
+        )
     if bot_username:
         rows.append(
             [

@@ -7,6 +7,7 @@ import logging
 import re
 from typing import Any
 
+from telegram import ForceReply
 from telegram.error import Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -24,6 +25,7 @@ from handlers.topics import group_only, need_args, refresher
 
 log = logging.getLogger(__name__)
 COMMENT_PROMPT = "rating_comment"
+PROGRESS_PROMPT = "progress"
 _MENTION = re.compile(r"(?<!\w)@([A-Za-z0-9_]{5,32})")
 
 
@@ -83,14 +85,15 @@ async def list_actions(ctx: Ctx) -> None:
     await send_pages(ctx.context.bot, ctx.chat_id, header, items)
 
 
-async def _report(ctx: Ctx, kind: str) -> None:
+async def _report(ctx: Ctx, kind: str, arguments: str | None = None) -> None:
     """/progress A3 40 [note], /done A3 [note], /drop A3 reason."""
     usage = {
         "progress": N_("Usage: /progress A-number percent [note]"),
         "done": N_("Usage: /done A-number [note]"),
         "drop": N_("Usage: /drop A-number reason"),
     }[kind]
-    parts = ctx.command_text().split(maxsplit=2 if kind == "progress" else 1)
+    text = ctx.command_text() if arguments is None else arguments
+    parts = text.split(maxsplit=2 if kind == "progress" else 1)
     if len(parts) < (1 if kind == "done" else 2):
         raise UserError(usage)
     action_no = service.parse_action_number(parts[0])
@@ -159,6 +162,47 @@ async def do_reopen(ctx: Ctx, number: int) -> None:
         ),
     )
     await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
+
+
+@edge
+async def on_progress_button(ctx: Ctx) -> None:
+    """📈 A3 on a follow-up card: an owner or a convenor is asked for the figure."""
+    query = ctx.update.callback_query
+    match = re.fullmatch(r"prg:([0-9]{1,9})", query.data or "")
+    if match is None or ctx.chat.is_private:
+        raise UserError(N_("This button is no longer valid."))
+    action_no = int(match.group(1))
+    await service.check_can_report(
+        ctx.rt, ctx.chat_id, ctx.actor(await ctx.is_convenor()), action_no
+    )
+    prompt = await ctx.context.bot.send_message(
+        ctx.chat_id,
+        ctx.t(
+            N_(
+                "{name}, reply to this message with the progress of A{action}: a percentage and a note, e.g. “60 poles painted”, or “done”."
+            ),
+            name=ctx.person.first_name if ctx.person else "",
+            action=action_no,
+        ),
+        reply_markup=ForceReply(selective=True, input_field_placeholder="60 …"),
+    )
+    await prompts.ask(
+        ctx.rt, ctx.chat_id, ctx.user_id, PROGRESS_PROMPT, {"action": action_no}, prompt.message_id
+    )
+    await answer_query(
+        query, html_to_toast(ctx._("Reply to the bot's question with the progress."))
+    )
+
+
+async def finish_progress(ctx: Ctx, payload: dict, text: str) -> None:
+    first, _, note = text.strip().partition(" ")
+    if first.lower() in ("done", "完成", "已完成"):
+        kind, figure = "done", ""
+    else:
+        kind, figure = "progress", first
+    # Same rules and replies as the command: the answer is the command's arguments.
+    await _report(ctx, kind, f"A{payload['action']} {figure} {note}".replace("  ", " ").strip())
+    await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
 
 
 @edge
@@ -422,6 +466,7 @@ def register(app) -> None:
     ):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(rate|ro|kf):"))
+    app.add_handler(CallbackQueryHandler(on_progress_button, pattern=r"^prg:"))
 
 
 def register_jobs(scheduler) -> None:

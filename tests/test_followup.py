@@ -260,3 +260,24 @@ async def test_notify_me_on_the_topic_card_subscribes_in_one_tap(world):
 
 def buttons_of(message):
     return [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+
+async def test_owner_reports_progress_from_the_follow_up_card(world):
+    group = world.group()
+    chen, alice, bob, carol = await adopted_topic(world, group)
+    hello = await bob.says("me")
+    await chen.replies_to(hello, "/action 1 30d Paint the poles")
+    await world.advance(days=7)
+    card = group.last_bot_message()
+    refused = await alice.presses(card, "📈 A1")
+    assert refused.params["show_alert"] is True and "Only an owner" in refused.params["text"]
+    await bob.presses(card, "📈 A1")
+    prompt = group.last_bot_message()
+    assert prompt["asked"]["force_reply"] is True and "progress of A1" in prompt["text"]
+    await bob.replies_to(prompt, "60 poles painted")
+    assert "in progress 60%" in group.last_bot_message()["text"]
+    async with world.rt.db.read() as tx:
+        action = await repo.get_action(tx, group.chat_id, 1)
+        reports = await repo.progress_of(tx, action.id)
+    assert [(r.percent, r.note, r.by) for r in reports] == [(60, "poles painted", bob.id)]
+    assert (group.chat_id, prompt["message_id"]) not in world.api.messages  # prompt tidied away

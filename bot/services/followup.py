@@ -192,6 +192,17 @@ async def report(
     return Progress(action, topic, topic_done, final_round)
 
 
+async def check_can_report(rt: Runtime, chat_id: int, actor: Actor, action_no: int) -> ActionRow:
+    """Before asking for a figure: would the report be taken?"""
+    async with rt.db.read() as tx:
+        action = await repo.get_action(tx, chat_id, action_no)
+        if action is None:
+            raise UserError(N_("There is no action A{action} in this group."), action=action_no)
+        topic = await topic_repo.get_topic_by_id(tx, action.topic_id)
+    authorize(Action.REPORT_PROGRESS, topic, actor, owner=actor.user_id in action.owners)
+    return action
+
+
 async def _maybe_done(tx: Tx, topic: TopicRow, now: datetime) -> tuple[bool, RoundRow | None]:
     actions = await repo.actions_of(tx, topic.id)
     live = [a for a in actions if a.status != "dropped"]
