@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Tx
-from storage.timefmt import from_db, to_db
+from storage.rows import from_row
+from storage.timefmt import to_db
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,7 @@ class UserRow:
 
 
 def _chat(row: Any) -> ChatRow:
-    return ChatRow(
-        chat_id=row["chat_id"],
-        type=row["type"],
-        title=row["title"],
-        settings=json.loads(row["settings_json"]),
-        active=bool(row["active"]),
-        created_at=from_db(row["created_at"]),
-    )
+    return from_row(ChatRow, row, settings=json.loads(row["settings_json"]))
 
 
 async def get_chat(tx: Tx, chat_id: int) -> ChatRow | None:

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Tx
-from storage.timefmt import from_db, to_db
+from storage.rows import from_row
+from storage.timefmt import to_db
 
 
 @dataclass(frozen=True)
@@ -24,17 +25,7 @@ class DraftRow:
 
 
 def _draft(row: Any) -> DraftRow:
-    return DraftRow(
-        id=row["id"],
-        topic_id=row["topic_id"],
-        number=row["number"],
-        version=row["version"],
-        parent_no=row["parent_no"],
-        author_id=row["author_id"],
-        text=row["text"],
-        created_at=from_db(row["created_at"]),
-        message_id=row["message_id"],
-    )
+    return from_row(DraftRow, row)
 
 
 async def add_draft(

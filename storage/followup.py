@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from storage.db import Tx
+from storage.rows import from_row
 from storage.timefmt import from_db, to_db
 
 
@@ -60,20 +61,7 @@ async def _owners(tx: Tx, action_ids: list[int]) -> dict[int, tuple[int, ...]]:
 
 
 def _action(row: Any, owners: tuple[int, ...]) -> ActionRow:
-    return ActionRow(
-        id=row["id"],
-        chat_id=row["chat_id"],
-        topic_id=row["topic_id"],
-        number=row["number"],
-        text=row["text"],
-        due_date=date.fromisoformat(row["due_date"]),
-        due_at=from_db(row["due_at"]),
-        status=row["status"],
-        percent=row["percent"],
-        reason=row["reason"],
-        owners=owners,
-        done_at=from_db(row["done_at"]),
-    )
+    return from_row(ActionRow, row, owners=owners)
 
 
 async def add_action(
@@ -179,15 +167,7 @@ async def close_rounds(tx: Tx, topic_id: int, now: datetime) -> None:
 
 
 def _round(row: Any) -> RoundRow:
-    return RoundRow(
-        row["id"],
-        row["topic_id"],
-        row["number"],
-        row["kind"],
-        from_db(row["opened_at"]),
-        from_db(row["closed_at"]),
-        row["card_message_id"],
-    )
+    return from_row(RoundRow, row)
 
 
 async def get_round(tx: Tx, round_id: int) -> RoundRow | None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Tx
+from storage.rows import from_row
 from storage.timefmt import from_db, to_db
 
 log = logging.getLogger(__name__)
@@ -39,21 +40,7 @@ class HistoryRow:
 
 
 def _topic(row: Any) -> TopicRow:
-    return TopicRow(
-        id=row["id"],
-        chat_id=row["chat_id"],
-        number=row["number"],
-        title=row["title"],
-        details=row["details"],
-        status=row["status"],
-        proposer_id=row["proposer_id"],
-        created_at=from_db(row["created_at"]),
-        phase_deadline=from_db(row["phase_deadline"]),
-        merged_into=row["merged_into"],
-        card_message_id=row["card_message_id"],
-        round=row["round"],
-        vote_duration_s=row["vote_duration_s"],
-    )
+    return from_row(TopicRow, row)
 
 
 _COLUMNS = (

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Tx
-from storage.timefmt import from_db, to_db
+from storage.rows import from_row
+from storage.timefmt import to_db
 
 
 @dataclass(frozen=True)
@@ -26,19 +27,7 @@ class ViewRow:
 
 
 def _view(row: Any) -> ViewRow:
-    return ViewRow(
-        id=row["id"],
-        topic_id=row["topic_id"],
-        number=row["number"],
-        author_id=row["author_id"],
-        anonymous=bool(row["anonymous"]),
-        stance=row["stance"],
-        text=row["text"],
-        created_at=from_db(row["created_at"]),
-        updated_at=from_db(row["updated_at"]),
-        retracted=bool(row["retracted"]),
-        round=row["round"],
-    )
+    return from_row(ViewRow, row)
 
 
 async def add_view(

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Tx
+from storage.rows import from_row
 from storage.timefmt import from_db, to_db
 
 
@@ -41,22 +42,7 @@ class BallotRow:
 
 
 def _vote(row: Any) -> VoteRow:
-    return VoteRow(
-        id=row["id"],
-        topic_id=row["topic_id"],
-        draft_no=row["draft_no"],
-        round=row["round"],
-        opened_at=from_db(row["opened_at"]),
-        closes_at=from_db(row["closes_at"]),
-        closed_at=from_db(row["closed_at"]),
-        eligible=row["eligible"],
-        quorum=row["quorum"],
-        threshold=row["threshold"],
-        blocks_allowed=row["blocks_allowed"],
-        secret=bool(row["secret"]),
-        card_message_id=row["card_message_id"],
-        result=row["result"],
-    )
+    return from_row(VoteRow, row)
 
 
 async def open_vote(
