@@ -52,7 +52,7 @@ async def main(db_path: Path) -> None:
     rt = runtime_of(app)
     async with rt.db.read() as tx:
         pending = await schedule.pending_count(tx)
-    armed = rt.services["scheduler"]._armed_for
+    armed = rt.services["scheduler"].armed_for
     wake_jobs = len(app.job_queue.jobs()) if app.job_queue else 0
     report = {
         "ready_s": ready - STARTED,

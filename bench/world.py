@@ -246,7 +246,7 @@ class ScheduleDriver:
     def observe(self) -> None:
         """After each update: note when each card became dirty."""
         now = self.world.clock.now()
-        for key in self.refresher._dirty:
+        for key in self.refresher.pending():
             self.dirty_since.setdefault(key, now)
 
     async def check(self) -> None:
@@ -254,7 +254,7 @@ class ScheduleDriver:
         now = self.world.clock.now()
         interval = timedelta(seconds=0) if self.every_second else self.refresher.interval()
         for key, since in list(self.dirty_since.items()):
-            if key not in self.refresher._dirty:
+            if key not in self.refresher.pending():
                 del self.dirty_since[key]
             elif now - since >= interval:
                 del self.dirty_since[key]
@@ -263,7 +263,7 @@ class ScheduleDriver:
                 # The refresher's own job would have fired now and found nothing left to do.
                 for job in app.job_queue.get_jobs_by_name(f"refresh-{key[0]}-{key[1]}"):
                     job.schedule_removal()
-        armed = self.scheduler._armed_for
+        armed = self.scheduler.armed_for
         if armed is not None and armed <= now:
             self.wakes += 1
             await self.scheduler.run_due(app)

@@ -97,7 +97,7 @@ async def export_command(
     moment = now or datetime.now(UTC)
     try:
         await db.open()
-        async with db.read() as tx:
+        async with db.read(snapshot=True) as tx:
             export = await build_export(tx, defaults, chat_id, moment)
     except (sqlite3.Error, RuntimeError) as exc:
         return _fail(f"cannot read the database {path}: {exc}")

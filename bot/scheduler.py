@@ -37,6 +37,11 @@ class Scheduler:
         self._running = asyncio.Lock()
         self.app: Any = None
 
+    @property
+    def armed_for(self) -> datetime | None:
+        """When the wake-up job will next run (None: nothing pending)."""
+        return self._armed_for
+
     def register(self, kind: str, handler: JobHandler) -> None:
         self.handlers[kind] = handler
 

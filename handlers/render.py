@@ -106,6 +106,13 @@ class CardRefresher:
                 name=f"refresh-{kind}-{ref_id}",
             )
 
+    def forget(self, kind: str, ref_id: int) -> None:
+        """The card was just brought up to date by other means: its queued edit is not needed."""
+        self._dirty.pop((kind, ref_id), None)
+
+    def pending(self) -> list[tuple[str, int]]:
+        return list(self._dirty)
+
     async def _fire(self, context: Any) -> None:
         await self.flush_one(context.application, context.job.data)
 

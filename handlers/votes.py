@@ -90,7 +90,7 @@ async def on_ballot_button(ctx: Ctx) -> None:
         ctx.rt, chat_id, ctx.actor(), press.number, press.choice, vote_id=press.ref
     )
     await answer_query(query, html_to_toast(ctx._(CHOICE_TOAST[cast.choice])))
-    refresher(ctx).request(ctx.context.application, "vote", cast.state.vote.id, chat_id)
+    refresher(ctx).request(ctx.context.application, "vote", cast.vote_id, chat_id)
 
 
 async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | None) -> None:
@@ -143,7 +143,7 @@ async def finish_block(ctx: Ctx, payload: dict, reason: str) -> None:
     )
     await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     await ctx.reply(ctx._(CHOICE_TOAST[Choice.BLOCK]))
-    refresher(ctx).request(ctx.context.application, "vote", cast.state.vote.id, chat_id)
+    refresher(ctx).request(ctx.context.application, "vote", cast.vote_id, chat_id)
 
 
 @edge
@@ -164,8 +164,8 @@ async def ballot(ctx: Ctx) -> None:
         await ctx.reply(text)
     else:
         # In the group, a ballot costs no message when the vote is secret: only a reaction.
-        await ack_in_group(ctx, text, cast.state.vote.secret)
-    refresher(ctx).request(ctx.context.application, "vote", cast.state.vote.id, chat_id)
+        await ack_in_group(ctx, text, cast.secret)
+    refresher(ctx).request(ctx.context.application, "vote", cast.vote_id, chat_id)
 
 
 async def ack_in_group(ctx: Ctx, text: str, secret: bool) -> None:
@@ -218,6 +218,9 @@ async def post_result(app, rt, vote_id: int) -> None:
     _ = translator(chat.language)
     text = cards.result_card(_, closed, names)
     await app.bot.send_message(chat.chat_id, text)
+    refresher = rt.services["refresher"]
+    refresher.forget("vote", vote_id)
+    refresher.forget("topic", closed.state.topic.id)
     await refresh_ballot_card(app.bot, rt, vote_id)
     await refresh_topic_card(app.bot, rt, chat.chat_id, closed.state.topic.id)
     from bot.services.followup import subscribers_of

@@ -28,30 +28,25 @@ class Tx:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
+    # Each call is one hop to aiosqlite's thread (a hop costs far more than the statement);
+    # cursors are left to the garbage collector, as aiosqlite's own execute_fetchall does.
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement; returns how many rows it changed (0 for an ignored INSERT)."""
-        cursor = await self._conn.execute(sql, tuple(params))
-        changed = cursor.rowcount
-        await cursor.close()
-        return changed
+        return (await self._conn.execute(sql, tuple(params))).rowcount
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one INSERT; returns the new row's id."""
-        cursor = await self._conn.execute(sql, tuple(params))
-        row_id = cursor.lastrowid
-        await cursor.close()
-        return row_id
+        return (await self._conn.execute(sql, tuple(params))).lastrowid
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         await self._conn.executemany(sql, [tuple(r) for r in rows])
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        rows = await self._conn.execute_fetchall(sql, tuple(params))
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._conn.execute_fetchall(sql, tuple(params)))
 
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -132,10 +127,18 @@ class Database:
                 raise
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[Tx]:
-        """A consistent read: a deferred transaction, so several selects see one snapshot."""
+    async def read(self, snapshot: bool = False) -> AsyncIterator[Tx]:
+        """Reads that see one state of the database.
+
+        Within the bot, the lock already keeps every writer out (there is one connection), so
+        no transaction is needed. A reader in another process beside the running bot (export,
+        backup checks) asks for `snapshot=True`: a deferred transaction.
+        """
         conn = self._require()
         async with self._lock:
+            if not snapshot:
+                yield Tx(conn)
+                return
             await conn.execute("BEGIN")
             try:
                 yield Tx(conn)

@@ -42,7 +42,10 @@ class VoteState:
 
 @dataclass(frozen=True)
 class Cast:
-    state: VoteState
+    """What a ballot changed; the card shows the tally later (its edits are coalesced)."""
+
+    vote_id: int
+    secret: bool
     choice: Choice
     previous: str | None
 
@@ -148,7 +151,7 @@ async def cast_ballot(
             # Under secret ballot not even the record's timing ties a person to the live tally.
             who = None if vote.secret else actor.user_id
             await topic_repo.record(tx, topic.id, now, who, "ballot", "")
-        return Cast(await _state(tx, vote.id), choice, previous)
+        return Cast(vote.id, vote.secret, choice, previous)
 
 
 async def close_vote(
