@@ -208,3 +208,51 @@ def wait_for(predicate: Callable[[], T], timeout: float = 5.0, interval: float =
         if time.monotonic() >= deadline:
             raise TimeoutError(f"condition not met within {timeout}s")
         time.sleep(interval)
+
+
+# ----- buttons and replies (for the end-to-end crash tests) --------------------------------------
+def public_message(message: dict[str, Any]) -> dict[str, Any]:
+    """A stored bot message as Telegram would show it to a client (no test-only keys)."""
+    out = {k: v for k, v in message.items() if k not in ("html", "asked")}
+    if "reply_to_message" in out:
+        out["reply_to_message"] = {
+            k: v for k, v in out["reply_to_message"].items() if k not in ("html", "asked")
+        }
+    return out
+
+
+def button_data(message: dict[str, Any], label: str) -> str:
+    """The callback data of the first inline button whose text contains `label` (any case)."""
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    buttons = [b for row in rows for b in row]
+    for button in buttons:
+        if label.lower() in button["text"].lower() and "callback_data" in button:
+            return button["callback_data"]
+    raise AssertionError(f"no button {label!r}; buttons: {[b['text'] for b in buttons]}")
+
+
+_query_ids = itertools.count(1)
+
+
+def callback_query(
+    chat: dict[str, Any], sender: dict[str, Any], message: dict[str, Any], data: str
+) -> dict[str, Any]:
+    """An update (without update_id) with a press of a button on the bot's `message`."""
+    return {
+        "callback_query": {
+            "id": f"q{next(_query_ids)}",
+            "from": sender,
+            "message": public_message(message),
+            "chat_instance": str(chat["id"]),
+            "data": data,
+        }
+    }
+
+
+def group_reply(
+    chat: dict[str, Any], sender: dict[str, Any], text: str, reply_to: dict[str, Any]
+) -> dict[str, Any]:
+    """An update with a message in a group that replies to `reply_to` (a message dict)."""
+    update = group_message(chat, sender, text)
+    update["message"]["reply_to_message"] = public_message(reply_to)
+    return update
