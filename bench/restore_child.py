@@ -37,7 +37,7 @@ def vm_hwm_kb() -> int | None:
 async def main(db_path: Path) -> None:
     imported = time.perf_counter()
     from bench.world import bench_settings
-    from bot.app import build_application, runtime_of, start_runtime, stop_runtime
+    from bot.app import build_application, finish_work, runtime_of, start_runtime, stop_runtime
     from storage import schedule
     from tests.kit.fake_api import FakeBotAPI
     from tests.kit.request import FakeRequest
@@ -68,6 +68,7 @@ async def main(db_path: Path) -> None:
         "jobs_in_queue": wake_jobs,
     }
     print(json.dumps(report), flush=True)
+    await finish_work(app)
     await stop_runtime(app)
     await app.shutdown()
     final = {

@@ -17,6 +17,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
 from bot.i18n import LANGUAGES, N_, translator
+from bot.inbox import DurableUpdateQueue
 from bot.logsetup import quiet_chatty_libraries
 from bot.runtime import Runtime
 from bot.services import chats
@@ -58,6 +59,9 @@ def build_application(
 ) -> Application:
     token = require_token(settings)
     quiet_chatty_libraries()
+    inbox = DurableUpdateQueue()
+    processor = PerChatUpdateProcessor()
+    processor.on_handled = inbox.handled
     builder = (
         Application.builder()
         .token(token)
@@ -67,8 +71,10 @@ def build_application(
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
             )
         )
-        .concurrent_updates(PerChatUpdateProcessor())
+        .update_queue(inbox)
+        .concurrent_updates(processor)
         .post_init(start_runtime)
+        .post_stop(finish_work)
         .post_shutdown(stop_runtime)
     )
     if request is not None:
@@ -81,6 +87,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
     app = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime or Runtime.from_settings(settings, clock)
+    inbox.rt = app.bot_data[RUNTIME_KEY]
 
     # The composition root: the one place where bot/ wires in the Telegram edge.
     from handlers import register_handlers
@@ -94,7 +101,8 @@ def runtime_of(app: Application) -> Runtime:
 
 
 async def start_runtime(app: Application) -> None:
-    """Open and migrate the database, put the schedule back, register the command menus."""
+    """Open and migrate the database, put the schedule back, register the command menus, and
+    queue what was received but not handled before the last stop."""
     rt = runtime_of(app)
     await rt.db.open()
     rt.bot_username = app.bot.username or ""
@@ -102,14 +110,33 @@ async def start_runtime(app: Application) -> None:
     for hook in rt.services.get("on_start", []):
         await hook(app)
     await register_commands(app)
+    if isinstance(app.update_queue, DurableUpdateQueue):
+        await app.update_queue.replay(app.bot)
+        rt.services.setdefault("tick", []).append(lambda _app: app.update_queue.flush())
+        app.job_queue.run_repeating(
+            lambda _ctx: app.update_queue.flush(), interval=2.0, name="inbox-flush"
+        )
     log.info("ready as @%s with database %s", rt.bot_username, rt.db.path)
 
 
-async def stop_runtime(app: Application) -> None:
+async def finish_work(app: Application) -> None:
+    """After the last update, while the bot can still talk to Telegram: pending card edits go
+    out and the schedule stops."""
     rt = runtime_of(app)
     for hook in rt.services.get("on_stop", []):
-        await hook(app)
-    await rt.db.close()
+        try:
+            await hook(app)
+        except Exception:
+            log.exception("while finishing work at stop")
+    if isinstance(app.update_queue, DurableUpdateQueue):
+        await app.update_queue.flush()
+
+
+async def stop_runtime(app: Application) -> None:
+    """Close the database, whatever happened before."""
+    rt = runtime_of(app)
+    if rt.db.is_open:
+        await rt.db.close()
     log.info("stopped; database closed")
 
 

@@ -8,7 +8,7 @@ chat, so a busy group only ever waits for itself.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -29,6 +29,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        # Told when an update has been handled (the inbox forgets it).
+        self.on_handled: Callable[[object], None] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
@@ -39,6 +41,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         try:
             async with lock:
                 await coroutine
+            if self.on_handled is not None:
+                self.on_handled(update)
         finally:
             self._users[key] -= 1
             if not self._users[key]:

@@ -26,6 +26,9 @@ class Runtime:
     bot_username: str = ""
     # Update ids above this were never handled before this start: no need to look them up.
     processed_high_water: int = 0
+    # Update ids handled since this start: a replayed update and Telegram's redelivery of the
+    # same one must not both be handled.
+    seen_updates: set[int] = field(default_factory=set)
     services: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import contextvars
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -112,8 +112,8 @@ class Database:
         """
         conn = self._require()
         async with self._lock:
-            await conn.execute("BEGIN IMMEDIATE")
             try:
+                await _finish(conn.execute("BEGIN IMMEDIATE"))
                 yield Tx(conn)
                 update_id = current_update_id.get() if record_update else None
                 if update_id is not None:
@@ -121,10 +121,11 @@ class Database:
                         "INSERT OR IGNORE INTO processed_updates(update_id) VALUES (?)",
                         (update_id,),
                     )
-                await conn.execute("COMMIT")
             except BaseException:
-                await conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    await _finish(conn.execute("ROLLBACK"))
                 raise
+            await _finish(conn.execute("COMMIT"))
 
     @asynccontextmanager
     async def read(self, snapshot: bool = False) -> AsyncIterator[Tx]:
@@ -161,6 +162,17 @@ class Database:
         if self._conn is None:
             raise RuntimeError("database is not open")
         return self._conn
+
+
+async def _finish(operation: Awaitable[Any]) -> Any:
+    """Await a statement to its end even if our task is cancelled meanwhile (a stop): it runs
+    in aiosqlite's thread regardless, and a transaction must never be left half-known."""
+    task = asyncio.ensure_future(operation)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 def _create_private(path: Path) -> None:

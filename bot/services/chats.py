@@ -149,11 +149,22 @@ async def load_processed_high_water(rt: Runtime) -> None:
 
 
 async def already_processed(rt: Runtime, update_id: int) -> bool:
-    """Was this update handled (and committed) before a crash? Only an old id can have been."""
-    if update_id > rt.processed_high_water:
-        return False
-    async with rt.db.read() as tx:
-        return await repo.was_processed(tx, update_id)
+    """Was this update handled already: since this start, or (committed) before a crash?
+
+    Claims it for this run when not. Only an id at or below the high-water mark at start-up
+    can have been handled before it, so newer ids cost no database read.
+    """
+    if update_id in rt.seen_updates:
+        return True
+    if update_id <= rt.processed_high_water:
+        async with rt.db.read() as tx:
+            if await repo.was_processed(tx, update_id):
+                return True
+    rt.seen_updates.add(update_id)
+    if len(rt.seen_updates) > 100_000:
+        # Telegram redelivers only recent updates; keep the newest half.
+        rt.seen_updates = set(sorted(rt.seen_updates)[50_000:])
+    return False
 
 
 async def migrate_chat(rt: Runtime, old_id: int, new_id: int) -> bool:

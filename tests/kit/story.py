@@ -18,7 +18,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application, runtime_of, start_runtime, stop_runtime
+from bot.app import build_application, finish_work, runtime_of, start_runtime, stop_runtime
 from bot.clock import FrozenClock
 from bot.settings import Settings
 from tests.kit.fake_api import BOT_USERNAME, Call, FakeBotAPI
@@ -81,6 +81,7 @@ class World:
 
     async def stop(self) -> None:
         if self.app is not None:
+            await finish_work(self.app)
             await stop_runtime(self.app)
             await self.app.shutdown()
             self.app = None
