@@ -134,3 +134,35 @@ async def test_removed_bot_pauses_the_group_schedule_until_added_back(world):
     async with world.rt.db.read() as tx:
         late = await tx.scalar("SELECT late FROM scheduled WHERE kind = 'vote_close'")
     assert late == 1
+
+
+async def test_update_received_but_not_handled_is_replayed_after_a_crash(world):
+    """The poller confirms updates to Telegram before they are handled; the inbox keeps them."""
+    import asyncio
+
+    from telegram import Update
+
+    group = world.group()
+    alice = group.member("alice")
+    message = alice.message(group.chat, "/propose Light the square")
+    public = {k: v for k, v in message.items() if k not in ("html", "asked")}
+    await world.app.update_queue.put(
+        Update.de_json({"update_id": 41, "message": public}, world.app.bot)
+    )
+    # The bot stops before handling it: the in-memory queue is gone with it.
+    await world.stop()
+    await world.boot()
+    app = world.app
+    await app.start()
+    try:
+        for _ in range(200):
+            if group.bot_messages():
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await app.stop()
+    assert "Light the square" in group.last_bot_message()["text"]
+    await world.app.update_queue.flush()
+    async with world.rt.db.read() as tx:
+        assert await tx.scalar("SELECT COUNT(*) FROM topics") == 1
+        assert await tx.scalar("SELECT COUNT(*) FROM inbox") == 0
