@@ -90,7 +90,7 @@ def _flatten(values: dict, prefix: str = "") -> list[str]:
 
 def run(settings: Settings) -> int:
     from telegram import Update
-    from telegram.error import InvalidToken
+    from telegram.error import InvalidToken, NetworkError
 
     from bot.app import build_application
     from bot.logsetup import configure_logging
@@ -102,11 +102,20 @@ def run(settings: Settings) -> int:
     # run_polling installs SIGINT/SIGTERM handlers, finishes the update in hand, then runs
     # post_shutdown, which closes the database: no write is lost.
     try:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.telegram.poll_timeout)
+        app.run_polling(
+            allowed_updates=Update.ALL_TYPES,
+            timeout=settings.telegram.poll_timeout,
+            bootstrap_retries=3,
+        )
     except InvalidToken:
         # PTB's message quotes the token; Python's own traceback printer would not redact it.
         raise ConfigError(
             ["telegram.token was rejected by the Bot API at " + settings.telegram.base_url]
+        ) from None
+    except NetworkError as exc:
+        # Telegram unreachable at start-up (after a few tries): one clear line, no traceback.
+        raise ConfigError(
+            [f"cannot reach the Bot API at {settings.telegram.base_url}: {exc.message}"]
         ) from None
     except Exception:
         # Through the logging filter, so that the traceback reaches stderr with the token scrubbed.
