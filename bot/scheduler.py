@@ -27,6 +27,8 @@ WAKE_NAME = "shangliang-wake"
 # A row run this long after its due time (e.g. after a restart) is recorded as late.
 LATE_AFTER = timedelta(minutes=2)
 BATCH = 200
+RETRY_AFTER = timedelta(minutes=5)
+MAX_ATTEMPTS = 6
 
 
 class Scheduler:
@@ -135,7 +137,13 @@ class Scheduler:
             await set_active(self.rt, job.chat_id, False)
             log.info("chat %s refuses the bot (%s); its schedule is paused", job.chat_id, exc)
         except Exception:
-            # One bad row must not stop the others; it is retried at the next wake.
-            log.exception("scheduled %s row %s failed", job.kind, job.id)
+            # One bad row must not stop the others: retried a few times, then given up on
+            # (and left in the record as failed) rather than retried for ever.
+            attempts = int(job.payload.get("attempts", 0)) + 1
+            log.exception("scheduled %s row %s failed (attempt %d)", job.kind, job.id, attempts)
             async with self.rt.db.transaction() as tx:
-                await schedule.postpone(tx, job.id, now + timedelta(minutes=5))
+                if attempts >= MAX_ATTEMPTS:
+                    await schedule.finish(tx, job.id, now, late, outcome="failed")
+                else:
+                    await schedule.set_payload(tx, job.id, {**job.payload, "attempts": attempts})
+                    await schedule.postpone(tx, job.id, now + RETRY_AFTER * attempts)

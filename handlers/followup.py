@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from telegram import ForceReply
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import followup_cards as fcards
@@ -396,6 +396,11 @@ async def send_private(
         await app.bot.send_message(user_id, text)
     except Forbidden as exc:
         await service.mark_undeliverable(rt, user_id, kind, ref_id, str(exc))
+        return False
+    except TelegramError as exc:
+        # A private copy that fails for another reason is skipped: retrying the whole card
+        # would post it to the group a second time.
+        log.warning("private %s to %s not sent: %s", kind, user_id, exc)
         return False
     return True
 

@@ -115,3 +115,18 @@ async def test_flooding_member_is_told_once_and_others_are_served(tmp_path):
         assert len(group.sent()) == 7  # Bob is answered at once
     finally:
         await world.stop()
+
+
+async def test_a_row_that_keeps_failing_is_given_up_after_a_few_tries(world):
+    group = world.group()
+    chen, alice, bob, ballot = await vote_in_progress(world, group)
+    world.api.fail("sendMessage", 502, "Bad Gateway", times=100)
+    await world.advance(hours=2)
+    for attempt in range(1, 8):
+        await world.advance(timedelta(minutes=5 * attempt + 1))
+    async with world.rt.db.read() as tx:
+        row = await tx.fetchone(
+            "SELECT outcome, payload_json FROM scheduled WHERE kind = 'post_result'"
+        )
+    assert row["outcome"] == "failed" and '"attempts": 5' in row["payload_json"]
+    world.api._failures.clear()
