@@ -17,7 +17,7 @@ from bot.rules.phases import OPEN, Choice, Stance, Status
 from bot.rules.tally import Outcome
 from bot.services.common import STATUS_TEXT
 from bot.services.votes import Closed, VoteState
-from bot.text import Html, clip, esc, fill
+from bot.text import Html, clip, esc, fill, fit_items
 from storage.drafts import DraftRow
 from storage.topics import TopicRow
 from storage.views import ViewRow
@@ -244,22 +244,34 @@ def result_card(_: Translate, closed: Closed, names: dict[int, str]) -> str:
         tally_line(_, state),
         _rules_met(_, outcome, state),
     ]
-    if closed.dissent:
-        lines.append(_("<b>Minority note</b>"))
-        for ballot in closed.dissent:
-            who = "" if state.vote.secret else f"{esc(names.get(ballot.user_id, '?'))}: "
-            lines.append(f"• {who}{esc(clip(ballot.reason or '', 300))}")
     if outcome.adopted:
-        lines.append(_("Next: a convenor adds the actions to carry it out with /action."))
+        closing = _("Next: a convenor adds the actions to carry it out with /action.")
     else:
-        lines.append(
-            t(
-                N_(
-                    "A convenor may start a new round with /round {number} views or /round {number} drafts, or close the topic with /end {number}."
-                ),
-                number=state.topic.number,
-            )
+        closing = t(
+            N_(
+                "A convenor may start a new round with /round {number} views or /round {number} drafts, or close the topic with /end {number}."
+            ),
+            number=state.topic.number,
         )
+    if closed.dissent:
+        notes = [
+            "• "
+            + ("" if state.vote.secret else f"{esc(names.get(b.user_id, '?'))}: ")
+            + esc(clip(b.reason or "", 300))
+            for b in closed.dissent
+        ]
+        heading = _("<b>Minority note</b>")
+        # The wording and the outcome always fit; the reasons take what room is left.
+        kept, left_out = fit_items([*lines, heading, closing, "…"], notes)
+        lines += [heading, *kept]
+        if left_out:
+            lines.append(
+                t(
+                    N_("… and {count} more reasons, in the minutes (shangliang export)."),
+                    count=left_out,
+                )
+            )
+    lines.append(closing)
     return "\n".join(lines)
 
 

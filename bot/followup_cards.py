@@ -12,7 +12,7 @@ from bot.i18n import N_
 from bot.rules.followup import display_status
 from bot.services.common import ACTION_STATUS_TEXT
 from bot.services.followup import DUE_SOON, OVERDUE, OVERDUE_REOPEN, Card
-from bot.text import clip, esc, fill
+from bot.text import clip, esc, fill, fit_items
 from storage.followup import ActionRow
 from storage.topics import TopicRow
 
@@ -114,11 +114,20 @@ def followup_card(
         lines.append(_("(Sent late: the bot was offline when this was due.)"))
     if card.wording:
         lines.append(f"<blockquote>{esc(clip(card.wording, 1500))}</blockquote>")
+    tail = [_("How is it going? One rating each; you can change it."), counts_line(_, counts)]
     if card.actions:
         lines.append(_("<b>Actions</b>"))
-        lines.extend(action_line(_, a, names, now) for a in card.actions)
-    lines.append(_("How is it going? One rating each; you can change it."))
-    lines.append(counts_line(_, counts))
+        items = [action_line(_, a, names, now) for a in card.actions]
+        kept, left_out = fit_items([*lines, *tail, "…"], items)
+        lines += kept
+        if left_out:
+            lines.append(
+                fill(
+                    _(N_("… and {count} more: /actions {number}")),
+                    {"count": left_out, "number": topic.number},
+                )
+            )
+    lines += tail
     rows = [
         [
             InlineKeyboardButton(

@@ -139,11 +139,16 @@ class Scheduler:
         except Exception:
             # One bad row must not stop the others: retried a few times, then given up on
             # (and left in the record as failed) rather than retried for ever.
-            attempts = int(job.payload.get("attempts", 0)) + 1
-            log.exception("scheduled %s row %s failed (attempt %d)", job.kind, job.id, attempts)
+            log.exception("scheduled %s row %s failed", job.kind, job.id)
             async with self.rt.db.transaction() as tx:
+                # The handler may have claimed work in the row (a round it opened): keep it.
+                current = await schedule.get_job(tx, job.id)
+                if current is None:
+                    return
+                attempts = int(current.payload.get("attempts", 0)) + 1
                 if attempts >= MAX_ATTEMPTS:
                     await schedule.finish(tx, job.id, now, late, outcome="failed")
                 else:
-                    await schedule.set_payload(tx, job.id, {**job.payload, "attempts": attempts})
+                    payload = {**current.payload, "attempts": attempts}
+                    await schedule.set_payload(tx, job.id, payload)
                     await schedule.postpone(tx, job.id, now + RETRY_AFTER * attempts)

@@ -69,3 +69,18 @@ def shorten_html(item: str, limit: int) -> str:
 def clip(text: str, limit: int) -> str:
     """Shorten user text for a list line (before escaping)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fit_items(
+    fixed: list[str], items: list[str], limit: int = TELEGRAM_LIMIT - 196
+) -> tuple[list[str], int]:
+    """As many of `items` as fit in one message beside the `fixed` lines; and how many did not."""
+    used = sum(visible_length(line) + 1 for line in fixed)
+    kept: list[str] = []
+    for item in items:
+        size = visible_length(item) + 1
+        if used + size > limit:
+            break
+        kept.append(item)
+        used += size
+    return kept, len(items) - len(kept)

@@ -10,7 +10,7 @@ from bot.services import topics, votes
 from bot.services.chats import load_chat_context
 from bot.text import fill
 from handlers.render import refresh_topic_card
-from handlers.votes import post_result
+from handlers.votes import after_result, post_result_card
 from storage.schedule import Job
 
 log = logging.getLogger(__name__)
@@ -24,25 +24,24 @@ def runtime(app: Any):
 
 async def views_close(app: Any, job: Job, late: bool) -> None:
     rt = runtime(app)
-    if not await votes.finish_job(rt, job.id, late):
-        return
     topic = await topics.get_by_id(rt, job.ref_id)
     chat = await load_chat_context(rt, job.chat_id)
-    if topic is None or chat is None or topic.status != "deliberating":
-        return
-    _ = translator(chat.language)
-    await app.bot.send_message(
-        chat.chat_id,
-        fill(
-            _(
-                N_(
-                    "Views on topic #{number} are closed. Propose or amend the wording with /draft; a convenor puts a draft to the vote with /vote {number} draft-number."
-                )
+    if topic is not None and chat is not None and topic.status == "deliberating":
+        _ = translator(chat.language)
+        # Sent, then marked: a failed send is retried by the schedule.
+        await app.bot.send_message(
+            chat.chat_id,
+            fill(
+                _(
+                    N_(
+                        "Views on topic #{number} are closed. Propose or amend the wording with /draft; a convenor puts a draft to the vote with /vote {number} draft-number."
+                    )
+                ),
+                {"number": topic.number},
             ),
-            {"number": topic.number},
-        ),
-    )
-    await refresh_topic_card(app.bot, rt, chat.chat_id, topic.id)
+        )
+    if await votes.finish_job(rt, job.id, late) and topic is not None and chat is not None:
+        await refresh_topic_card(app.bot, rt, chat.chat_id, topic.id)
 
 
 async def vote_close(app: Any, job: Job, late: bool) -> None:
@@ -53,10 +52,11 @@ async def vote_close(app: Any, job: Job, late: bool) -> None:
 
 async def result(app: Any, job: Job, late: bool) -> None:
     rt = runtime(app)
-    # Posted, then marked: a failed send is retried by the schedule; only a crash in between
-    # these two lines could post it twice.
-    await post_result(app, rt, job.ref_id)
+    # The group's result card, then the mark: a failed send is retried by the schedule, and
+    # nothing after the card (edits, private copies) can make it post twice.
+    await post_result_card(app, rt, job.ref_id)
     await votes.finish_job(rt, job.id, late)
+    await after_result(app, rt, job.ref_id)
 
 
 def register(scheduler) -> None:

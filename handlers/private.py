@@ -16,11 +16,18 @@ _LINK = re.compile(r"^([a-z]{2,3})_(-?\d{1,16})_(\d{1,9})$")
 
 
 async def is_member(ctx: Ctx, chat_id: int) -> bool:
+    """Still in that group? Asked of Telegram, trusted for a short while."""
+    key = ("member", chat_id, ctx.user_id)
+    cached = ctx.rt.admin_cache.get(key)
+    if cached is not None:
+        return cached
     try:
         member = await ctx.context.bot.get_chat_member(chat_id, ctx.user_id)
     except TelegramError:
         return False
-    return member.status in ("creator", "administrator", "member", "restricted")
+    verdict = member.status in ("creator", "administrator", "member", "restricted")
+    ctx.rt.admin_cache.put(key, verdict)
+    return verdict
 
 
 async def linked_group(ctx: Ctx, payload: str, prefix: str) -> tuple[ChatContext, int] | None:
@@ -49,6 +56,9 @@ async def target_chat(ctx: Ctx) -> int:
     chat_id = await prompts.focus(ctx.rt, ctx.user_id)
     if chat_id is None:
         raise UserError(N_("Use this command in the group, or open the group's card link first."))
+    # Someone who has left (or was removed from) the group since the link keeps no say in it.
+    if not await is_member(ctx, chat_id):
+        raise UserError(N_("This link is for members of that group only."))
     return chat_id
 
 

@@ -83,7 +83,13 @@ async def edit_view(ctx: Ctx) -> None:
         raise UserError(N_("Usage: /editview N view-number new text"))
     chat_id = await target_chat(ctx)
     changed = await service.change_view(
-        ctx.rt, chat_id, ctx.actor(), parse_number(parts[0]), int(parts[1]), parts[2]
+        ctx.rt,
+        chat_id,
+        ctx.actor(),
+        parse_number(parts[0]),
+        int(parts[1]),
+        parts[2],
+        in_private=ctx.chat.is_private,
     )
     await acknowledge(
         ctx, ctx.message.message_id, ctx.t(N_("View {view} changed."), view=changed.number)
@@ -98,7 +104,13 @@ async def retract(ctx: Ctx) -> None:
     number = parse_number(ctx.args[0])
     chat_id = await target_chat(ctx)
     changed = await service.change_view(
-        ctx.rt, chat_id, ctx.actor(), number, int(ctx.args[1]), None
+        ctx.rt,
+        chat_id,
+        ctx.actor(),
+        number,
+        int(ctx.args[1]),
+        None,
+        in_private=ctx.chat.is_private,
     )
     await ctx.reply(
         ctx.t(

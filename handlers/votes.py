@@ -194,7 +194,7 @@ async def start_private_ballot(ctx: Ctx, payload: str) -> bool:
     group, number = linked
     state = await votes.current_vote(ctx.rt, group.chat_id, number)
     text, markup = cards.ballot_card(
-        ctx._, state, ctx.chat.settings, ctx.rt.bot_username, in_group=False
+        ctx._, state, group.settings, ctx.rt.bot_username, in_group=False
     )
     await ctx.reply(text, markup)
     return True
@@ -210,22 +210,34 @@ async def close(ctx: Ctx) -> None:
     await ctx.rt.services["scheduler"].run_job(ctx.context.application, closed.post_job_id)
 
 
-async def post_result(app, rt, vote_id: int) -> None:
-    """The result card, and the ballot card frozen with the final tally."""
+async def post_result_card(app, rt, vote_id: int) -> None:
+    """The result card in the group."""
     closed = await votes.result_of(rt, vote_id)
     chat = await load_chat_context(rt, closed.state.topic.chat_id)
     names = await prompts.names(rt, [b.user_id for b in closed.dissent])
-    _ = translator(chat.language)
-    text = cards.result_card(_, closed, names)
-    await app.bot.send_message(chat.chat_id, text)
-    refresher = rt.services["refresher"]
-    refresher.forget("vote", vote_id)
-    refresher.forget("topic", closed.state.topic.id)
-    await refresh_ballot_card(app.bot, rt, vote_id)
-    await refresh_topic_card(app.bot, rt, chat.chat_id, closed.state.topic.id)
+    await app.bot.send_message(
+        chat.chat_id, cards.result_card(translator(chat.language), closed, names)
+    )
+
+
+async def after_result(app, rt, vote_id: int) -> None:
+    """The ballot and topic cards frozen with the result, and the subscribers' private copies.
+    Best effort: the result itself is out already."""
     from bot.services.followup import subscribers_of
     from handlers.followup import send_private
 
+    closed = await votes.result_of(rt, vote_id)
+    chat = await load_chat_context(rt, closed.state.topic.chat_id)
+    refresher = rt.services["refresher"]
+    refresher.forget("vote", vote_id)
+    refresher.forget("topic", closed.state.topic.id)
+    try:
+        await refresh_ballot_card(app.bot, rt, vote_id)
+        await refresh_topic_card(app.bot, rt, chat.chat_id, closed.state.topic.id)
+    except TelegramError as exc:
+        log.warning("cards of vote %s not refreshed after the result: %s", vote_id, exc)
+    names = await prompts.names(rt, [b.user_id for b in closed.dissent])
+    text = cards.result_card(translator(chat.language), closed, names)
     for user_id in await subscribers_of(rt, closed.state.topic.id):
         await send_private(app, rt, user_id, text, "result", vote_id)
 

@@ -193,6 +193,13 @@ async def migrate_chat(tx: Tx, old_id: int, new_id: int) -> bool:
     )
     for table in _CHAT_TABLES:
         await tx.execute(f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))  # noqa: S608
+    # Private state that names the group: a member's focus, and questions awaiting an answer.
+    await tx.execute("UPDATE users SET focus_chat_id = ? WHERE focus_chat_id = ?", (new_id, old_id))
+    await tx.execute(
+        "UPDATE pending_inputs SET payload_json = json_set(payload_json, '$.chat_id', ?) "
+        "WHERE json_extract(payload_json, '$.chat_id') = ?",
+        (new_id, old_id),
+    )
     return True
 
 

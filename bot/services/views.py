@@ -75,7 +75,13 @@ async def ensure_can_view(rt: Runtime, chat_id: int, actor: Actor, number: int) 
 
 
 async def change_view(
-    rt: Runtime, chat_id: int, actor: Actor, number: int, view_no: int, text: str | None
+    rt: Runtime,
+    chat_id: int,
+    actor: Actor,
+    number: int,
+    view_no: int,
+    text: str | None,
+    in_private: bool = False,
 ) -> ViewRow:
     """New text, or retract when text is None; only the author, only while views are open."""
     if text is not None:
@@ -88,6 +94,15 @@ async def change_view(
         view = await repo.get_view(tx, topic.id, view_no)
         if view is None or view.retracted:
             raise UserError(N_("Topic #{number} has no view {view}."), number=number, view=view_no)
+        if view.anonymous and not in_private:
+            # Asked before the author check, so that the answer is the same for everyone: in
+            # the group it would otherwise show whose view it is.
+            raise UserError(
+                N_(
+                    "View {view} is anonymous: change it in our private chat, so nobody sees it is yours."
+                ),
+                view=view_no,
+            )
         if view.author_id != actor.user_id:
             raise UserError(N_("Only its author can change view {view}."), view=view_no)
         await repo.update_view(tx, view.id, text, retracted=text is None, now=now)
