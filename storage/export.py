@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.db import Tx
+from storage.rows import by_topic, from_row
 
 
 @dataclass(frozen=True)
@@ -167,10 +168,7 @@ async def supporters(tx: Tx, chat_id: int) -> dict[int, list[int]]:
         "WHERE t.chat_id = ? ORDER BY s.topic_id, s.at, s.user_id",
         (chat_id,),
     )
-    found: dict[int, list[int]] = defaultdict(list)
-    for r in rows:
-        found[r["topic_id"]].append(r["user_id"])
-    return dict(found)
+    return by_topic(rows, lambda r: r["user_id"])
 
 
 async def views(tx: Tx, chat_id: int) -> dict[int, list[ExportView]]:
@@ -181,20 +179,7 @@ async def views(tx: Tx, chat_id: int) -> dict[int, list[ExportView]]:
         "WHERE t.chat_id = ? ORDER BY v.topic_id, v.number",
         (chat_id,),
     )
-    found: dict[int, list[ExportView]] = defaultdict(list)
-    for r in rows:
-        found[r["topic_id"]].append(
-            ExportView(
-                number=r["number"],
-                author_id=r["author_id"],
-                anonymous=bool(r["anonymous"]),
-                stance=r["stance"],
-                text=r["text"],
-                created_at=r["created_at"],
-                retracted=bool(r["retracted"]),
-            )
-        )
-    return dict(found)
+    return by_topic(rows, lambda r: from_row(ExportView, r))
 
 
 async def drafts(tx: Tx, chat_id: int) -> dict[int, list[ExportDraft]]:
@@ -204,19 +189,7 @@ async def drafts(tx: Tx, chat_id: int) -> dict[int, list[ExportDraft]]:
         "WHERE t.chat_id = ? ORDER BY d.topic_id, d.number",
         (chat_id,),
     )
-    found: dict[int, list[ExportDraft]] = defaultdict(list)
-    for r in rows:
-        found[r["topic_id"]].append(
-            ExportDraft(
-                number=r["number"],
-                version=r["version"],
-                parent_no=r["parent_no"],
-                author_id=r["author_id"],
-                text=r["text"],
-                created_at=r["created_at"],
-            )
-        )
-    return dict(found)
+    return by_topic(rows, lambda r: from_row(ExportDraft, r))
 
 
 async def votes(tx: Tx, chat_id: int) -> dict[int, list[ExportVote]]:

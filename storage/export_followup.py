@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from storage.db import Tx
+from storage.rows import by_topic
 
 _ACTION_KINDS = ("due_soon", "overdue", "overdue_reopen")
 
@@ -31,20 +32,18 @@ async def actions(tx: Tx, chat_id: int) -> dict[int, list[dict[str, Any]]]:
         (chat_id,),
     ):
         progress[r[0]].append({"at": r[1], "by": r[2], "percent": r[3], "note": r[4]})
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        found[r["topic_id"]].append(
-            {
-                "id": r["number"],
-                "text": r["text"],
-                "owner_ids": owners.get(r["id"], []),
-                "due": r["due_date"],
-                "due_at": r["due_at"],
-                "status": r["status"],
-                "progress": progress.get(r["id"], []),
-            }
-        )
-    return dict(found)
+    return by_topic(
+        rows,
+        lambda r: {
+            "id": r["number"],
+            "text": r["text"],
+            "owner_ids": owners.get(r["id"], []),
+            "due": r["due_date"],
+            "due_at": r["due_at"],
+            "status": r["status"],
+            "progress": progress.get(r["id"], []),
+        },
+    )
 
 
 async def followups(tx: Tx, chat_id: int) -> dict[int, list[dict[str, Any]]]:
@@ -56,20 +55,19 @@ async def followups(tx: Tx, chat_id: int) -> dict[int, list[dict[str, Any]]]:
         "WHERE s.chat_id = ? AND s.kind IN ('followup', ?,?,?) ORDER BY s.due_at, s.id",
         (*_ACTION_KINDS, chat_id, *_ACTION_KINDS),
     )
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        sent = r["done_at"] if r["outcome"] == "done" else None
-        found[r["topic_id"]].append(
-            {
-                "id": r["id"],
-                "kind": r["kind"],
-                "due_at": r["due_at"],
-                "sent_at": sent,
-                "late": bool(r["late"]) if sent else False,
-                "outcome": r["outcome"],
-            }
-        )
-    return dict(found)
+    return by_topic(rows, _followup)
+
+
+def _followup(r: Any) -> dict[str, Any]:
+    sent = r["done_at"] if r["outcome"] == "done" else None
+    return {
+        "id": r["id"],
+        "kind": r["kind"],
+        "due_at": r["due_at"],
+        "sent_at": sent,
+        "late": bool(r["late"]) if sent else False,
+        "outcome": r["outcome"],
+    }
 
 
 async def ratings(tx: Tx, chat_id: int) -> dict[int, list[dict[str, Any]]]:
@@ -82,18 +80,17 @@ async def ratings(tx: Tx, chat_id: int) -> dict[int, list[dict[str, Any]]]:
         "GROUP BY r.id ORDER BY r.topic_id, r.number",
         (chat_id,),
     )
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        found[r[0]].append(
-            {
-                "round": r[1],
-                "kind": r[2],
-                "satisfied": r[3] or 0,
-                "partly": r[4] or 0,
-                "not_satisfied": r[5] or 0,
-            }
-        )
-    return dict(found)
+    return by_topic(
+        rows,
+        lambda r: {
+            "round": r[1],
+            "kind": r[2],
+            "satisfied": r[3] or 0,
+            "partly": r[4] or 0,
+            "not_satisfied": r[5] or 0,
+        },
+        key=0,
+    )
 
 
 async def subscriber_counts(tx: Tx, chat_id: int) -> dict[int, int]:

@@ -37,3 +37,11 @@ def from_row(cls: type[T], row: Any, **given: Any) -> T:
         for name, kind in _plan(cls)
     }
     return cls(**values)
+
+
+def by_topic(rows: Any, build: Any, key: str = "topic_id") -> dict[int, list[Any]]:
+    """Rows of many topics -> {topic row id: [build(row), ...]}, in the rows' order."""
+    found: dict[int, list[Any]] = {}
+    for row in rows:
+        found.setdefault(row[key], []).append(build(row))
+    return found
