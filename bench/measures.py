@@ -439,3 +439,33 @@ async def profile(
         "share_waiting_in_epoll": round(poll / total, 3) if total else 0.0,
         "text": {"cumulative": raw, "tottime": by_tottime},
     }
+
+
+async def durable_floor(tmp: Path, rounds: int = 1500) -> dict[str, Any]:
+    """The least any handler can cost that writes durably through aiosqlite: one transaction
+    with one INSERT, and one bare round trip to aiosqlite's thread. It bounds the throughput
+    ratio to the bare baseline, whatever the handler does besides."""
+    import aiosqlite
+
+    floor: dict[str, Any] = {}
+    for mode in ("FULL", "NORMAL"):
+        conn = await aiosqlite.connect(tmp / f"floor-{mode}.db", isolation_level=None)
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute(f"PRAGMA synchronous={mode}")
+            await conn.execute("CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT)")
+            began = time.perf_counter()
+            for _ in range(rounds):
+                await conn.execute("BEGIN IMMEDIATE")
+                await conn.execute("INSERT INTO t(v) VALUES (?)", ("x",))
+                await conn.execute("COMMIT")
+            floor[f"one_insert_transaction_{mode.lower()}_us"] = round(
+                (time.perf_counter() - began) / rounds * 1e6, 1
+            )
+            began = time.perf_counter()
+            for _ in range(rounds):
+                await conn.execute_fetchall("SELECT 1")
+            floor["round_trip_us"] = round((time.perf_counter() - began) / rounds * 1e6, 1)
+        finally:
+            await conn.close()
+    return floor

@@ -162,6 +162,15 @@ def show(report: dict[str, Any]) -> str:
         + ", ".join(f"{k.removesuffix('_ms')} {v} ms" for k, v in ours["latency"].items()),
         "  bare latency: "
         + ", ".join(f"{k.removesuffix('_ms')} {v} ms" for k, v in bare["latency"].items()),
+        "  floor for any durable handler on aiosqlite: one transaction with one INSERT "
+        f"{report['durable_floor']['one_insert_transaction_full_us']} us (FULL), "
+        f"{report['durable_floor']['one_insert_transaction_normal_us']} us (NORMAL); "
+        f"one round trip to its thread {report['durable_floor']['round_trip_us']} us; "
+        "so at best "
+        f"{round(1e6 / report['durable_floor']['one_insert_transaction_full_us'] / bare['updates_per_s'], 3)}"
+        " x bare with FULL, "
+        f"{round(1e6 / report['durable_floor']['one_insert_transaction_normal_us'] / bare['updates_per_s'], 3)}"
+        " x bare with NORMAL",
         f"  for information, synchronous=NORMAL (not durable on power loss): "
         f"{normal['updates_per_s']} updates/s = {round(normal['updates_per_s'] / bare['updates_per_s'], 3)} x bare, "
         f"p99 {normal['latency']['p99_ms']} ms",
@@ -273,6 +282,7 @@ async def bench(plan: Plan, mode: str, seed: int, tmp: Path, want_profile: bool)
     report["mixed_synchronous_normal"] = await measures.durability_cost(
         tmp, plan.groups, plan.members, plan.updates, seed
     )
+    report["durable_floor"] = await measures.durable_floor(tmp)
     report["economy"] = await measures.economy(tmp, plan.economy_members, seed)
     report["economy_flush_every_second"] = await measures.economy(
         tmp, plan.economy_members, seed, every_second=True
