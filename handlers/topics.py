@@ -114,18 +114,26 @@ async def do_accept(ctx: Ctx, number: int, views_text: str | None, vote_text: st
         vote_text,
     )
     if before.card_message_id is not None:
-        # The proposal card loses its buttons; the new card carries the view buttons.
-        await retire_card(ctx, before.card_message_id)
+        # The proposal card points to the new one, which carries the view buttons.
+        await retire_card(
+            ctx,
+            before.card_message_id,
+            ctx.t(
+                N_(
+                    "<b>Topic #{number}: {title}</b>\nAccepted for deliberation: see the new card below."
+                ),
+                number=number,
+                title=topic.title,
+            ),
+        )
     await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
 
 
-async def retire_card(ctx: Ctx, message_id: int) -> None:
-    from telegram.error import BadRequest
+async def retire_card(ctx: Ctx, message_id: int, text: str) -> None:
+    from handlers.render import edit
 
-    try:
-        await ctx.context.bot.edit_message_reply_markup(ctx.chat_id, message_id, reply_markup=None)
-    except BadRequest:
-        pass  # already without buttons, or deleted by someone
+    # A deleted card needs no retiring.
+    await edit(ctx.context.bot, ctx.chat_id, message_id, text, None)
 
 
 @edge

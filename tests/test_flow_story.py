@@ -83,6 +83,9 @@ async def test_whole_story_in_english(world):
     assert "2 supporters" in world.api.messages[(group.chat_id, card["message_id"])]["text"]
 
     await chen.presses(card, "Accept")
+    old_card = world.api.messages[(group.chat_id, card["message_id"])]
+    assert "Accepted for deliberation: see the new card below." in old_card["text"]
+    assert "reply_markup" not in old_card
     card = group.last_bot_message()
     assert "Views close" in card["text"]
     await dan.says("/view 1 support About time")
