@@ -19,7 +19,8 @@ HELP_GROUP = N_(
     "3. <b>Views</b>: /view N support|oppose|concern|suggestion text, or the card's buttons. /views N lists them.\n"
     "4. <b>Wording</b>: /draft N text proposes the consensus wording; reply to a draft with /amend text.\n"
     "5. <b>Vote</b>: a convenor puts a draft to the vote with /vote N draft; press a button or /ballot N agree|abstain|disagree|block.\n"
-    "6. <b>Follow-up</b>: the bot tracks the agreed actions and asks how it is going.\n"
+    "6. <b>Follow-up</b>: a convenor adds actions with /action N due text (replying to the owner); owners report with /progress A1 50 or /done A1; everyone rates the follow-up cards. 🔔 on a card follows a topic privately.\n"
+    "A matter deliberation cannot settle goes to mediation with /escalate N reason, its record attached.\n"
     "/topics lists open topics, /topic N shows one, /settings shows the rules of this group."
 )
 HELP_PRIVATE = N_(

@@ -182,6 +182,26 @@ async def end(ctx: Ctx) -> None:
 
 
 @edge
+async def escalate(ctx: Ctx) -> None:
+    group_only(ctx)
+    args = need_args(ctx, 2, N_("Usage: /escalate N reason"))
+    number = parse_number(args[0])
+    reason = ctx.command_text().split(maxsplit=1)[1]
+    topic = await topics.escalate(ctx.rt, ctx.chat_id, await ctx.acting(), number, reason)
+    await ctx.reply(
+        ctx.t(
+            N_(
+                "Topic #{number} is escalated to mediation: {reason}\nIts full record (views, drafts, votes, follow-up) is in the minutes: shangliang export --chat {chat} --format md."
+            ),
+            number=number,
+            reason=reason.strip(),
+            chat=str(ctx.chat_id),
+        )
+    )
+    refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
+
+
+@edge
 async def new_round(ctx: Ctx) -> None:
     group_only(ctx)
     args = need_args(ctx, 2, N_("Usage: /round N views|drafts [duration]"))
@@ -267,6 +287,7 @@ def register(app) -> None:
         ("decline", decline),
         ("merge", merge),
         ("end", end),
+        ("escalate", escalate),
         ("round", new_round),
         ("topics", list_topics),
         ("topic", show_topic),

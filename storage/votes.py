@@ -131,7 +131,7 @@ async def ballots(tx: Tx, vote_id: int) -> list[BallotRow]:
     return [BallotRow(r[0], r[1], r[2], from_db(r[3])) for r in rows]
 
 
-async def close_vote(tx: Tx, vote_id: int, now: datetime, result: str) -> bool:
+async def close_vote(tx: Tx, vote_id: int, now: datetime, result: str | None) -> bool:
     """False when it was closed already: a deadline job and a convenor may race."""
     return (
         await tx.execute(

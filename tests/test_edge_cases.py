@@ -131,3 +131,26 @@ async def test_upgraded_group_keeps_private_focus_and_pending_questions(world):
     )
     await voter.says_privately("/ballot 1 agree")
     assert "Your ballot: agree" in voter.last_private_message()["text"]
+
+
+async def test_escalation_ends_the_vote_without_a_result_and_keeps_the_record(world):
+    group = world.group()
+    chen, people, ballot = await open_vote(world, group)
+    await people[0].presses(ballot, "Agree")
+    await people[1].says("/escalate 1 the neighbours cannot agree")
+    assert group.last_bot_message()["text"] == "Only a convenor of this group can do that."
+    await chen.says("/escalate 1 the neighbours cannot agree")
+    assert "escalated to mediation" in group.last_bot_message()["text"]
+    assert f"shangliang export --chat {group.chat_id}" in group.last_bot_message()["text"]
+    await world.advance(hours=2)  # the vote's deadline passes: nothing more happens
+    assert not any("adopted: Clean the pond" in t for t in group.texts())
+    from bot.export import build_export
+
+    async with world.rt.db.read() as tx:
+        doc = (await build_export(tx, {}, group.chat_id, world.clock.now())).document
+        pending = await tx.scalar("SELECT COUNT(*) FROM scheduled WHERE done_at IS NULL")
+    topic = doc["chats"][0]["topics"][0]
+    assert topic["status"] == "escalated" and pending == 0
+    assert topic["votes"][0]["result"] is None and topic["votes"][0]["closed_at"]
+    assert topic["history"][-1]["event"] == "escalated"
+    assert topic["history"][-1]["detail"] == "the neighbours cannot agree"

@@ -20,8 +20,8 @@ from bot.services.common import (
     bounded,
     load_topic,
 )
+from storage import Tx, schedule
 from storage import chats as chat_repo
-from storage import schedule
 from storage import topics as repo
 from storage import views as view_repo
 from storage.topics import TopicRow
@@ -82,6 +82,33 @@ async def decline(rt: Runtime, chat_id: int, actor: Actor, number: int, reason: 
     )
 
 
+async def _cancel_topic_jobs(tx: Tx, rt: Runtime, topic_id: int, now: datetime) -> None:
+    """A topic that ended has nothing left to announce: its deadlines and follow-ups go."""
+    for kind in (VIEWS_CLOSE, *rt.services.get("topic_job_kinds", ())):
+        await schedule.cancel(tx, kind, topic_id, now)
+
+
+async def escalate(rt: Runtime, chat_id: int, actor: Actor, number: int, reason: str) -> TopicRow:
+    """Consultation first, the law as the backstop: what deliberation cannot settle goes to
+    mediation or a shared court, with its record (`shangliang export`). A vote in progress is
+    closed without a result."""
+    from storage import votes as vote_repo
+
+    reason = bounded(reason, REASON_MAX, N_("reason"))
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        authorize(Action.ESCALATE, topic, actor)
+        vote = await vote_repo.current_vote(tx, topic.id)
+        if vote is not None and vote.is_open:
+            await vote_repo.close_vote(tx, vote.id, now, None)
+            await schedule.cancel(tx, "vote_close", vote.id, now)
+        await repo.set_status(tx, topic.id, Status.ESCALATED)
+        await repo.record(tx, topic.id, now, actor.user_id, "escalated", reason)
+        await _cancel_topic_jobs(tx, rt, topic.id, now)
+        return await repo.get_topic_by_id(tx, topic.id)
+
+
 async def close_topic(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
     return await _end(rt, chat_id, actor, number, Action.CLOSE_TOPIC, Status.CLOSED, "closed", "")
 
@@ -102,8 +129,7 @@ async def _end(
         authorize(action, topic, actor)
         await repo.set_status(tx, topic.id, status)
         await repo.record(tx, topic.id, now, actor.user_id, event, detail)
-        for kind in (VIEWS_CLOSE, *rt.services.get("topic_job_kinds", ())):
-            await schedule.cancel(tx, kind, topic.id, now)
+        await _cancel_topic_jobs(tx, rt, topic.id, now)
         return await repo.get_topic_by_id(tx, topic.id)
 
 
