@@ -232,8 +232,8 @@ async def on_button(ctx: Ctx) -> None:
         )
         refresher(ctx).request(ctx.context.application, "round", current.id, ctx.chat_id)
         return
-    if not await ctx.is_convenor():
-        raise UserError(N_("Only a convenor of this group can do that."))
+    # Reopen, or keep following: either answer to the question is a convenor's (the rules say).
+    await service.check_can_reopen(ctx.rt, ctx.chat_id, await ctx.acting(), number)
     if kind == "ro":
         await do_reopen(ctx, number)
         await answer_query(query)

@@ -10,7 +10,7 @@ from bot.services import topics, votes
 from bot.services.chats import load_chat_context
 from bot.text import fill
 from handlers.render import refresh_topic_card
-from handlers.votes import after_result, post_result_card
+from handlers.votes import post_result
 from storage.schedule import Job
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,7 @@ async def result(app: Any, job: Job, late: bool) -> None:
     rt = runtime(app)
     # The group's result card, then the mark: a failed send is retried by the schedule, and
     # nothing after the card (edits, private copies) can make it post twice.
-    await post_result_card(app, rt, job.ref_id)
-    await votes.finish_job(rt, job.id, late)
-    await after_result(app, rt, job.ref_id)
+    await post_result(app, rt, job.ref_id, lambda: votes.finish_job(rt, job.id, late))
 
 
 def register(scheduler) -> None:

@@ -12,8 +12,7 @@ from telegram.error import BadRequest, Forbidden
 from bot import cards
 from bot.i18n import translator
 from bot.runtime import Runtime
-from bot.services import prompts, topics, votes
-from bot.services import views as view_service
+from bot.services import topics, votes
 from bot.services.chats import ChatContext
 from bot.text import split_items
 from storage.topics import TopicRow
@@ -24,14 +23,12 @@ log = logging.getLogger(__name__)
 async def topic_card(
     rt: Runtime, chat: ChatContext, topic: TopicRow
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    names = await prompts.names(rt, [topic.proposer_id])
-    counts = await view_service.stance_counts(rt, topic.id)
-    supporters = await topics.supporter_count(rt, topic.id)
+    facts = await topics.card_facts(rt, topic)
     card = cards.TopicCard(
         topic=topic,
-        proposer=names.get(topic.proposer_id, "?"),
-        supporters=supporters,
-        stances=counts,
+        proposer=facts.proposer,
+        supporters=facts.supporters,
+        stances=facts.stances,
         settings=chat.settings,
         views_open=topics.views_open(topic, rt.clock.now()),
         bot_username=rt.bot_username,

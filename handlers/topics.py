@@ -68,15 +68,18 @@ async def finish_proposal(ctx: Ctx, text: str) -> None:
 async def support(ctx: Ctx) -> None:
     group_only(ctx)
     number = parse_number(need_args(ctx, 1, N_("Usage: /support N"), most=1)[0])
+    await ctx.reply(await second(ctx, number))
+
+
+async def second(ctx: Ctx, number: int) -> str:
+    """Second a topic (command or button); the thanks, or why it counted once already."""
     result = await topics.support(ctx.rt, ctx.chat_id, ctx.actor(), number)
-    await ctx.reply(
-        ctx.t(
+    refresher(ctx).request(ctx.context.application, "topic", result.topic.id, ctx.chat_id)
+    if result.added:
+        return ctx.t(
             N_("Thank you: {count} now support topic #{number}."), count=result.count, number=number
         )
-        if result.added
-        else ctx.t(N_("You already support topic #{number}."), number=number)
-    )
-    refresher(ctx).request(ctx.context.application, "topic", result.topic.id, ctx.chat_id)
+    return ctx.t(N_("You already support topic #{number}."), number=number)
 
 
 @edge
@@ -91,9 +94,7 @@ async def withdraw(ctx: Ctx) -> None:
 @edge
 async def accept(ctx: Ctx) -> None:
     group_only(ctx)
-    args = need_args(ctx, 1, N_("Usage: /accept N [views-duration] [vote-duration]"))
-    if len(args) > 3:
-        raise UserError(N_("Usage: /accept N [views-duration] [vote-duration]"))
+    args = need_args(ctx, 1, N_("Usage: /accept N [views-duration] [vote-duration]"), most=3)
     number = parse_number(args[0])
     await do_accept(
         ctx, number, args[1] if len(args) > 1 else None, args[2] if len(args) > 2 else None
@@ -102,7 +103,6 @@ async def accept(ctx: Ctx) -> None:
 
 async def do_accept(ctx: Ctx, number: int, views_text: str | None, vote_text: str | None) -> None:
     settings = ctx.chat.settings
-    before = await topics.get(ctx.rt, ctx.chat_id, number)
     topic = await topics.accept(
         ctx.rt,
         ctx.chat_id,
@@ -113,11 +113,12 @@ async def do_accept(ctx: Ctx, number: int, views_text: str | None, vote_text: st
         views_text,
         vote_text,
     )
-    if before.card_message_id is not None:
-        # The proposal card points to the new one, which carries the view buttons.
+    if topic.card_message_id is not None:
+        # The proposal card (still the topic's card) points to the new one, which carries the
+        # view buttons.
         await retire_card(
             ctx,
-            before.card_message_id,
+            topic.card_message_id,
             ctx.t(
                 N_(
                     "<b>Topic #{number}: {title}</b>\nAccepted for deliberation: see the new card below."
@@ -257,25 +258,12 @@ async def on_button(ctx: Ctx) -> None:
     if press is None or ctx.chat.is_private:
         raise UserError(N_("This button is no longer valid."))
     if press.kind == "sup":
-        result = await topics.support(ctx.rt, ctx.chat_id, ctx.actor(), press.number)
-        text = (
-            ctx.t(
-                N_("Thank you: {count} now support topic #{number}."),
-                count=result.count,
-                number=press.number,
-            )
-            if result.added
-            else ctx.t(N_("You already support topic #{number}."), number=press.number)
-        )
-        await answer_query(query, html_to_toast(text))
-        refresher(ctx).request(ctx.context.application, "topic", result.topic.id, ctx.chat_id)
+        await answer_query(query, html_to_toast(await second(ctx, press.number)))
     elif press.kind == "acc":
         await do_accept(ctx, press.number, None, None)
         await answer_query(
             query, html_to_toast(ctx.t(N_("Topic #{number} accepted."), number=press.number))
         )
-        topic = await topics.get(ctx.rt, ctx.chat_id, press.number)
-        refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
 
 
 def register(app) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import ForceReply
 from telegram.error import Forbidden, TelegramError
@@ -48,13 +49,13 @@ async def open_vote(ctx: Ctx) -> None:
     if len(args) > 3 or not args[1].lstrip("#").isdigit():
         raise UserError(N_("Usage: /vote N draft-number [duration]"))
     actor = await ctx.acting()
-    if not actor.is_convenor:
-        raise UserError(N_("Only a convenor of this group can do that."))
+    number = parse_number(args[0])
+    await votes.check_can_open(ctx.rt, ctx.chat_id, actor, number)
     state = await votes.open_vote(
         ctx.rt,
         ctx.chat_id,
         actor,
-        parse_number(args[0]),
+        number,
         int(args[1].lstrip("#")),
         ctx.chat.settings,
         await member_count(ctx),
@@ -210,35 +211,29 @@ async def close(ctx: Ctx) -> None:
     await ctx.rt.services["scheduler"].run_job(ctx.context.application, closed.post_job_id)
 
 
-async def post_result_card(app, rt, vote_id: int) -> None:
-    """The result card in the group."""
-    closed = await votes.result_of(rt, vote_id)
-    chat = await load_chat_context(rt, closed.state.topic.chat_id)
-    names = await prompts.names(rt, [b.user_id for b in closed.dissent])
-    await app.bot.send_message(
-        chat.chat_id, cards.result_card(translator(chat.language), closed, names)
-    )
-
-
-async def after_result(app, rt, vote_id: int) -> None:
-    """The ballot and topic cards frozen with the result, and the subscribers' private copies.
-    Best effort: the result itself is out already."""
+async def post_result(app, rt, vote_id: int, before_the_rest: Any) -> None:
+    """The result card in the group; then `before_the_rest()` (the schedule marks its row done
+    there, so that nothing after the card can make it post twice); then, best effort, the
+    ballot and topic cards frozen with the result and the subscribers' private copies."""
     from bot.services.followup import subscribers_of
     from handlers.followup import send_private
 
     closed = await votes.result_of(rt, vote_id)
-    chat = await load_chat_context(rt, closed.state.topic.chat_id)
-    refresher = rt.services["refresher"]
-    refresher.forget("vote", vote_id)
-    refresher.forget("topic", closed.state.topic.id)
-    try:
-        await refresh_ballot_card(app.bot, rt, vote_id)
-        await refresh_topic_card(app.bot, rt, chat.chat_id, closed.state.topic.id)
-    except TelegramError as exc:
-        log.warning("cards of vote %s not refreshed after the result: %s", vote_id, exc)
+    topic = closed.state.topic
+    chat = await load_chat_context(rt, topic.chat_id)
     names = await prompts.names(rt, [b.user_id for b in closed.dissent])
     text = cards.result_card(translator(chat.language), closed, names)
-    for user_id in await subscribers_of(rt, closed.state.topic.id):
+    await app.bot.send_message(chat.chat_id, text)
+    await before_the_rest()
+    refresher = rt.services["refresher"]
+    refresher.forget("vote", vote_id)
+    refresher.forget("topic", topic.id)
+    try:
+        await refresh_ballot_card(app.bot, rt, vote_id)
+        await refresh_topic_card(app.bot, rt, chat.chat_id, topic.id)
+    except TelegramError as exc:
+        log.warning("cards of vote %s not refreshed after the result: %s", vote_id, exc)
+    for user_id in await subscribers_of(rt, topic.id):
         await send_private(app, rt, user_id, text, "result", vote_id)
 
 

@@ -298,6 +298,13 @@ async def subscribers_of(rt: Runtime, topic_id: int) -> list[int]:
         return await repo.reachable(tx, await repo.subscribers(tx, topic_id))
 
 
+async def check_can_reopen(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
+    async with rt.db.read() as tx:
+        topic = await load_topic(tx, chat_id, number)
+    authorize(Action.REOPEN, topic, actor)
+    return topic
+
+
 async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> TopicRow:
     now = rt.clock.now()
     deadline = now + chat.settings.views_duration

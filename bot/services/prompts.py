@@ -9,6 +9,7 @@ from bot.runtime import Runtime
 from storage import chats as chat_repo
 from storage import pending as repo
 from storage import topics as topic_repo
+from storage.chats import UserRow
 from storage.pending import Pending
 
 PROMPT_LIFETIME = timedelta(hours=24)
@@ -51,4 +52,10 @@ async def focus(rt: Runtime, user_id: int) -> int | None:
 async def names(rt: Runtime, user_ids: list[int]) -> dict[int, str]:
     async with rt.db.read() as tx:
         users = await chat_repo.get_users(tx, sorted(set(user_ids)))
-    return {uid: (u.first_name or (u.username or "?")) for uid, u in users.items()}
+    return {uid: display_name(u) for uid, u in users.items()}
+
+
+def display_name(user: UserRow | None) -> str:
+    if user is None:
+        return "?"
+    return user.first_name or user.username or "?"

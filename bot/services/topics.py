@@ -20,6 +20,7 @@ from bot.services.common import (
     bounded,
     load_topic,
 )
+from bot.services.prompts import display_name
 from storage import Tx, schedule
 from storage import chats as chat_repo
 from storage import topics as repo
@@ -253,9 +254,20 @@ async def get_by_id(rt: Runtime, topic_id: int) -> TopicRow | None:
         return await repo.get_topic_by_id(tx, topic_id)
 
 
-async def supporter_count(rt: Runtime, topic_id: int) -> int:
+@dataclass(frozen=True)
+class CardFacts:
+    proposer: str
+    supporters: int
+    stances: dict[str, int]
+
+
+async def card_facts(rt: Runtime, topic: TopicRow) -> CardFacts:
+    """What a topic card shows besides the topic itself, in one read."""
     async with rt.db.read() as tx:
-        return await repo.supporter_count(tx, topic_id)
+        users = await chat_repo.get_users(tx, [topic.proposer_id])
+        supporters = await repo.supporter_count(tx, topic.id)
+        stances = await view_repo.stance_counts(tx, topic.id)
+    return CardFacts(display_name(users.get(topic.proposer_id)), supporters, stances)
 
 
 async def set_card(rt: Runtime, topic_id: int, message_id: int | None) -> None:

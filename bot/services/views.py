@@ -125,8 +125,3 @@ async def by_stance(rt: Runtime, chat_id: int, number: int) -> ViewsByStance:
     for view in views:
         groups[view.stance].append(view)
     return ViewsByStance(topic, {s.value: groups.get(s.value, []) for s in Stance})
-
-
-async def stance_counts(rt: Runtime, topic_id: int) -> dict[str, int]:
-    async with rt.db.read() as tx:
-        return await repo.stance_counts(tx, topic_id)

@@ -58,6 +58,13 @@ class Closed:
     post_job_id: int
 
 
+async def check_can_open(rt: Runtime, chat_id: int, actor: Actor, number: int) -> None:
+    """Before asking Telegram how many members the group has: would the vote be opened?"""
+    async with rt.db.read() as tx:
+        topic = await load_topic(tx, chat_id, number)
+    authorize(Action.OPEN_VOTE, topic, actor)
+
+
 async def open_vote(
     rt: Runtime,
     chat_id: int,
