@@ -20,12 +20,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application, finish_work, runtime_of, start_runtime, stop_runtime
+from bot.app import runtime_of
 from bot.clock import FrozenClock
 from bot.settings import Settings
 from tests.kit.fake_api import BOT_ID, FakeBotAPI
-from tests.kit.request import FakeRequest
-from tests.kit.story import make_settings
+from tests.kit.story import boot_app, make_settings, stop_app
 
 # Raised far above the default (8 per 10 s) so that the bench measures work, not refusals.
 FLOOD_BURST = 100_000
@@ -163,22 +162,12 @@ class BenchWorld:
 
     async def boot(self) -> Application:
         logging.getLogger("handlers").setLevel(logging.CRITICAL)  # the apology path logs tracebacks
-        app = build_application(self.settings, request=FakeRequest(self.api), clock=self.clock)
-
-        async def collect(update: object, context: Any) -> None:
-            self.errors.append(context.error)
-
-        app.add_error_handler(collect)
-        await app.initialize()
-        await start_runtime(app)
-        self.app = app
-        return app
+        self.app = await boot_app(self.settings, self.api, self.clock, self.errors)
+        return self.app
 
     async def stop(self) -> None:
         if self.app is not None:
-            await finish_work(self.app)
-            await stop_runtime(self.app)
-            await self.app.shutdown()
+            await stop_app(self.app)
             self.app = None
 
     @property

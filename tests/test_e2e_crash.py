@@ -34,6 +34,7 @@ from tests.kit.http_server import (
     user,
     wait_for,
 )
+from tests.kit.program import ProgramProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -42,62 +43,26 @@ GROUP_ID = -1009876543210
 
 
 # ----- the program as a subprocess ---------------------------------------------------------------
-class Program:
-    """`python -m bot run` on one database; started, killed and restarted by the test."""
+class Program(ProgramProcess):
+    """On one database; started, killed and restarted by the test."""
 
     def __init__(self, server: FakeBotServer, workdir: Path) -> None:
-        self.server = server
-        self.workdir = workdir
-        self.db_path = workdir / "data" / "shangliang.db"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.runs = 0
-
-    @property
-    def api(self) -> FakeBotAPI:
-        return self.server.api
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SHANGLIANG_")}
-        env.update(
-            SHANGLIANG_TELEGRAM__TOKEN=TOKEN,
-            SHANGLIANG_TELEGRAM__BASE_URL=self.server.base_url,
-            SHANGLIANG_TELEGRAM__POLL_TIMEOUT="1",
-            SHANGLIANG_DATABASE__PATH=str(self.db_path),
-            SHANGLIANG_DEFAULTS__LANGUAGE="en",
-            SHANGLIANG_DEFAULTS__QUIET_HOURS="off",
-            SHANGLIANG_LIMITS__TALLY_REFRESH="1s",
-            PYTHONUNBUFFERED="1",
-            NO_PROXY="127.0.0.1,localhost",
-            no_proxy="127.0.0.1,localhost",
+        super().__init__(
+            server,
+            workdir,
+            TOKEN,
+            {
+                "SHANGLIANG_DEFAULTS__LANGUAGE": "en",
+                "SHANGLIANG_DEFAULTS__QUIET_HOURS": "off",
+                "SHANGLIANG_LIMITS__TALLY_REFRESH": "1s",
+            },
         )
-        return env
 
     def start(self) -> None:
         """Start and wait until it polls (its six command menus are registered first)."""
         menus_before = len(self.api.calls_of("setMyCommands"))
-        self.runs += 1
-        out = (self.workdir / f"stdout-{self.runs}.txt").open("wb")
-        err = (self.workdir / f"stderr-{self.runs}.txt").open("wb")
-        with out, err:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=self.workdir,
-                env=self.env(),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-            )
-        try:
-            wait_for(
-                lambda: (
-                    len(self.api.calls_of("setMyCommands")) >= menus_before + 6
-                    or self.process.poll() is not None
-                ),
-                timeout=15,
-            )
-        except TimeoutError:
-            pytest.fail(f"the program did not get ready:\n{self.output()[-3000:]}")
-        assert self.process.poll() is None, f"the program exited early:\n{self.output()[-3000:]}"
+        self.spawn()
+        self.wait_menus(menus_before)
 
     @property
     def pid(self) -> int:
@@ -127,21 +92,6 @@ class Program:
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=5)
-
-    def kill(self) -> None:
-        """For `finally`: whatever happened, no process outlives its test."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=5)
-
-    def output(self) -> str:
-        texts = []
-        for n in range(1, self.runs + 1):
-            for name in (f"stdout-{n}.txt", f"stderr-{n}.txt"):
-                path = self.workdir / name
-                if path.exists():
-                    texts.append(path.read_text(encoding="utf-8", errors="replace"))
-        return "\n".join(texts)
 
     def db(self) -> sqlite3.Connection:
         """The database, read directly once the program is stopped."""

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +22,7 @@ from tests.kit.http_server import (
     user,
     wait_for,
 )
+from tests.kit.program import ProgramProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -31,65 +30,24 @@ TOKEN = "987654321:E2E_SECRET_TOKEN_xxxxxxxxxxxxxxxx"
 GROUP_ID = -1001234567890
 
 
-class Program:
-    """`python -m bot run` in its own process, its output in files (a full pipe cannot stall it)."""
-
+class Program(ProgramProcess):
     def __init__(self, server: FakeBotServer, workdir: Path, token: str = TOKEN) -> None:
-        self.server = server
-        self.workdir = workdir
-        self.token = token
-        self.db_path = workdir / "data" / "shangliang.db"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.runs = 0
-
-    @property
-    def api(self) -> FakeBotAPI:
-        return self.server.api
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SHANGLIANG_")}
-        env.update(
-            SHANGLIANG_TELEGRAM__TOKEN=self.token,
-            SHANGLIANG_TELEGRAM__BASE_URL=self.server.base_url,
-            SHANGLIANG_TELEGRAM__POLL_TIMEOUT="1",
-            SHANGLIANG_DATABASE__PATH=str(self.db_path),
-            SHANGLIANG_DATABASE__SYNCHRONOUS="NORMAL",
-            # Everything PTB has to say, so that the token check below reads the most output.
-            SHANGLIANG_LOGGING__LEVEL="DEBUG",
-            PYTHONUNBUFFERED="1",
-            # A proxy from the environment must not swallow requests to 127.0.0.1.
-            NO_PROXY="127.0.0.1,localhost",
-            no_proxy="127.0.0.1,localhost",
+        super().__init__(
+            server,
+            workdir,
+            token,
+            {
+                "SHANGLIANG_DATABASE__SYNCHRONOUS": "NORMAL",
+                # Everything PTB has to say, so that the token check below reads the most output.
+                "SHANGLIANG_LOGGING__LEVEL": "DEBUG",
+            },
         )
-        return env
 
     def start(self) -> None:
-        self.runs += 1
-        self.stdout = self.workdir / f"stdout-{self.runs}.txt"
-        self.stderr = self.workdir / f"stderr-{self.runs}.txt"
-        with self.stdout.open("wb") as out, self.stderr.open("wb") as err:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=self.workdir,
-                env=self.env(),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-            )
+        self.spawn()
 
     def wait_ready(self, commands_before: int = 0) -> None:
-        """Ready once the six command menus are registered (two scopes, zh, en and default)."""
-        try:
-            wait_for(
-                lambda: (
-                    len(self.api.calls_of("setMyCommands")) >= commands_before + 6
-                    or self.process.poll() is not None
-                ),
-                timeout=15,
-            )
-        except TimeoutError:
-            pytest.fail(f"the program did not get ready; stderr:\n{self.output()}")
-        assert self.process.poll() is None, f"the program exited early:\n{self.output()}"
+        self.wait_menus(commands_before)
 
     def terminate(self, timeout: float = 8) -> int:
         assert self.process is not None
@@ -101,20 +59,6 @@ class Program:
             pytest.fail(f"no exit within {timeout}s of SIGTERM; output:\n{self.output()}")
         self.stopped_after = time.monotonic() - started
         return code
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=5)
-
-    def output(self) -> str:
-        texts = []
-        for n in range(1, self.runs + 1):
-            for name in (f"stdout-{n}.txt", f"stderr-{n}.txt"):
-                path = self.workdir / name
-                if path.exists():
-                    texts.append(path.read_text(encoding="utf-8", errors="replace"))
-        return "\n".join(texts)
 
     # ----- talking to it ------------------------------------------------------------------
     def send(self, update: dict, chat_id: int, timeout: float = 8) -> str:

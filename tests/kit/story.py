@@ -47,6 +47,29 @@ def make_settings(
     return Settings.model_validate(values)
 
 
+async def boot_app(
+    settings: Settings, api: FakeBotAPI, clock: FrozenClock, errors: list[BaseException]
+) -> Application:
+    """The application the program builds, on the fake Bot API, started as run_polling would
+    start it; every handler exception lands in `errors`."""
+    app = build_application(settings, request=FakeRequest(api), clock=clock)
+
+    async def collect(update: object, context: Any) -> None:
+        errors.append(context.error)
+
+    app.add_error_handler(collect)
+    await app.initialize()
+    await start_runtime(app)
+    return app
+
+
+async def stop_app(app: Application) -> None:
+    """Stopped as run_polling stops it."""
+    await finish_work(app)
+    await stop_runtime(app)
+    await app.shutdown()
+
+
 class World:
     def __init__(self, settings: Settings, api: FakeBotAPI, clock: FrozenClock) -> None:
         self.settings = settings
@@ -68,22 +91,12 @@ class World:
         return world
 
     async def boot(self) -> Application:
-        app = build_application(self.settings, request=FakeRequest(self.api), clock=self.clock)
-
-        async def fail_on_error(update: object, context: Any) -> None:
-            self.errors.append(context.error)
-
-        app.add_error_handler(fail_on_error)
-        await app.initialize()
-        await start_runtime(app)
-        self.app = app
-        return app
+        self.app = await boot_app(self.settings, self.api, self.clock, self.errors)
+        return self.app
 
     async def stop(self) -> None:
         if self.app is not None:
-            await finish_work(self.app)
-            await stop_runtime(self.app)
-            await self.app.shutdown()
+            await stop_app(self.app)
             self.app = None
 
     async def restart(self) -> Application:
