@@ -329,7 +329,7 @@ async def db_census(world: BenchWorld) -> dict[str, Any]:
             "progress",
             "ratings",
             "history",
-            "processed_updates",
+            "inbox",
         ):
             out[table] = await tx.scalar(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
         out["changed_ballots"] = await tx.scalar("SELECT COUNT(*) FROM ballots WHERE changed > 0")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import (
@@ -17,15 +18,18 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
 from bot.i18n import LANGUAGES, N_, translator
-from bot.inbox import DurableUpdateQueue
+from bot.inbox import Inbox
+from bot.lanes import ChatLanes
 from bot.logsetup import quiet_chatty_libraries
+from bot.poller import Poller
 from bot.runtime import Runtime
-from bot.services import chats
+from bot.scheduler import Scheduler
 from bot.settings import Settings, require_token
 
 log = logging.getLogger(__name__)
 
 RUNTIME_KEY = "runtime"
+POLLER_KEY = "poller"
 
 # (command, description) in the order the menu shows them; descriptions are translated.
 GROUP_COMMANDS = (
@@ -56,12 +60,19 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     runtime: Runtime | None = None,
+    job_queue: bool = True,
 ) -> Application:
+    """The Application, its handlers and its delivery path (inbox, lanes, schedule).
+
+    `request` replaces the HTTP client (the tests' fake Bot API); `job_queue=False` leaves the
+    schedule's wake-ups to the caller (tests move a frozen clock and call `run_due`).
+    Raises ConfigError when no token is set.
+    """
     token = require_token(settings)
     quiet_chatty_libraries()
-    inbox = DurableUpdateQueue()
-    processor = PerChatUpdateProcessor()
-    processor.on_handled = inbox.handled
+    rt = runtime or Runtime.from_settings(settings, clock)
+    lanes = ChatLanes()
+    processor = PerChatUpdateProcessor(lanes)
     builder = (
         Application.builder()
         .token(token)
@@ -71,12 +82,12 @@ def build_application(
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
             )
         )
-        .update_queue(inbox)
         .concurrent_updates(processor)
-        .post_init(start_runtime)
-        .post_stop(finish_work)
-        .post_shutdown(stop_runtime)
+        # Our own poller (bot/poller.py) confirms nothing that is not stored.
+        .updater(None)
     )
+    if not job_queue:
+        builder = builder.job_queue(None)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
@@ -86,8 +97,19 @@ def build_application(
     if settings.telegram.rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
     app = builder.build()
-    app.bot_data[RUNTIME_KEY] = runtime or Runtime.from_settings(settings, clock)
-    inbox.rt = app.bot_data[RUNTIME_KEY]
+    app.bot_data[RUNTIME_KEY] = rt
+    rt.lanes = lanes
+    rt.job_queue = app.job_queue if job_queue else None
+    rt.inbox = Inbox(rt, app.update_queue)
+    processor.on_handled = rt.inbox.handled
+    scheduler = Scheduler(rt, lanes)
+    rt.services["scheduler"] = scheduler
+    app.bot_data[POLLER_KEY] = Poller(
+        app.bot,
+        rt.inbox,
+        timeout=settings.telegram.poll_timeout,
+        give_up_after=settings.database.give_up_after.total_seconds(),
+    )
 
     # The composition root: the one place where bot/ wires in the Telegram edge.
     from handlers import register_handlers
@@ -100,36 +122,57 @@ def runtime_of(app: Application) -> Runtime:
     return app.bot_data[RUNTIME_KEY]
 
 
+def poller_of(app: Application) -> Poller:
+    return app.bot_data[POLLER_KEY]
+
+
 async def start_runtime(app: Application) -> None:
-    """Open and migrate the database, put the schedule back, register the command menus, and
-    queue what was received but not handled before the last stop."""
+    """Open and migrate the database, register the command menus, and queue what was received
+    but not handled before the last stop. The schedule starts later (`start_delivery`)."""
     rt = runtime_of(app)
     await rt.db.open()
     rt.bot_username = app.bot.username or ""
-    await chats.load_processed_high_water(rt)
-    for hook in rt.services.get("on_start", []):
-        await hook(app)
     await register_commands(app)
-    if isinstance(app.update_queue, DurableUpdateQueue):
-        await app.update_queue.replay(app.bot)
-        rt.services.setdefault("tick", []).append(lambda _app: app.update_queue.flush())
-        app.job_queue.run_repeating(
-            lambda _ctx: app.update_queue.flush(), interval=2.0, name="inbox-flush"
-        )
+    await rt.inbox.replay(app.bot)
+    if rt.job_queue is not None:
+        rt.job_queue.run_repeating(lambda _ctx: rt.inbox.flush(), interval=2.0, name="inbox-flush")
     log.info("ready as @%s with database %s", rt.bot_username, rt.db.path)
+
+
+async def start_delivery(app: Application) -> asyncio.Task:
+    """Start polling, and beside it the catch-up: once what Telegram held at start-up has been
+    received and everything received so far handled (a ballot sent before a deadline counts
+    before the deadline's row runs), the schedule runs what fell due and arms. Returns the
+    poller's task: it ends only by `stop_delivery` or by raising DeliveryStopped."""
+    rt = runtime_of(app)
+    poller = poller_of(app)
+    task = poller.start()
+
+    async def catch_up() -> None:
+        await poller.caught_up.wait()
+        await rt.inbox.settled()
+        await rt.services["scheduler"].start(app)
+
+    app.create_task(catch_up(), name="shangliang-catch-up")
+    return task
+
+
+async def stop_delivery(app: Application) -> None:
+    """Stop polling (what is stored stays; an abandoned long poll confirms nothing)."""
+    await poller_of(app).stop()
 
 
 async def finish_work(app: Application) -> None:
     """After the last update, while the bot can still talk to Telegram: pending card edits go
-    out and the schedule stops."""
+    out, the schedule stops and handled updates are marked."""
     rt = runtime_of(app)
     for hook in rt.services.get("on_stop", []):
         try:
             await hook(app)
         except Exception:
             log.exception("while finishing work at stop")
-    if isinstance(app.update_queue, DurableUpdateQueue):
-        await app.update_queue.flush()
+    if rt.db.is_open:
+        await rt.inbox.flush()
 
 
 async def stop_runtime(app: Application) -> None:

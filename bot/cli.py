@@ -89,24 +89,18 @@ def _flatten(values: dict, prefix: str = "") -> list[str]:
 
 
 def run(settings: Settings) -> int:
-    from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
     from bot.app import build_application
     from bot.logsetup import configure_logging
+    from bot.poller import DeliveryStopped
 
     token = require_token(settings)
     configure_logging(settings.logging.level, [token])
     app = build_application(settings)
     log.info("starting shangliang %s", __version__)
-    # run_polling installs SIGINT/SIGTERM handlers, finishes the update in hand, then runs
-    # post_shutdown, which closes the database: no write is lost.
     try:
-        app.run_polling(
-            allowed_updates=Update.ALL_TYPES,
-            timeout=settings.telegram.poll_timeout,
-            bootstrap_retries=3,
-        )
+        asyncio.run(serve(app))
     except InvalidToken:
         # PTB's message quotes the token; Python's own traceback printer would not redact it.
         raise ConfigError(
@@ -117,11 +111,74 @@ def run(settings: Settings) -> int:
         raise ConfigError(
             [f"cannot reach the Bot API at {settings.telegram.base_url}: {exc.message}"]
         ) from None
+    except DeliveryStopped as exc:
+        # One clear line; the service manager (Restart=on-failure) starts us again, and
+        # Telegram still holds every update that was not stored.
+        log.critical("stopping: %s; exiting so that the service manager restarts the bot", exc)
+        return 75  # EX_TEMPFAIL
     except Exception:
         # Through the logging filter, so that the traceback reaches stderr with the token scrubbed.
         log.exception("shangliang stopped on an unexpected error")
         return 1
     return 0
+
+
+BOOTSTRAP_TRIES = 4
+
+
+async def serve(app) -> None:
+    """Run until SIGINT or SIGTERM: start, poll, then stop cleanly (the update in hand is
+    finished, pending card edits go out, the database is closed).
+
+    Raises NetworkError when the Bot API cannot be reached at start-up, InvalidToken, and
+    DeliveryStopped when received updates could not be stored (bot/poller.py).
+    """
+    import signal
+
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import (
+        finish_work,
+        start_delivery,
+        start_runtime,
+        stop_delivery,
+        stop_runtime,
+    )
+
+    for attempt in range(BOOTSTRAP_TRIES):
+        try:
+            await app.initialize()
+            break
+        except InvalidToken:
+            raise
+        except NetworkError:
+            if attempt == BOOTSTRAP_TRIES - 1:
+                raise
+            await asyncio.sleep(2**attempt)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    failure: BaseException | None = None
+    try:
+        await start_runtime(app)
+        # A webhook left by another program would make getUpdates fail; nothing is dropped.
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        await app.start()
+        poller = await start_delivery(app)
+        stop_wait = asyncio.create_task(stopping.wait())
+        await asyncio.wait({poller, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+        stop_wait.cancel()
+        if poller.done() and not poller.cancelled():
+            failure = poller.exception()
+        await stop_delivery(app)
+        await app.stop()
+        await finish_work(app)
+    finally:
+        await stop_runtime(app)
+        await app.shutdown()
+    if failure is not None:
+        raise failure
 
 
 async def migrate(settings: Settings) -> int:

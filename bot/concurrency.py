@@ -1,21 +1,23 @@
 """Chats proceed independently; the updates of one chat stay in order.
 
 PTB handles updates one at a time by default, and a send that waits for its group's rate budget
-would then stall every other chat. Here each update runs concurrently, behind a lock of its own
-chat, so a busy group only ever waits for itself.
+would then stall every other chat. Here each update runs concurrently, in its chat's lane
+(bot/lanes.py, shared with the schedule), so a busy group only ever waits for itself.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.lanes import ChatLanes
+
 
 def chat_key(update: object) -> int:
+    """The lane of an update: its chat, or its user where there is no chat (0 for neither)."""
     if isinstance(update, Update):
         if update.effective_chat is not None:
             return update.effective_chat.id
@@ -25,32 +27,22 @@ def chat_key(update: object) -> int:
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 4096) -> None:
+    def __init__(self, lanes: ChatLanes, max_concurrent_updates: int = 4096) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}
-        # Told when an update has been handled (the inbox forgets it).
+        self.lanes = lanes
+        # Told when an update has been handled, whatever came of it (the inbox marks it).
         self.on_handled: Callable[[object], None] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = chat_key(update)
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-            if self.on_handled is not None:
-                self.on_handled(update)
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key]
-                del self._locks[key]
+        async with self.lanes.lane(chat_key(update)):
+            await coroutine
+        # Not when cancelled (a stop): an update cut off in the middle is replayed at start-up.
+        # A handler's exception has already gone to the error handler by now.
+        if self.on_handled is not None:
+            self.on_handled(update)
 
     def queued_for(self, key: int) -> int:
-        return self._users.get(key, 0)
+        return self.lanes.waiting(key)
 
     async def initialize(self) -> None:
         return None

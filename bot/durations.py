@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.numbers import fold
+
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PART = re.compile(r"(\d{1,6})([smhdw])")
-_WHOLE = re.compile(r"^(?:\d{1,6}[smhdw])+$")
+_PART = re.compile(r"([0-9]{1,6})([smhdw])")
+_WHOLE = re.compile(r"(?:[0-9]{1,6}[smhdw])+")
 
 
 class DurationError(ValueError):
@@ -19,8 +21,9 @@ def parse_duration(text: str | int | float | timedelta) -> timedelta:
         return text
     if isinstance(text, int | float) and not isinstance(text, bool):
         return timedelta(seconds=text)
-    cleaned = str(text).strip().lower().replace(" ", "")
-    if not _WHOLE.match(cleaned):
+    # Full-width digits and letters count (３ｄ); other scripts' digits do not (bot.numbers).
+    cleaned = fold(str(text)).strip().lower().replace(" ", "")
+    if not _WHOLE.fullmatch(cleaned):
         raise DurationError(f"not a duration: {text!r} (use e.g. 90s, 15m, 36h, 3d)")
     seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(cleaned))
     if seconds <= 0:

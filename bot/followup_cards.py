@@ -208,5 +208,21 @@ def owner_reminder(_: Translate, card: Card, group_title: str) -> str:
     )
 
 
+def report_here(_: Translate, card: Card, bot_username: str) -> InlineKeyboardMarkup:
+    """The reminder's link: pressed, it makes the owner's private /progress and /done act on
+    this group (a reminder alone never changes which group they act on)."""
+    topic = card.topic
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _("📈 Report here"),
+                    url=f"https://t.me/{bot_username}?start=rp_{topic.chat_id}_{topic.number}",
+                )
+            ]
+        ]
+    )
+
+
 def subscriber_note(_: Translate, group_title: str) -> str:
     return fill(_(N_("From the group {group}:")), {"group": group_title})

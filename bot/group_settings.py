@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, field_validator
 
 from bot.durations import format_duration, parse_duration
+from bot.numbers import fold, read_whole
 from bot.ratios import parse_quorum, parse_ratio
 
 Duration = Annotated[
@@ -19,7 +20,7 @@ Duration = Annotated[
 ]
 
 LANGUAGES = ("zh", "en")
-_QUIET = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)-([01]?\d|2[0-3]):([0-5]\d)$")
+_QUIET = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])-([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
 
 def _offsets(value: Any) -> Any:
@@ -41,6 +42,17 @@ def _bool(value: Any) -> Any:
 Flag = Annotated[bool, BeforeValidator(_bool)]
 
 
+def _count(value: Any) -> Any:
+    """A count typed with full-width digits (２) is that count; other text is left to fail."""
+    if isinstance(value, str):
+        count = read_whole(value)
+        return value if count is None else count
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_count)]
+
+
 class GroupSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -50,7 +62,7 @@ class GroupSettings(BaseModel):
     vote_duration: Duration = timedelta(days=2)
     quorum: str = "1/3"
     threshold: str = "2/3"
-    blocks_allowed: int = 0
+    blocks_allowed: Count = 0
     anonymous_views: Flag = True
     secret_ballot: Flag = False
     followup_offsets: Annotated[list[Duration], BeforeValidator(_offsets)] = [
@@ -78,13 +90,13 @@ class GroupSettings(BaseModel):
     @classmethod
     def _quorum(cls, value: str) -> str:
         parse_quorum(value)
-        return value.strip()
+        return fold(value).strip()
 
     @field_validator("threshold", "reopen_share")
     @classmethod
     def _ratio(cls, value: str) -> str:
         parse_ratio(value)
-        return value.strip()
+        return fold(value).strip()
 
     @field_validator("blocks_allowed")
     @classmethod
@@ -103,10 +115,10 @@ class GroupSettings(BaseModel):
     @field_validator("quiet_hours")
     @classmethod
     def _quiet(cls, value: str) -> str:
-        cleaned = value.strip().replace(" ", "")
+        cleaned = fold(value).strip().replace(" ", "")
         if cleaned.lower() in ("off", "none", "-"):
             return "off"
-        if not _QUIET.match(cleaned):
+        if not _QUIET.fullmatch(cleaned):
             raise ValueError("quiet hours look like 22:00-08:00, or off")
         return cleaned
 

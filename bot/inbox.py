@@ -1,11 +1,11 @@
-"""Nothing Telegram has handed over is lost, even to a crash.
+"""Nothing Telegram has handed over is lost or handled twice, even across a crash.
 
-python-telegram-bot's poller confirms a batch of updates (by asking for the next one) as soon
-as it has queued them, before they are handled; after a crash Telegram will not send them
-again. So the update queue writes each update to the database before the poller may go on,
-the processor notes when it has been handled, and start-up replays whatever was left.
-Handled ids are forgotten in batches; an update replayed after a crash is recognised by
-processed_updates when it wrote anything, and is harmlessly answered again otherwise.
+The poller (bot/poller.py) gives each batch that getUpdates returns to `Inbox.accept`, which
+stores it in one transaction with the moment the bot received it, before Telegram is told (by
+the next getUpdates) that it arrived. An update is marked handled in the same transaction as
+the use case it causes (`Database.transaction(handles=...)`), or, when it changes nothing,
+in a batch after the processor is done with it. Start-up replays what is stored and not
+handled; a redelivered id that was handled is skipped. This is the one exactly-once mechanism.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -22,38 +24,119 @@ from storage import inbox as repo
 
 log = logging.getLogger(__name__)
 
+# Handled rows are kept this long to recognise redeliveries (Telegram keeps an unconfirmed
+# update for 24 hours), then forgotten.
+KEEP_HANDLED = timedelta(days=1)
+PRUNE_EVERY = timedelta(hours=1)
 
-class DurableUpdateQueue(asyncio.Queue):
-    def __init__(self) -> None:
-        super().__init__()
-        self.rt: Runtime | None = None
+# Told of each update before it is queued; False drops it (flood control at arrival).
+Screen = Callable[[Update], Awaitable[bool]]
+
+
+class Inbox:
+    def __init__(self, rt: Runtime, queue: asyncio.Queue) -> None:
+        self.rt = rt
+        self.queue = queue
+        self.screen: Screen | None = None
+        # Updates queued in this run and not yet marked handled in the database, with the
+        # moment they were received (UTC): a deadline is judged by it.
+        self._received: dict[int, datetime] = {}
         self._handled: list[int] = []
+        self._changed = asyncio.Event()
+        self._last_prune: datetime | None = None
 
-    async def put(self, item: Any) -> None:
-        if isinstance(item, Update) and self.rt is not None and self.rt.db.is_open:
-            async with self.rt.db.transaction(record_update=False) as tx:
-                await repo.store(tx, item.update_id, json.dumps(item.to_dict()))
-        await super().put(item)
+    def received_at(self, update_id: int) -> datetime | None:
+        """When the bot received this update (UTC), while it is being handled."""
+        return self._received.get(update_id)
 
-    def handled(self, update: object) -> None:
-        if isinstance(update, Update):
-            self._handled.append(update.update_id)
+    async def accept(self, updates: Sequence[Update]) -> int:
+        """Store a batch, then queue what is new; returns how many were queued.
 
-    async def flush(self) -> None:
-        """Forget what has been handled (called now and then, and at stop)."""
-        if not self._handled or self.rt is None or not self.rt.db.is_open:
-            return
-        done, self._handled = self._handled, []
-        async with self.rt.db.transaction(record_update=False) as tx:
-            await repo.forget(tx, done)
+        Raises sqlite3.Error when the batch cannot be stored: then nothing was queued and the
+        caller must not confirm the batch to Telegram.
+        """
+        now = self.rt.clock.now()
+        async with self.rt.db.transaction() as tx:
+            handled_before = await repo.store_batch(
+                tx, [(u.update_id, json.dumps(u.to_dict())) for u in updates], now
+            )
+        queued = 0
+        for update in updates:
+            uid = update.update_id
+            if uid in handled_before:
+                log.info("update %s was handled before; skipped", uid)
+                continue
+            if uid in self._received:
+                continue  # replayed at start-up and redelivered: already in hand
+            self._received[uid] = now
+            if self.screen is not None and not await self.screen(update):
+                self._note_handled(uid)
+                continue
+            await self.queue.put(update)
+            queued += 1
+        return queued
 
     async def replay(self, bot: Any) -> int:
-        """Queue what was received but not handled before the last stop."""
-        assert self.rt is not None
+        """Queue what was received but not handled before the last stop, in order."""
         async with self.rt.db.read() as tx:
             waiting = await repo.waiting(tx)
-        for _update_id, payload in waiting:
-            await super().put(Update.de_json(json.loads(payload), bot))
+        for stored in waiting:
+            if stored.update_id in self._received:
+                continue
+            self._received[stored.update_id] = stored.received_at
+            await self.queue.put(Update.de_json(json.loads(stored.payload), bot))
         if waiting:
             log.info("replaying %d updates received before the last stop", len(waiting))
         return len(waiting)
+
+    def handled(self, update: object) -> None:
+        """The processor is done with `update` (its use case, if any, has committed)."""
+        if isinstance(update, Update):
+            self._note_handled(update.update_id)
+
+    def _note_handled(self, update_id: int) -> None:
+        self._handled.append(update_id)
+        self._changed.set()
+
+    @property
+    def in_hand(self) -> int:
+        """Updates queued in this run and not yet marked handled in the database."""
+        return len(self._received)
+
+    async def flush(self) -> None:
+        """Mark handled what the processor has finished (called now and then, and at stop);
+        forget handled rows older than a day."""
+        if not self.rt.db.is_open:
+            return
+        now = self.rt.clock.now()
+        done, self._handled = self._handled, []
+        prune = self._last_prune is None or now - self._last_prune >= PRUNE_EVERY
+        if not done and not prune:
+            return
+        try:
+            async with self.rt.db.transaction() as tx:
+                if done:
+                    await repo.mark_handled(tx, done, now)
+                if prune:
+                    await repo.prune(tx, now - KEEP_HANDLED)
+        except BaseException:
+            self._handled[:0] = done  # tried again at the next flush
+            raise
+        if prune:
+            self._last_prune = now
+        for uid in done:
+            self._received.pop(uid, None)
+        self._changed.set()
+
+    async def settled(self, update_ids: Iterable[int] | None = None) -> None:
+        """Wait until these updates (default: all in hand now) have been handled and marked."""
+        waiting = set(self._received if update_ids is None else update_ids)
+        while True:
+            waiting &= set(self._received)
+            if not waiting:
+                return
+            if any(u in self._handled for u in waiting):
+                await self.flush()
+                continue
+            self._changed.clear()
+            await self._changed.wait()

@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from bot.numbers import fold, read_whole
+
 
 class RatioError(ValueError):
     """Not a ratio between 0 and 1."""
 
 
 def parse_ratio(text: str) -> Fraction:
-    raw = str(text).strip().replace(" ", "")
+    # Full-width digits, ／ and ％ count; other scripts' digits do not (the rule of bot.numbers).
+    raw = fold(str(text)).strip().replace(" ", "")
+    if not raw.isascii():
+        raise RatioError(f"not a ratio: {text!r} (use e.g. 2/3, 67% or 0.5)")
     try:
         if raw.endswith("%"):
             value = Fraction(raw[:-1]) / 100
@@ -41,9 +46,9 @@ class Quorum:
 
 
 def parse_quorum(text: str) -> Quorum:
-    raw = str(text).strip().replace(" ", "")
-    if raw.isdigit():
-        count = int(raw)
+    raw = fold(str(text)).strip().replace(" ", "")
+    count = read_whole(raw)
+    if count is not None:
         if count < 1 or count > 100_000:
             raise RatioError(f"a quorum head count must lie between 1 and 100000: {text!r}")
         return Quorum(count=count)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
 from bot.flood import FloodGuard
 from bot.settings import Settings
 from bot.ttlcache import TTLCache
 from storage import Database
+
+if TYPE_CHECKING:
+    from bot.inbox import Inbox
+    from bot.lanes import ChatLanes
 
 
 @dataclass
@@ -24,11 +28,11 @@ class Runtime:
     chats: dict[int, Any] = field(default_factory=dict)
     users: dict[int, tuple] = field(default_factory=dict)
     bot_username: str = ""
-    # Update ids above this were never handled before this start: no need to look them up.
-    processed_high_water: int = 0
-    # Update ids handled since this start: a replayed update and Telegram's redelivery of the
-    # same one must not both be handled.
-    seen_updates: set[int] = field(default_factory=set)
+    # The delivery path, set by the application factory (bot/app.py).
+    inbox: Inbox | None = None
+    lanes: ChatLanes | None = None
+    # python-telegram-bot's JobQueue where it wakes the bot (None in tests: a frozen clock).
+    job_queue: Any = None
     services: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -40,9 +44,11 @@ class Runtime:
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        clock = clock or Clock()
         db = Database(
             settings.database.path,
             synchronous=settings.database.synchronous,
             busy_timeout_ms=settings.database.busy_timeout_ms,
+            now=clock.now,
         )
-        return cls(settings=settings, db=db, clock=clock or Clock())
+        return cls(settings=settings, db=db, clock=clock)

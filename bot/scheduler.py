@@ -1,9 +1,13 @@
 """The database is the schedule; the JobQueue only wakes the bot at the next due time.
 
-One APScheduler job ("wake") is armed for the earliest pending row. When it fires, every row
-that is due is handed to the handler registered for its kind, one at a time. Start-up re-arms
-from the database, so 50,000 pending rows cost one indexed MIN() and no memory; rows that fell
-due while the bot was down run at once and are marked late.
+One APScheduler job ("wake") is armed for the earliest pending row. When it fires, the rows
+that are due are claimed (noted as running, so that no second run picks them up) and each runs
+in its chat's lane (bot/lanes.py): after everything that chat sent before, beside other chats,
+so that one group waiting for its send budget delays only itself. A row is read again inside
+the lane before it runs. Adding a row anywhere wakes the scheduler once its transaction has
+committed (Database.on_scheduled). Start-up re-arms from the database, so 50,000 pending rows
+cost one indexed MIN() and no memory; rows that fell due while the bot was down run at once
+and are marked late.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from telegram.error import ChatMigrated, Forbidden
 
+from bot.lanes import ChatLanes
 from bot.runtime import Runtime
 from storage import schedule
 from storage.schedule import Job
@@ -32,82 +37,125 @@ MAX_ATTEMPTS = 6
 
 
 class Scheduler:
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, lanes: ChatLanes) -> None:
         self.rt = rt
+        self.lanes = lanes
         self.handlers: dict[str, JobHandler] = {}
         self._armed_for: datetime | None = None
-        self._running = asyncio.Lock()
+        self._running: set[int] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self._started = False
         self.app: Any = None
+        rt.db.on_scheduled = self.notify
 
     @property
     def armed_for(self) -> datetime | None:
-        """When the wake-up job will next run (None: nothing pending)."""
+        """When the wake-up is next due (UTC; None: nothing pending, or not started)."""
         return self._armed_for
+
+    @property
+    def running(self) -> int:
+        """Rows claimed and not finished."""
+        return len(self._running)
 
     def register(self, kind: str, handler: JobHandler) -> None:
         self.handlers[kind] = handler
 
     async def start(self, app: Any) -> None:
-        """Run what fell due while we were down, then arm for the next row."""
+        """Run what fell due while we were down, then arm for the next row. Called once the
+        updates received before the stop have been handled, so they count first."""
         self.app = app
+        self._started = True
         await self.run_due(app)
 
     async def stop(self) -> None:
+        """Disarm and wait for the rows in hand."""
+        self._started = False
         self._armed_for = None
-        if self.app is not None and self.app.job_queue is not None:
-            for job in self.app.job_queue.get_jobs_by_name(WAKE_NAME):
-                job.schedule_removal()
+        self._disarm()
+        await self.idle()
 
-    async def notify(self, due_at: datetime) -> None:
-        """A row was added: wake earlier if it is due before the armed time."""
+    async def idle(self) -> None:
+        """Return once no claimed row is still running."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def notify(self, due_at: datetime) -> None:
+        """A row due at `due_at` (UTC) was committed: wake earlier if it is due first."""
+        if not self._started:
+            return
         if self._armed_for is None or due_at < self._armed_for:
-            await self.arm()
+            self._arm_at(due_at)
 
     async def arm(self) -> None:
+        """Arm for the earliest live row that is not already running."""
+        if not self._started:
+            return
         async with self.rt.db.read() as tx:
-            next_due = await schedule.next_due(tx)
-        self._armed_for = next_due
-        queue = self.app.job_queue if self.app is not None else None
-        if queue is None:
-            return
-        for job in queue.get_jobs_by_name(WAKE_NAME):
-            job.schedule_removal()
+            next_due = await schedule.next_due(tx, self._running)
         if next_due is None:
-            return
-        delay = max(0.0, (next_due - self.rt.clock.now()).total_seconds())
+            self._armed_for = None
+            self._disarm()
+        else:
+            self._arm_at(next_due)
+
+    def _arm_at(self, due_at: datetime) -> None:
+        self._armed_for = due_at
+        queue = self.rt.job_queue
+        if queue is None:
+            return  # tests move the clock and call run_due themselves
+        self._disarm()
+        delay = max(0.0, (due_at - self.rt.clock.now()).total_seconds())
         queue.run_once(
             self._wake, when=delay, name=WAKE_NAME, job_kwargs={"misfire_grace_time": None}
         )
+
+    def _disarm(self) -> None:
+        queue = self.rt.job_queue
+        if queue is not None:
+            for job in queue.get_jobs_by_name(WAKE_NAME):
+                job.schedule_removal()
 
     async def _wake(self, context: Any) -> None:
         await self.run_due(context.application)
 
     async def run_due(self, app: Any) -> int:
-        """Handle every due row; returns how many were handled."""
-        handled = 0
-        seen: set[int] = set()
-        async with self._running:
-            while True:
-                now = self.rt.clock.now()
-                async with self.rt.db.read() as tx:
-                    jobs = [j for j in await schedule.due(tx, now, BATCH) if j.id not in seen]
-                if not jobs:
-                    break
-                for job in jobs:
-                    seen.add(job.id)
-                    await self._run(app, job, now)
-                    handled += 1
-                # Loop again: a handled row may have queued another that is due now.
-        await self.arm()
-        return handled
+        """Claim every due row and start it in its chat's lane; returns how many were claimed.
 
-    async def run_job(self, app: Any, job_id: int) -> None:
-        """Run one row now (an announcement a handler has just queued)."""
+        Does not wait for them (see `idle`): a chat waiting for its send budget must not hold
+        up the others.
+        """
+        if not self._started:
+            return 0  # start() runs it once the start-up's received updates are handled
+        self.app = app
+        now = self.rt.clock.now()
         async with self.rt.db.read() as tx:
-            job = await schedule.get_job(tx, job_id)
-        if job is not None:
-            async with self._running:
+            jobs = await schedule.due(tx, now, BATCH, self._running)
+        for job in jobs:
+            self._running.add(job.id)
+            task = asyncio.create_task(self._run_in_lane(app, job), name=f"row-{job.id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        await self.arm()
+        return len(jobs)
+
+    async def _run_in_lane(self, app: Any, claimed: Job) -> None:
+        try:
+            async with self.lanes.lane(claimed.chat_id):
+                async with self.rt.db.read() as tx:
+                    job = await schedule.get_job(tx, claimed.id)
+                if job is None or job.due_at > self.rt.clock.now():
+                    return  # done, cancelled or postponed meanwhile
                 await self._run(app, job, self.rt.clock.now())
+        except Exception:
+            log.exception("scheduled row %s could not run", claimed.id)
+        finally:
+            self._running.discard(claimed.id)
+            if self._started and self.rt.db.is_open:
+                try:
+                    await self.arm()
+                except Exception:
+                    log.exception("could not re-arm the schedule")
 
     async def _run(self, app: Any, job: Job, now: datetime) -> None:
         handler = self.handlers.get(job.kind)

@@ -42,6 +42,9 @@ class DatabaseSettings(BaseModel):
     path: Path = Path("shangliang.db")
     synchronous: Literal["NORMAL", "FULL"] = "FULL"
     busy_timeout_ms: int = 5000
+    # Received updates that cannot be stored are retried this long; then the process exits
+    # non-zero so that systemd or Docker restarts it (nothing unstored is confirmed).
+    give_up_after: Duration = timedelta(seconds=60)
 
 
 class LimitSettings(BaseModel):

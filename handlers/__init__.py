@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.app import runtime_of
-from bot.scheduler import Scheduler
 from bot.services import followup as followup_service
 from handlers import (
+    arrival,
     basics,
     drafts,
     errors,
@@ -24,31 +24,29 @@ from handlers.render import CardRefresher
 
 def register_handlers(app: Application) -> None:
     rt = runtime_of(app)
-    scheduler = Scheduler(rt)
+    scheduler = rt.services["scheduler"]
     jobs.register(scheduler)
     followup.register_jobs(scheduler)
     refresher = CardRefresher(rt)
     refresher.renderers["round"] = lambda bot, rt_, _chat, ref: followup.refresh_round_card(
         bot, rt_, ref
     )
-    rt.services.update(scheduler=scheduler, refresher=refresher)
-
-    async def start_schedule(application: Application) -> None:
-        await scheduler.start(application)
+    rt.services.update(refresher=refresher)
+    rt.inbox.screen = arrival.FloodScreen(rt, app)
 
     async def stop_schedule(application: Application) -> None:
         await refresher.flush(application)
         await scheduler.stop()
 
     async def tick(application: Application) -> None:
+        # The schedule is not woken here: it wakes at the time it is armed for.
         await refresher.flush(application)
-        await scheduler.run_due(application)
+        await rt.inbox.flush()
 
     async def chat_active(application: Application, chat_id: int, present: bool) -> None:
         if present:
             await scheduler.run_due(application)
 
-    rt.services.setdefault("on_start", []).append(start_schedule)
     rt.services.setdefault("on_stop", []).append(stop_schedule)
     rt.services.setdefault("tick", []).append(tick)
     rt.services.setdefault("on_chat_active", []).append(chat_active)

@@ -7,6 +7,7 @@ import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from telegram import (
@@ -43,6 +44,9 @@ class Ctx:
     person: Person | None
     # Set when an anonymous administrator speaks as the group itself.
     as_group: bool = False
+    # In private, the line naming the group (and topic) the command acts on: every reply,
+    # refusals included, starts with it (handlers/private.py sets it).
+    about: str = ""
 
     def _(self, msgid: str) -> str:
         return translator(self.chat.language)(msgid)
@@ -85,6 +89,8 @@ class Ctx:
             if quote and message is not None and self.update.callback_query is None
             else None
         )
+        if self.about:
+            text = f"{self.about}\n{text}"
         return await send(self.context, self.chat_id, text, markup, reply_to)
 
     async def refuse(self, err: UserError) -> None:
@@ -95,6 +101,23 @@ class Ctx:
         else:
             await self.reply(text)
 
+    @property
+    def update_id(self) -> int:
+        return self.update.update_id
+
+    @property
+    def acted_at(self) -> datetime:
+        """When the member acted (UTC): a message's own date (an edit's edit date), else the
+        moment the bot received the update (a press carries no date of its own)."""
+        received = (self.rt.inbox.received_at(self.update_id) if self.rt.inbox else None) or (
+            self.rt.clock.now()
+        )
+        message = self.update.message or self.update.edited_message
+        if message is None:
+            return received
+        sent = message.edit_date if self.update.edited_message is not None else message.date
+        return min(sent, received) if sent is not None else received
+
     def actor(self, convenor: bool = False) -> Actor:
         person = self.person
         return Actor(
@@ -102,6 +125,8 @@ class Ctx:
             is_convenor=convenor or self.as_group,
             is_bot=bool(person and person.is_bot and not self.as_group),
             name=person.first_name if person else "",
+            update_id=self.update_id,
+            acted_at=self.acted_at,
         )
 
     async def acting(self) -> Actor:

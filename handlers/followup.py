@@ -12,6 +12,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import followup_cards as fcards
+from bot import numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.services import chats, prompts
@@ -19,7 +20,7 @@ from bot.services import followup as service
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
 from handlers.common import Ctx, answer_query, edge, html_to_toast
-from handlers.private import is_convenor_of, linked_group, target_chat
+from handlers.private import about, is_convenor_of, linked_group, target_chat
 from handlers.render import edit, send_pages
 from handlers.topics import group_only, need_args, refresher
 
@@ -99,9 +100,7 @@ async def _report(ctx: Ctx, kind: str, arguments: str | None = None) -> None:
     action_no = service.parse_action_number(parts[0])
     percent = None
     if kind == "progress":
-        if not parts[1].rstrip("%").lstrip("-").isdigit():
-            raise UserError(N_("Progress is a percentage from 0 to 100."))
-        percent = int(parts[1].rstrip("%"))
+        percent = numbers.percent(parts[1])
         note = parts[2] if len(parts) > 2 else ""
     else:
         note = parts[1] if len(parts) > 1 else ""
@@ -117,6 +116,7 @@ async def _report(ctx: Ctx, kind: str, arguments: str | None = None) -> None:
         done=kind == "done",
         drop=kind == "drop",
     )
+    await about(ctx, chat_id, result.topic.number)
     names = await prompts.names(ctx.rt, list(result.action.owners))
     await ctx.reply(fcards.action_line(ctx._, result.action, names, ctx.rt.clock.now()))
     if result.topic_done and result.final_round is not None:
@@ -208,7 +208,7 @@ async def finish_progress(ctx: Ctx, payload: dict, text: str) -> None:
 @edge
 async def on_button(ctx: Ctx) -> None:
     query = ctx.update.callback_query
-    match = re.fullmatch(r"(rate|ro|kf):(\d{1,9})(?::(\d{1,12}):([spx]))?", query.data or "")
+    match = re.fullmatch(r"(rate|ro|kf):([0-9]{1,9})(?::([0-9]{1,12}):([spx]))?", query.data or "")
     if match is None or ctx.chat.is_private:
         raise UserError(N_("This button is no longer valid."))
     kind, number = match.group(1), int(match.group(2))
@@ -251,7 +251,7 @@ async def on_button(ctx: Ctx) -> None:
 
 
 async def deep_link(ctx: Ctx, payload: str) -> bool:
-    for kind in ("sub", "rc"):
+    for kind in ("sub", "rc", "rp"):
         linked = await linked_group(ctx, payload, kind)
         if linked is not None:
             break
@@ -268,6 +268,15 @@ async def deep_link(ctx: Ctx, payload: str) -> bool:
                 ),
                 number=number,
                 title=topic.title,
+            )
+        )
+    elif kind == "rp":
+        # The owner's press on their reminder's link: their reports here now go to this group.
+        await ctx.reply(
+            ctx._(
+                N_(
+                    "Your reports here now go to this group: /progress A-number percent [note] or /done A-number [note]."
+                )
             )
         )
     else:
@@ -291,6 +300,7 @@ async def deep_link(ctx: Ctx, payload: str) -> bool:
 
 
 async def finish_comment(ctx: Ctx, payload: dict, text: str) -> None:
+    await about(ctx, payload["chat_id"], payload["number"])
     await service.comment(ctx.rt, payload["chat_id"], ctx.user_id, payload["number"], text)
     await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     await ctx.reply(ctx._("Thank you, your comment was added."))
@@ -312,7 +322,7 @@ async def _subscription(ctx: Ctx, on: bool) -> None:
             0
         ]
     )
-    chat_id = await target_chat(ctx)
+    chat_id = await target_chat(ctx, number)
     topic, changed = await service.subscribe(ctx.rt, chat_id, ctx.user_id, number, on)
     if on:
         text = (
@@ -358,7 +368,9 @@ async def post_card(app: Any, rt: Any, card: service.Card) -> None:
     names = await prompts.names(rt, [o for a in card.actions for o in a.owners])
     text, markup = fcards.followup_card(_, card, {}, names, now, rt.bot_username)
     message = await app.bot.send_message(card.chat.chat_id, text, reply_markup=markup)
-    await service.set_round_card(rt, card.round.id, message.message_id)
+    # The one send the group sees is recorded (and its schedule row done) at once: whatever
+    # fails after it, a retry never posts the card again.
+    await service.card_posted(rt, card, message.message_id)
     if card.reopen_offer is not None:
         question, buttons = fcards.reopen_question(
             _,
@@ -366,7 +378,10 @@ async def post_card(app: Any, rt: Any, card: service.Card) -> None:
             card.reopen_offer,
             card.subject if card.kind == service.OVERDUE_REOPEN else None,
         )
-        await app.bot.send_message(card.chat.chat_id, question, reply_markup=buttons)
+        try:
+            await app.bot.send_message(card.chat.chat_id, question, reply_markup=buttons)
+        except TelegramError as exc:
+            log.warning("reopen question on topic %s not sent: %s", card.topic.id, exc)
     for user_id in card.subscribers:
         await send_private(
             app,
@@ -382,18 +397,31 @@ async def post_card(app: Any, rt: Any, card: service.Card) -> None:
             a for a in card.actions if user_id in a.owners and a.status not in ("done", "dropped")
         ]
         lines = [fcards.action_line(_, a, names, now) for a in mine]
-        if await send_private(
-            app, rt, user_id, "\n".join([reminder, *lines]), "reminder", card.round.id
-        ):
-            await prompts.set_focus(rt, user_id, card.chat.chat_id)
+        # Only the member's own press on a link chooses the group their private commands act
+        # on: a reminder from one group must not redirect a /ballot meant for another.
+        await send_private(
+            app,
+            rt,
+            user_id,
+            "\n".join([reminder, *lines]),
+            "reminder",
+            card.round.id,
+            fcards.report_here(_, card, rt.bot_username),
+        )
 
 
 async def send_private(
-    app: Any, rt: Any, user_id: int, text: str, kind: str, ref_id: int | None
+    app: Any,
+    rt: Any,
+    user_id: int,
+    text: str,
+    kind: str,
+    ref_id: int | None,
+    markup: Any = None,
 ) -> bool:
     """A private message; someone who never started the bot or blocked it is recorded, not retried."""
     try:
-        await app.bot.send_message(user_id, text)
+        await app.bot.send_message(user_id, text, reply_markup=markup)
     except Forbidden as exc:
         await service.mark_undeliverable(rt, user_id, kind, ref_id, str(exc))
         return False
@@ -454,7 +482,6 @@ async def run_followup(app: Any, job: Any, late: bool) -> None:
     card = await service.take_job(rt, job, late)
     if card is not None:
         await post_card(app, rt, card)
-        await service.finish_card(rt, card)
 
 
 def register(app) -> None:

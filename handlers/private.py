@@ -1,4 +1,10 @@
-"""Private chats act on a group: deep links name it, and later commands follow the last one."""
+"""Private chats act on a group: deep links name it, and later commands follow the last one.
+
+Only the member's own press on a deep link chooses that group (their "focus"); nothing the bot
+sends them moves it. Every private answer about a group starts with a line naming the group
+and the topic ("Dongshan village · topic #2"), so that nobody acts on one group believing it
+is another.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,13 @@ import re
 from telegram.error import TelegramError
 
 from bot.errors import UserError
-from bot.i18n import N_
+from bot.i18n import N_, Translate
 from bot.services import prompts
 from bot.services.chats import ChatContext, load_chat_context
+from bot.text import fill
 from handlers.common import Ctx
 
-_LINK = re.compile(r"^([a-z]{2,3})_(-?\d{1,16})_(\d{1,9})$")
+_LINK = re.compile(r"([a-z]{2,3})_(-?[0-9]{1,16})_([0-9]{1,9})")
 
 
 async def is_member(ctx: Ctx, chat_id: int) -> bool:
@@ -34,11 +41,11 @@ async def linked_group(ctx: Ctx, payload: str, prefix: str) -> tuple[ChatContext
     """The group and topic number a deep link names, once we know the user belongs there.
 
     None when the payload is another kind of link. Becomes the user's focus: private commands
-    such as /ballot then act on that group.
+    such as /ballot then act on that group; and the answers here name it.
     """
     if not payload.startswith(prefix + "_"):
         return None
-    match = _LINK.match(payload)
+    match = _LINK.fullmatch(payload)
     if match is None:
         raise UserError(N_("This link is not valid."))
     chat_id, number = int(match.group(2)), int(match.group(3))
@@ -46,11 +53,32 @@ async def linked_group(ctx: Ctx, payload: str, prefix: str) -> tuple[ChatContext
     if group is None or not await is_member(ctx, chat_id):
         raise UserError(N_("This link is for members of that group only."))
     await prompts.set_focus(ctx.rt, ctx.user_id, chat_id)
+    await about(ctx, group, number)
     return group, number
 
 
-async def target_chat(ctx: Ctx) -> int:
-    """The group a command acts on: this one, or in private the group last opened by a link."""
+def where(_: Translate, group_title: str, number: int | None = None) -> str:
+    """The line that names a group and topic: "东山村 · 议题 #2", "Dongshan village · topic #2".
+
+    The title is the group's own text, so it is HTML-escaped (html.escape through fill).
+    """
+    if number is None:
+        return fill("{group}", {"group": group_title})
+    return fill(_(N_("{group} · topic #{number}")), {"group": group_title, "number": number})
+
+
+async def about(ctx: Ctx, group: ChatContext | int, number: int | None = None) -> None:
+    """In private, every answer from now on (refusals too) starts by naming this group and topic."""
+    if not ctx.chat.is_private:
+        return
+    if isinstance(group, int):
+        group = await load_chat_context(ctx.rt, group)
+    ctx.about = where(ctx._, group.title if group is not None else "?", number)
+
+
+async def target_chat(ctx: Ctx, number: int | None = None) -> int:
+    """The group a command acts on: this one, or in private the group last opened by a link
+    (and then the answers name that group, and topic `number` when given)."""
     if not ctx.chat.is_private:
         return ctx.chat_id
     chat_id = await prompts.focus(ctx.rt, ctx.user_id)
@@ -59,6 +87,7 @@ async def target_chat(ctx: Ctx) -> int:
     # Someone who has left (or was removed from) the group since the link keeps no say in it.
     if not await is_member(ctx, chat_id):
         raise UserError(N_("This link is for members of that group only."))
+    await about(ctx, chat_id, number)
     return chat_id
 
 

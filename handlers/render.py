@@ -95,8 +95,8 @@ class CardRefresher:
         if key in self._dirty:
             return
         self._dirty[key] = chat_id
-        if app.job_queue is not None:
-            app.job_queue.run_once(
+        if self.rt.job_queue is not None:
+            self.rt.job_queue.run_once(
                 self._fire,
                 when=self.interval().total_seconds(),
                 data=key,

@@ -7,7 +7,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Rea
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, cards
+from bot import callbacks, cards, numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.rules.phases import Stance, parse_stance
@@ -17,7 +17,7 @@ from bot.services.chats import load_chat_context
 from bot.services.common import Actor, parse_number
 from bot.text import Html, fill
 from handlers.common import Ctx, answer_query, edge, html_to_toast
-from handlers.private import linked_group, target_chat
+from handlers.private import about, linked_group, target_chat
 from handlers.render import send_pages
 from handlers.topics import group_only, need_args, refresher
 
@@ -79,36 +79,39 @@ async def show_views(ctx: Ctx, number: int) -> None:
 async def edit_view(ctx: Ctx) -> None:
     """Also in private, where the author of an anonymous view stays anonymous."""
     parts = ctx.command_text().split(maxsplit=2)
-    if len(parts) < 3 or not parts[1].isdigit():
+    if len(parts) < 3:
         raise UserError(N_("Usage: /editview N view-number new text"))
-    chat_id = await target_chat(ctx)
-    changed = await service.change_view(
-        ctx.rt,
-        chat_id,
-        ctx.actor(),
-        parse_number(parts[0]),
-        int(parts[1]),
-        parts[2],
-        in_private=ctx.chat.is_private,
-    )
-    await acknowledge(
-        ctx, ctx.message.message_id, ctx.t(N_("View {view} changed."), view=changed.number)
-    )
-    refresher(ctx).request(ctx.context.application, "topic", changed.topic_id, chat_id)
-
-
-@edge
-async def retract(ctx: Ctx) -> None:
-    if len(ctx.args) != 2 or not ctx.args[1].isdigit():
-        raise UserError(N_("Usage: /retract N view-number"))
-    number = parse_number(ctx.args[0])
-    chat_id = await target_chat(ctx)
+    number, view_no = parse_number(parts[0]), numbers.view_number(parts[1])
+    chat_id = await target_chat(ctx, number)
     changed = await service.change_view(
         ctx.rt,
         chat_id,
         ctx.actor(),
         number,
-        int(ctx.args[1]),
+        view_no,
+        parts[2],
+        in_private=ctx.chat.is_private,
+    )
+    done = ctx.t(N_("View {view} changed."), view=changed.number)
+    if ctx.chat.is_private:
+        await ctx.reply(done)  # names the group and topic, which a reaction could not
+    else:
+        await acknowledge(ctx, ctx.message.message_id, done)
+    refresher(ctx).request(ctx.context.application, "topic", changed.topic_id, chat_id)
+
+
+@edge
+async def retract(ctx: Ctx) -> None:
+    if len(ctx.args) != 2:
+        raise UserError(N_("Usage: /retract N view-number"))
+    number, view_no = parse_number(ctx.args[0]), numbers.view_number(ctx.args[1])
+    chat_id = await target_chat(ctx, number)
+    changed = await service.change_view(
+        ctx.rt,
+        chat_id,
+        ctx.actor(),
+        number,
+        view_no,
         None,
         in_private=ctx.chat.is_private,
     )
@@ -212,6 +215,7 @@ async def choose_anonymous_stance(ctx: Ctx, number: int, stance: Stance | None) 
         or stance is None
     ):
         raise UserError(N_("This button is no longer valid."))
+    await about(ctx, pending.payload["chat_id"], number)
     await prompts.ask(
         ctx.rt,
         ctx.chat_id,
@@ -233,6 +237,7 @@ async def post_anonymous(ctx: Ctx, payload: dict, text: str) -> None:
     chat_id, number = payload["chat_id"], payload["number"]
     stance = Stance(payload["stance"])
     group = await load_chat_context(ctx.rt, chat_id)
+    await about(ctx, group, number)
     actor = Actor(ctx.user_id)
     topic, saved = await service.add_view(
         ctx.rt,

@@ -9,7 +9,7 @@ from telegram import ForceReply
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, cards
+from bot import callbacks, cards, numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.rules.phases import Choice, parse_choice
@@ -17,7 +17,7 @@ from bot.services import prompts, votes
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
 from handlers.common import Ctx, answer_query, edge, html_to_toast
-from handlers.private import is_member, linked_group, target_chat
+from handlers.private import about, is_member, linked_group, target_chat, where
 from handlers.render import refresh_ballot_card, refresh_topic_card
 from handlers.topics import group_only, need_args, refresher
 
@@ -46,17 +46,17 @@ async def member_count(ctx: Ctx) -> int:
 async def open_vote(ctx: Ctx) -> None:
     group_only(ctx)
     args = need_args(ctx, 2, N_("Usage: /vote N draft-number [duration]"))
-    if len(args) > 3 or not args[1].lstrip("#").isdigit():
+    if len(args) > 3:
         raise UserError(N_("Usage: /vote N draft-number [duration]"))
+    number, draft = parse_number(args[0]), numbers.draft_number(args[1])
     actor = await ctx.acting()
-    number = parse_number(args[0])
     await votes.check_can_open(ctx.rt, ctx.chat_id, actor, number)
     state = await votes.open_vote(
         ctx.rt,
         ctx.chat_id,
         actor,
         number,
-        int(args[1].lstrip("#")),
+        draft,
         ctx.chat.settings,
         await member_count(ctx),
         args[2] if len(args) > 2 else None,
@@ -107,9 +107,12 @@ async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | N
     )
     placeholder = ctx._("Reason for the block")
     if state.vote.secret or ctx.chat.is_private:
+        group = await load_chat_context(ctx.rt, chat_id)
+        # In private the question names its group: the member may belong to several.
+        asked = where(ctx._, group.title if group else "?", number) + "\n" + question
         try:
             prompt = await ctx.context.bot.send_message(
-                ctx.user_id, question, reply_markup=ForceReply(input_field_placeholder=placeholder)
+                ctx.user_id, asked, reply_markup=ForceReply(input_field_placeholder=placeholder)
             )
         except Forbidden:
             raise UserError(
@@ -139,6 +142,7 @@ async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | N
 
 async def finish_block(ctx: Ctx, payload: dict, reason: str) -> None:
     chat_id, number = payload["chat_id"], payload["number"]
+    await about(ctx, chat_id, number)
     cast = await votes.cast_ballot(
         ctx.rt, chat_id, ctx.actor(), number, Choice.BLOCK, reason, vote_id=payload["vote_id"]
     )
@@ -156,7 +160,7 @@ async def ballot(ctx: Ctx) -> None:
     number, choice = parse_number(parts[0]), parse_choice(parts[1])
     if choice is None:
         raise UserError(N_("Usage: /ballot N agree|abstain|disagree|block [reason]"))
-    chat_id = await target_chat(ctx)
+    chat_id = await target_chat(ctx, number)
     cast = await votes.cast_ballot(
         ctx.rt, chat_id, ctx.actor(), number, choice, parts[2] if len(parts) > 2 else None
     )
@@ -208,7 +212,7 @@ async def close(ctx: Ctx) -> None:
     closed = await votes.close_vote(ctx.rt, ctx.chat_id, await ctx.acting(), number)
     if closed is None:
         raise UserError(N_("This vote is closed."))
-    await ctx.rt.services["scheduler"].run_job(ctx.context.application, closed.post_job_id)
+    # The result card is a schedule row due now: it runs in this chat's lane right after.
 
 
 async def post_result(app, rt, vote_id: int, before_the_rest: Any) -> None:

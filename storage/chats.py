@@ -163,17 +163,6 @@ async def named_convenors(tx: Tx, chat_id: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-async def was_processed(tx: Tx, update_id: int) -> bool:
-    return (
-        await tx.scalar("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
-        is not None
-    )
-
-
-async def prune_processed(tx: Tx, before: datetime) -> int:
-    return await tx.execute("DELETE FROM processed_updates WHERE at < ?", (to_db(before),))
-
-
 # Every table that carries a chat id, so that a group upgraded to a supergroup keeps its record.
 _CHAT_TABLES = ("convenors", "pending_inputs", "scheduled", "topics", "actions")
 
@@ -201,7 +190,3 @@ async def migrate_chat(tx: Tx, old_id: int, new_id: int) -> bool:
         (new_id, old_id),
     )
     return True
-
-
-async def processed_high_water(tx: Tx) -> int:
-    return int(await tx.scalar("SELECT COALESCE(MAX(update_id), 0) FROM processed_updates") or 0)

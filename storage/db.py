@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from storage.migrate import apply_migrations
-
-# The update being handled, so that its id is recorded in the same transaction as its effect:
-# a redelivered update is then recognised and skipped (see processed_updates).
-current_update_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-    "current_update_id", default=None
-)
+from storage.timefmt import to_db
 
 
 class Tx:
@@ -27,6 +22,14 @@ class Tx:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        # The earliest due time of the schedule rows this transaction added: told to the
+        # scheduler once the transaction has committed (see Database.on_scheduled).
+        self.earliest_scheduled: datetime | None = None
+
+    def scheduled(self, due_at: datetime) -> None:
+        """Note that a schedule row due at `due_at` (UTC) was added in this transaction."""
+        if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
+            self.earliest_scheduled = due_at
 
     # Each call is one hop to aiosqlite's thread (a hop costs far more than the statement);
     # cursors are left to the garbage collector, as aiosqlite's own execute_fetchall does.
@@ -60,12 +63,18 @@ class Database:
         *,
         synchronous: str = "FULL",
         busy_timeout_ms: int = 5000,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.path = Path(path)
+        # The application's clock (UTC), for the moments this layer records itself.
+        self._now = now or (lambda: datetime.now(UTC))
         self._synchronous = synchronous
         self._busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # Called after a commit that added schedule rows, with the earliest due time (UTC):
+        # the scheduler wakes earlier if needed. No caller of schedule.add has to remember.
+        self.on_scheduled: Callable[[datetime], None] | None = None
 
     async def open(self) -> None:
         if self._conn is not None:
@@ -104,28 +113,33 @@ class Database:
         return self._conn is not None
 
     @asynccontextmanager
-    async def transaction(self, record_update: bool = True) -> AsyncIterator[Tx]:
+    async def transaction(self, handles: int | None = None) -> AsyncIterator[Tx]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception; one at a time.
 
-        `record_update=False` is for bookkeeping (first sight of a chat, a name change) that
-        must not mark the update as handled before its use case has committed.
+        `handles` is the id of the update this transaction is the effect of: its inbox row is
+        marked handled in the same transaction, so that a crash can never leave
+        an effect whose update is replayed, nor a handled mark without its effect.
+        Raises sqlite3.Error as SQLite does (e.g. "database is locked" past the busy timeout).
         """
         conn = self._require()
         async with self._lock:
+            tx = Tx(conn)
             try:
                 await _finish(conn.execute("BEGIN IMMEDIATE"))
-                yield Tx(conn)
-                update_id = current_update_id.get() if record_update else None
-                if update_id is not None:
+                yield tx
+                if handles is not None:
                     await conn.execute(
-                        "INSERT OR IGNORE INTO processed_updates(update_id) VALUES (?)",
-                        (update_id,),
+                        "UPDATE inbox SET handled_at = ? WHERE update_id = ? AND handled_at IS NULL",
+                        (to_db(self._now()), handles),
                     )
+                await _finish(conn.execute("COMMIT"))
             except BaseException:
+                # Also a failed COMMIT (a full disk): never leave the connection mid-transaction.
                 if conn.in_transaction:
                     await _finish(conn.execute("ROLLBACK"))
                 raise
-            await _finish(conn.execute("COMMIT"))
+        if tx.earliest_scheduled is not None and self.on_scheduled is not None:
+            self.on_scheduled(tx.earliest_scheduled)
 
     @asynccontextmanager
     async def read(self, snapshot: bool = False) -> AsyncIterator[Tx]:

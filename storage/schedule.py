@@ -29,25 +29,42 @@ async def add(
     due_at: datetime,
     payload: dict[str, Any] | None = None,
 ) -> int:
-    return await tx.insert(
+    """Add a row due at `due_at` (UTC); the scheduler hears of it when the transaction commits."""
+    row_id = await tx.insert(
         "INSERT INTO scheduled(chat_id, kind, ref_id, due_at, payload_json) VALUES (?,?,?,?,?)",
         (chat_id, kind, ref_id, to_db(due_at), json.dumps(payload or {}, ensure_ascii=False)),
     )
+    tx.scheduled(due_at)
+    return row_id
 
 
 # A group that removed the bot keeps its rows, paused, until the bot is added back.
 _LIVE = "done_at IS NULL AND chat_id NOT IN (SELECT chat_id FROM chats WHERE active = 0)"
 
 
-async def next_due(tx: Tx) -> datetime | None:
-    return from_db(await tx.scalar(f"SELECT MIN(due_at) FROM scheduled WHERE {_LIVE}"))
+def _not_in(ids: frozenset[int] | set[int]) -> tuple[str, tuple[int, ...]]:
+    if not ids:
+        return "", ()
+    return f" AND id NOT IN ({','.join('?' * len(ids))})", tuple(ids)
 
 
-async def due(tx: Tx, now: datetime, limit: int = 100) -> list[Job]:
+async def next_due(tx: Tx, running: frozenset[int] | set[int] = frozenset()) -> datetime | None:
+    """The earliest due time of live rows, leaving out the ids already running."""
+    extra, params = _not_in(running)
+    return from_db(
+        await tx.scalar(f"SELECT MIN(due_at) FROM scheduled WHERE {_LIVE}{extra}", params)
+    )
+
+
+async def due(
+    tx: Tx, now: datetime, limit: int = 100, running: frozenset[int] | set[int] = frozenset()
+) -> list[Job]:
+    """Live rows due at `now` (UTC) or before, oldest first, leaving out those already running."""
+    extra, params = _not_in(running)
     rows = await tx.fetchall(
         "SELECT id, chat_id, kind, ref_id, due_at, payload_json FROM scheduled "
-        f"WHERE {_LIVE} AND due_at <= ? ORDER BY due_at, id LIMIT ?",
-        (to_db(now), limit),
+        f"WHERE {_LIVE} AND due_at <= ?{extra} ORDER BY due_at, id LIMIT ?",
+        (to_db(now), *params, limit),
     )
     return [_job(r) for r in rows]
 

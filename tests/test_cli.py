@@ -227,7 +227,7 @@ def test_migrate_creates_a_private_database_at_the_latest_version(tmp_path):
         assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"chats", "users", "processed_updates", "scheduled"} <= tables
+        assert {"chats", "users", "inbox", "scheduled"} <= tables
     finally:
         conn.close()
 

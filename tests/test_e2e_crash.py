@@ -416,7 +416,9 @@ class KillBeforeConfirm:
         self._original = program.api.handle
         program.api.handle = self._handle  # type: ignore[method-assign]
 
-    def _handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _handle(
+        self, method: str, params: dict[str, Any], **options: Any
+    ) -> tuple[int, dict[str, Any]]:
         if (
             method == "getUpdates"
             and not self.killed.is_set()
@@ -430,7 +432,7 @@ class KillBeforeConfirm:
             self.program.sigkill()
             self.killed.set()
             return 200, {"ok": True, "result": []}
-        return self._original(method, params)
+        return self._original(method, params, **options)
 
     def wait(self, timeout: float = 10) -> None:
         assert self.killed.wait(timeout), "the program never asked to confirm the batch"

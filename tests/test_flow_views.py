@@ -128,6 +128,8 @@ async def test_anonymous_view_through_the_deep_link(world):
 
     await dan.says_privately(f"/start {payload}")
     question = dan.last_private_message()
+    # The private chat names the group and topic it is about, first thing.
+    assert question["text"].startswith("Dongshan village · topic #1\nAnonymous view on topic #1")
     assert "Anonymous view on topic #1: Fix the well" in question["text"]
     assert "without your name" in question["text"]
     assert len(button_labels(question)) == 4
@@ -141,13 +143,12 @@ async def test_anonymous_view_through_the_deep_link(world):
     assert await views_of(world, group) == []
 
     await dan.presses_privately(question, "Concern")
-    assert (
-        dan.last_private_message()["text"]
-        == "Stance: ⚠️ Concern. Now send your view as a message here."
+    assert dan.last_private_message()["text"] == (
+        "Dongshan village · topic #1\nStance: ⚠️ Concern. Now send your view as a message here."
     )
     await dan.says_privately("The fee will hurt poorer families")
-    assert (
-        dan.last_private_message()["text"] == "Your view was posted in the group without your name."
+    assert dan.last_private_message()["text"] == (
+        "Dongshan village · topic #1\nYour view was posted in the group without your name."
     )
 
     posted = group.last_bot_message()["text"]
@@ -179,7 +180,9 @@ async def test_anonymous_link_refused_when_the_group_turned_anonymous_views_off(
     payload = deep_link_payload([b for b in buttons(card) if "Anonymous" in b["text"]][0]["url"])
     await chen.says("/settings anonymous_views off")
     await dan.says_privately(f"/start {payload}")
-    assert dan.last_private_message()["text"] == "This group does not take anonymous views."
+    assert dan.last_private_message()["text"] == (
+        "Dongshan village · topic #1\nThis group does not take anonymous views."
+    )
 
 
 async def test_anonymous_link_refused_to_someone_outside_the_group(world):
@@ -248,7 +251,9 @@ async def test_views_close_at_the_deadline(world):
     assert answer.params["text"] == "Views on topic #1 are closed."
     assert answer.params["show_alert"] is True
     await dan.says_privately(f"/start {payload}")
-    assert dan.last_private_message()["text"] == "Views on topic #1 are closed."
+    assert dan.last_private_message()["text"] == (
+        "Dongshan village · topic #1\nViews on topic #1 are closed."
+    )
 
     [view] = await views_of(world, group)
     assert (view.stance, view.text, view.retracted) == ("support", "About time", False)

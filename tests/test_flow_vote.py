@@ -236,7 +236,9 @@ async def test_ballot_in_private_after_the_deep_link(world):
     assert "Vote on topic #1: Fix the well" in card["text"]
     assert "paid by the village fund" in card["text"]
     await emma.says_privately("/ballot 1 disagree The fund is for roads")
-    assert emma.last_private_message()["text"].startswith("Your ballot: disagree.")
+    assert emma.last_private_message()["text"].startswith(
+        "Dongshan village · topic #1\nYour ballot: disagree."
+    )
     mine = (await ballots_of(world, group))[emma.id]
     assert (mine.choice, mine.reason) == ("disagree", "The fund is for roads")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from fractions import Fraction
 
 import pytest
@@ -340,27 +341,91 @@ def test_callback_parse_over_64_bytes_is_refused_even_if_shaped():
     assert len(("sup:1" + "é" * 40).encode()) > 64
 
 
+def _valid_callback(rng: random.Random) -> str:
+    """Callback data the bot itself could put on a button."""
+    number = rng.choice([1, 2, 9, 10, 99, 123, 999_999_999])
+    kind = rng.choice(["sup", "acc", "vw", "lst", "bal"])
+    if kind == "sup":
+        return callbacks.support(number)
+    if kind == "acc":
+        return callbacks.accept(number)
+    if kind == "lst":
+        return callbacks.list_views(number)
+    if kind == "vw":
+        return callbacks.view(number, rng.choice(list(Stance)))
+    return callbacks.ballot(number, rng.choice([1, 7, 10**11]), rng.choice(list(Choice)))
+
+
+def _mutated(rng: random.Random, data: str) -> str:
+    """`data` with a few random byte edits: inserted, replaced or deleted."""
+    raw = bytearray(data.encode())
+    for _ in range(rng.randrange(1, 4)):
+        at = rng.randrange(len(raw) + 1)
+        edit = rng.randrange(3)
+        if edit == 0:
+            raw[at:at] = bytes([rng.randrange(256)])
+        elif edit == 1 and at < len(raw):
+            raw[at] = rng.randrange(256)
+        elif at < len(raw):
+            del raw[at]
+    return raw.decode("utf-8", errors="replace")
+
+
+def _shaped(data: str) -> bool:
+    """Written independently of bot.callbacks: is this one of the shapes the bot accepts?"""
+    return len(data.encode()) <= 64 and any(
+        re.fullmatch(pattern, data)
+        for pattern in (
+            r"(sup|acc|lst|rate|sub):[0-9]{1,9}(:[0-9]{1,12})?(:[a-z])?",
+            r"vw:[0-9]{1,9}(:[0-9]{1,12})?:[socg]",
+            r"bal:[0-9]{1,9}:[0-9]{1,12}:[andb]",
+        )
+    )
+
+
 def test_callback_parse_survives_random_bytes():
+    """Random byte edits of real callback data: every result is refused or a well-formed press,
+    and the sample holds plenty of both (a fuzz test whose checks never run proves nothing)."""
     rng = random.Random(20240626)
+    parsed = refused = 0
     for _ in range(3000):
-        raw = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 80)))
-        data = raw.decode("utf-8", errors="replace")
+        data = _mutated(rng, _valid_callback(rng))
         press = callbacks.parse(data)
-        if press is not None:
-            assert press.kind in callbacks.KINDS
-            assert len(data.encode()) <= 64
+        if press is None:
+            refused += 1
+            continue
+        parsed += 1
+        assert press.kind in callbacks.KINDS, data
+        assert len(data.encode()) <= 64, data
+        assert data.startswith(f"{press.kind}:{press.number}"), (data, press)
+        assert data.isascii(), data
+    assert parsed >= 200 and refused >= 2000, (parsed, refused)
 
 
 def test_callback_parse_random_shapes_never_raise():
+    """Random strings built from the pieces of callback data: parse agrees with an independent
+    description of the shapes, and both verdicts occur often."""
     rng = random.Random(7)
-    alphabet = "supaccvwlstbalrate:0123456789snodgcab"
+    kinds = ["sup", "acc", "vw", "lst", "bal", "rate", "sub", "xyz", "s", "SUP", ""]
+    numbers = ["0", "1", "7", "12", "999999999", "1234567890", "", "x", "-1", "１"]
+    codes = ["s", "o", "c", "g", "a", "n", "d", "b", "x", "", "ab", "A"]
+    parsed = refused = 0
     for _ in range(3000):
-        data = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30)))
+        parts = [rng.choice(kinds), rng.choice(numbers)]
+        if rng.random() < 0.6:
+            parts.append(rng.choice(numbers))
+        if rng.random() < 0.7:
+            parts.append(rng.choice(codes))
+        data = ":".join(parts)
         press = callbacks.parse(data)
+        assert (press is not None) == _shaped(data), data
         if press is None:
+            refused += 1
             continue
+        parsed += 1
         assert press.kind in callbacks.KINDS
         if press.kind == "vw":
             assert press.stance is not None
         if press.kind == "bal":
             assert press.choice is not None and press.ref is not None
+    assert parsed >= 100 and refused >= 100, (parsed, refused)

@@ -19,7 +19,6 @@ import pytest
 
 from storage import Database
 from storage import migrate as migrations
-from storage.db import current_update_id
 from storage.migrate import LATEST_VERSION, apply_migrations, migration_scripts, schema_version
 
 # Values that read like the real thing, for columns whose meaning the generic rule would miss.
@@ -168,7 +167,7 @@ async def test_an_empty_file_is_migrated_to_the_latest_version(tmp_path, existin
         async with db.read() as tx:
             assert await tx.scalar("PRAGMA user_version") == LATEST_VERSION
             tables = {r[0] for r in await tx.fetchall("SELECT name FROM sqlite_master")}
-            assert {"chats", "users", "convenors", "processed_updates", "scheduled"} <= tables
+            assert {"chats", "users", "convenors", "inbox", "scheduled"} <= tables
             assert {"topics", "views", "drafts", "votes", "ballots", "history"} <= tables
             assert await tx.scalar("PRAGMA integrity_check") == "ok"
     finally:
@@ -386,26 +385,35 @@ async def test_a_transaction_commits_or_rolls_back_as_a_whole(tmp_path):
         plain.close()
 
 
-async def test_a_transaction_records_the_update_it_handled(tmp_path):
+async def test_a_transaction_marks_the_update_it_handled_and_a_failed_one_stays_waiting(
+    tmp_path,
+):
     db = Database(tmp_path / "upd.db")
     await db.open()
     try:
-        token = current_update_id.set(77)
-        try:
-            async with db.transaction() as tx:
+        async with db.transaction() as tx:
+            for update_id in (77, 78):
+                await tx.execute(
+                    "INSERT INTO inbox(update_id, payload, received_at) VALUES (?, '{}', ?)",
+                    (update_id, AT),
+                )
+        async with db.transaction(handles=77) as tx:
+            await tx.execute(
+                "INSERT INTO chats(chat_id, type, created_at) VALUES (?, ?, ?)", (-1, "group", AT)
+            )
+        with pytest.raises(ValueError):
+            async with db.transaction(handles=78) as tx:
                 await tx.execute(
                     "INSERT INTO chats(chat_id, type, created_at) VALUES (?, ?, ?)",
-                    (-1, "group", AT),
+                    (-2, "group", AT),
                 )
-            with pytest.raises(ValueError):
-                current_update_id.set(78)
-                async with db.transaction():
-                    raise ValueError("handler failed")
-        finally:
-            current_update_id.reset(token)
+                raise ValueError("handler failed")
         async with db.read() as tx:
-            ids = [r[0] for r in await tx.fetchall("SELECT update_id FROM processed_updates")]
-        assert ids == [77]  # 78 failed: it must be handled again when redelivered
+            rows = await tx.fetchall("SELECT update_id, handled_at IS NOT NULL FROM inbox")
+            chats = [r[0] for r in await tx.fetchall("SELECT chat_id FROM chats")]
+        # 78 failed: nothing of it is kept and it waits to be handled again.
+        assert sorted(tuple(r) for r in rows) == [(77, 1), (78, 0)]
+        assert chats == [-1]
     finally:
         await db.close()
 

@@ -7,6 +7,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from bot.durations import DurationError, parse_duration
+from bot.numbers import fold
 
 
 class DueError(ValueError):
@@ -24,7 +25,7 @@ def parse_due(text: str, now: datetime, zone: ZoneInfo) -> tuple[date, datetime]
     is overdue once its whole due day has passed.
     """
     today = now.astimezone(zone).date()
-    cleaned = text.strip()
+    cleaned = fold(text).strip()  # ２０２６－０５－３１ as typed in full width (bot.numbers)
     if len(cleaned) == 10 and cleaned[4] == "-" and cleaned[7] == "-":
         try:
             due = date.fromisoformat(cleaned)

@@ -49,7 +49,7 @@ async def chat_context(
     if cached is not None and cached.title == title:
         return cached
     defaults = rt.settings.defaults.model_dump(mode="json")
-    async with rt.db.transaction(record_update=False) as tx:
+    async with rt.db.transaction() as tx:
         row = await repo.ensure_chat(tx, chat_id, chat_type, title, rt.clock.now(), defaults)
     context = ChatContext(chat_id, False, title, _settings(row.settings, rt), row.active)
     rt.chats[chat_id] = context
@@ -143,30 +143,6 @@ async def is_named_convenor(rt: Runtime, chat_id: int, user_id: int) -> bool:
         return await repo.is_named_convenor(tx, chat_id, user_id)
 
 
-async def load_processed_high_water(rt: Runtime) -> None:
-    async with rt.db.read() as tx:
-        rt.processed_high_water = await repo.processed_high_water(tx)
-
-
-async def already_processed(rt: Runtime, update_id: int) -> bool:
-    """Was this update handled already: since this start, or (committed) before a crash?
-
-    Claims it for this run when not. Only an id at or below the high-water mark at start-up
-    can have been handled before it, so newer ids cost no database read.
-    """
-    if update_id in rt.seen_updates:
-        return True
-    if update_id <= rt.processed_high_water:
-        async with rt.db.read() as tx:
-            if await repo.was_processed(tx, update_id):
-                return True
-    rt.seen_updates.add(update_id)
-    if len(rt.seen_updates) > 100_000:
-        # Telegram redelivers only recent updates; keep the newest half.
-        rt.seen_updates = set(sorted(rt.seen_updates)[50_000:])
-    return False
-
-
 async def migrate_chat(rt: Runtime, old_id: int, new_id: int) -> bool:
     async with rt.db.transaction() as tx:
         moved = await repo.migrate_chat(tx, old_id, new_id)
@@ -179,7 +155,7 @@ async def remember(rt: Runtime, person: Person) -> None:
     key = (person.first_name, person.username, person.language_code)
     if rt.users.get(person.user_id) == key:
         return
-    async with rt.db.transaction(record_update=False) as tx:
+    async with rt.db.transaction() as tx:
         await remember_person(tx, rt, person)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from bot import numbers
 from bot.errors import Msg, UserError
 from bot.i18n import N_
 from bot.rules.permissions import Action, Decision, Role, Verdict, Who, decide
@@ -19,10 +21,24 @@ REASON_MAX = 500
 
 @dataclass(frozen=True)
 class Actor:
+    """Who acts, and the update they act by.
+
+    `update_id` is the Telegram update this act came in (None for scheduled work): the use
+    case's transaction marks it handled. `acted_at` (UTC) is when the member acted: a message's
+    own date, or for a button press the moment the bot received it. Deadlines are judged by it,
+    so a ballot sent before a deadline counts even when the bot handles it later (a restart).
+    """
+
     user_id: int
     is_convenor: bool = False
     is_bot: bool = False
     name: str = ""
+    update_id: int | None = None
+    acted_at: datetime | None = None
+
+    def when(self, now: datetime) -> datetime:
+        """The moment a deadline is judged by: when they acted, never later than `now`."""
+        return now if self.acted_at is None else min(self.acted_at, now)
 
     def roles(self, topic: TopicRow | None = None, owner: bool = False) -> frozenset[Role]:
         if self.is_bot and not self.is_convenor:
@@ -98,10 +114,8 @@ def bounded(text: str, limit: int, what: str) -> str:
 
 
 def parse_number(text: str) -> int:
-    cleaned = text.strip().lstrip("#＃")
-    if not cleaned.isdigit() or len(cleaned) > 9:
-        raise UserError(N_("“{text}” is not a topic number."), text=text[:40])
-    return int(cleaned)
+    """A topic number as typed (``3``, ``#3``, ``＃３``); the rule is in bot.numbers."""
+    return numbers.topic_number(text)
 
 
 ACTION_STATUS_TEXT = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot import numbers
 from bot.errors import Msg, UserError
 from bot.i18n import N_
 from bot.ratios import parse_ratio
@@ -22,7 +23,7 @@ from bot.services.common import (
     bounded,
     load_topic,
 )
-from bot.services.topics import VIEWS_CLOSE, wake_scheduler
+from bot.services.topics import VIEWS_CLOSE
 from storage import Tx, schedule
 from storage import followup as repo
 from storage import topics as topic_repo
@@ -77,10 +78,8 @@ class Card:
 
 
 def parse_action_number(text: str) -> int:
-    cleaned = text.strip().upper().lstrip("#").lstrip("A")
-    if not cleaned.isdigit() or len(cleaned) > 9:
-        raise UserError(N_("“{text}” is not an action number (like A3)."), text=text[:20])
-    return int(cleaned)
+    """An action number as typed (``A3``, ``#A3``, ``Ａ３``); the rule is in bot.numbers."""
+    return numbers.action_number(text)
 
 
 async def on_adopted(tx: Tx, rt: Runtime, topic: TopicRow, now: datetime) -> None:
@@ -108,7 +107,7 @@ async def add_action(
         due_date, due_at = parse_due(due_text, now, settings.zone())
     except DueError as err:
         raise UserError(DUE_TEXT[err.kind], text=due_text[:20]) from None
-    async with rt.db.transaction() as tx:
+    async with rt.db.transaction(handles=actor.update_id) as tx:
         topic = await load_topic(tx, chat.chat_id, number)
         authorize(Action.ADD_ACTION, topic, actor)
         action = await repo.add_action(
@@ -127,7 +126,6 @@ async def add_action(
             tx, chat.chat_id, OVERDUE_REOPEN, action.id, due_at + settings.overdue_reopen_after
         )
         topic = await topic_repo.get_topic_by_id(tx, topic.id)
-    await wake_scheduler(rt, min(reminder, due_at) if reminder > now else due_at)
     return topic, action
 
 
@@ -151,7 +149,7 @@ async def report(
     if len(note) > REASON_MAX:
         bounded(note, REASON_MAX, N_("note"))
     now = rt.clock.now()
-    async with rt.db.transaction() as tx:
+    async with rt.db.transaction(handles=actor.update_id) as tx:
         action = await repo.get_action(tx, chat_id, action_no)
         if action is None:
             raise UserError(N_("There is no action A{action} in this group."), action=action_no)
@@ -228,7 +226,7 @@ async def rate(
     if value not in RATINGS:
         raise UserError(N_("This button is no longer valid."))
     now = rt.clock.now()
-    async with rt.db.transaction() as tx:
+    async with rt.db.transaction(handles=actor.update_id) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.RATE, topic, actor)
         latest = await repo.latest_round(tx, topic.id)
@@ -271,11 +269,6 @@ async def round_state(
     return topic, current, actions, counts, wording
 
 
-async def set_round_card(rt: Runtime, round_id: int, message_id: int) -> None:
-    async with rt.db.transaction() as tx:
-        await repo.set_round_card(tx, round_id, message_id)
-
-
 async def subscribe(
     rt: Runtime, chat_id: int, user_id: int, number: int, on: bool
 ) -> tuple[TopicRow, bool]:
@@ -308,7 +301,7 @@ async def check_can_reopen(rt: Runtime, chat_id: int, actor: Actor, number: int)
 async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> TopicRow:
     now = rt.clock.now()
     deadline = now + chat.settings.views_duration
-    async with rt.db.transaction() as tx:
+    async with rt.db.transaction(handles=actor.update_id) as tx:
         topic = await load_topic(tx, chat.chat_id, number)
         authorize(Action.REOPEN, topic, actor)
         actions = await repo.actions_of(tx, topic.id)
@@ -326,7 +319,6 @@ async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> T
             tx, chat.chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1}
         )
         topic = await topic_repo.get_topic_by_id(tx, topic.id)
-    await wake_scheduler(rt, deadline)
     return topic
 
 
@@ -340,7 +332,7 @@ async def mark_undeliverable(
 async def mark_private_ok(rt: Runtime, user_id: int) -> None:
     from storage import chats as chat_repo
 
-    async with rt.db.transaction(record_update=False) as tx:
+    async with rt.db.transaction() as tx:
         await chat_repo.set_private_ok(tx, user_id, True, rt.clock.now())
 
 
@@ -386,7 +378,7 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
                     offer = (counts.get("not_satisfied", 0), sum(counts.values()))
             current = await repo.open_round(tx, topic.id, job.kind, now)
             # Claimed, not done: if posting fails, the retry reuses this round instead of
-            # opening another; the row is marked done once the card is out (finish_card).
+            # opening another; the row is marked done once the card is out (card_posted).
             await schedule.set_payload(
                 tx, job.id, {**job.payload, "round_id": current.id, "offer": offer}
             )
@@ -416,6 +408,10 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
         )
 
 
-async def finish_card(rt: Runtime, card: Card) -> None:
+async def card_posted(rt: Runtime, card: Card, message_id: int) -> None:
+    """The card is in the group: its message id and, for a scheduled card, its row's end are
+    one transaction, so that nothing after the send can make it post twice."""
     async with rt.db.transaction() as tx:
-        await schedule.finish(tx, card.job_id, rt.clock.now(), card.late)
+        await repo.set_round_card(tx, card.round.id, message_id)
+        if card.job_id is not None:
+            await schedule.finish(tx, card.job_id, rt.clock.now(), card.late)

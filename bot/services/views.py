@@ -47,10 +47,10 @@ async def add_view(
     if anonymous and not allow_anonymous:
         raise UserError(N_("This group does not take anonymous views."))
     now = rt.clock.now()
-    async with rt.db.transaction() as tx:
+    async with rt.db.transaction(handles=actor.update_id) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.VIEW, topic, actor)
-        _check_open(topic, now)
+        _check_open(topic, actor.when(now))
         view = await repo.add_view(
             tx, topic.id, actor.user_id, stance.value, text, anonymous, topic.round, now
         )
@@ -87,10 +87,10 @@ async def change_view(
     if text is not None:
         text = bounded(text, TEXT_MAX, N_("view"))
     now = rt.clock.now()
-    async with rt.db.transaction() as tx:
+    async with rt.db.transaction(handles=actor.update_id) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.EDIT_VIEW, topic, actor)
-        _check_open(topic, now)
+        _check_open(topic, actor.when(now))
         view = await repo.get_view(tx, topic.id, view_no)
         if view is None or view.retracted:
             raise UserError(N_("Topic #{number} has no view {view}."), number=number, view=view_no)

@@ -14,7 +14,7 @@ from bot.rules.phases import Choice, Status
 from bot.rules.tally import Outcome, Tally, decide, eligible_members
 from bot.runtime import Runtime
 from bot.services.common import REASON_MAX, Actor, authorize, bounded, load_topic
-from bot.services.topics import VIEWS_CLOSE, phase_duration, wake_scheduler
+from bot.services.topics import VIEWS_CLOSE, phase_duration
 from storage import Tx, schedule
 from storage import drafts as draft_repo
 from storage import topics as topic_repo
@@ -76,7 +76,7 @@ async def open_vote(
     duration_text: str | None = None,
 ) -> VoteState:
     now = rt.clock.now()
-    async with rt.db.transaction() as tx:
+    async with rt.db.transaction(handles=actor.update_id) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.OPEN_VOTE, topic, actor)
         draft = await draft_repo.get_draft(tx, topic.id, draft_no)
@@ -111,7 +111,6 @@ async def open_vote(
         await schedule.cancel(tx, VIEWS_CLOSE, topic.id, now)
         await schedule.add(tx, chat_id, VOTE_CLOSE, vote.id, closes_at)
         state = await _state(tx, vote.id)
-    await wake_scheduler(rt, closes_at)
     return state
 
 
@@ -145,13 +144,13 @@ async def cast_ballot(
     if reason:
         reason = bounded(reason, REASON_MAX, N_("reason"))
     now = rt.clock.now()
-    async with rt.db.transaction() as tx:
+    async with rt.db.transaction(handles=actor.update_id) as tx:
         topic = await load_topic(tx, chat_id, number)
         vote = await repo.current_vote(tx, topic.id)
         if vote_id is not None and (vote is None or vote.id != vote_id or not vote.is_open):
             raise UserError(N_("This vote is closed."))
         authorize(Action.BALLOT, topic, actor)
-        if vote is None or not vote.is_open or now >= vote.closes_at:
+        if vote is None or not vote.is_open or actor.when(now) >= vote.closes_at:
             raise UserError(N_("This vote is closed."))
         previous = await repo.cast(tx, vote.id, actor.user_id, choice.value, reason, now)
         if previous is None:
@@ -172,7 +171,7 @@ async def close_vote(
 ) -> Closed | None:
     """Close by a convenor (number) or by the deadline (vote_id, job_id); None if already closed."""
     now = rt.clock.now()
-    async with rt.db.transaction() as tx:
+    async with rt.db.transaction(handles=actor.update_id if actor else None) as tx:
         if actor is not None:
             topic = await load_topic(tx, chat_id, number)
             authorize(Action.CLOSE_VOTE, topic, actor)

@@ -126,7 +126,8 @@ class FakeBotServer:
         except ValueError as exc:
             return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"}
         params.update(dict(parse_qsl(urlsplit(path).query)))
-        return self.api.handle(method, params)
+        # A thread of its own per request: latency is slept here, between record and answer.
+        return self.api.handle(method, params, pause=time.sleep)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         owner = self

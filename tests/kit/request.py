@@ -9,11 +9,13 @@ from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram.request import BaseRequest, RequestData
 
 from tests.kit.fake_api import FakeBotAPI
+from tests.kit.polling import AsyncPolling
 
 
 class FakeRequest(BaseRequest):
     def __init__(self, api: FakeBotAPI) -> None:
         self.api = api
+        self.polling = AsyncPolling(api)
 
     @property
     def read_timeout(self) -> float | None:
@@ -37,9 +39,13 @@ class FakeRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if api_method == "getUpdates":
+            updates = await self.polling.get_updates(params)
+            return 200, json.dumps({"ok": True, "result": updates}).encode()
         if request_data and request_data.multipart_data:
             params.update({k: "<file>" for k in request_data.multipart_data})
-        # Yield once so that concurrent handlers interleave as they would over a network.
-        await asyncio.sleep(0)
+        # Latency is awaited, never slept: other chats go on meanwhile, as over a network. With
+        # none, yield once anyway so that concurrent handlers interleave.
+        await asyncio.sleep(self.api.latency(api_method))
         code, body = self.api.handle(api_method, params)
         return code, json.dumps(body).encode()

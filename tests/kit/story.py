@@ -9,16 +9,24 @@ await chen.presses(group.last_bot_message(), "Accept")
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application, finish_work, runtime_of, start_runtime, stop_runtime
+from bot.app import (
+    build_application,
+    finish_work,
+    poller_of,
+    runtime_of,
+    start_delivery,
+    start_runtime,
+    stop_delivery,
+    stop_runtime,
+)
 from bot.clock import FrozenClock
 from bot.settings import Settings
 from tests.kit.fake_api import BOT_USERNAME, Call, FakeBotAPI
@@ -48,11 +56,19 @@ def make_settings(
 
 
 async def boot_app(
-    settings: Settings, api: FakeBotAPI, clock: FrozenClock, errors: list[BaseException]
+    settings: Settings,
+    api: FakeBotAPI,
+    clock: FrozenClock,
+    errors: list[BaseException],
+    request: FakeRequest | None = None,
 ) -> Application:
-    """The application the program builds, on the fake Bot API, started as run_polling would
-    start it; every handler exception lands in `errors`."""
-    app = build_application(settings, request=FakeRequest(api), clock=clock)
+    """The application the program builds, on the fake Bot API, started as `shangliang run`
+    starts it: the same poller, inbox, lanes and processor; every handler exception lands in
+    `errors`. The only difference: no JobQueue, so the schedule wakes when a test moves the
+    frozen clock (World.advance) rather than by wall-clock time."""
+    app = build_application(
+        settings, request=request or FakeRequest(api), clock=clock, job_queue=False
+    )
 
     async def collect(update: object, context: Any) -> None:
         errors.append(context.error)
@@ -60,11 +76,15 @@ async def boot_app(
     app.add_error_handler(collect)
     await app.initialize()
     await start_runtime(app)
+    await app.start()
+    await start_delivery(app)
     return app
 
 
 async def stop_app(app: Application) -> None:
-    """Stopped as run_polling stops it."""
+    """Stopped as `shangliang run` stops it."""
+    await stop_delivery(app)
+    await app.stop()
     await finish_work(app)
     await stop_runtime(app)
     await app.shutdown()
@@ -76,6 +96,7 @@ class World:
         self.api = api
         self.clock = clock
         self.app: Application | None = None
+        self.request: FakeRequest | None = None
         self.errors: list[BaseException] = []
         self._update_ids = itertools.count(1)
         self._chat_ids = itertools.count(-1001000000001, -1)
@@ -91,7 +112,9 @@ class World:
         return world
 
     async def boot(self) -> Application:
-        self.app = await boot_app(self.settings, self.api, self.clock, self.errors)
+        self.request = FakeRequest(self.api)
+        self.app = await boot_app(self.settings, self.api, self.clock, self.errors, self.request)
+        await self.settle()
         return self.app
 
     async def stop(self) -> None:
@@ -122,13 +145,46 @@ class World:
         return Person(self, user)
 
     # ----- feeding updates ------------------------------------------------------------
+    def push(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Telegram receives an update for the bot: it waits there until the bot polls."""
+        update = self.api.push_update({"update_id": next(self._update_ids), **payload})
+        if self.request is not None:
+            self.request.polling.wake()
+        return update
+
     async def feed(self, payload: dict[str, Any]) -> dict[str, Any]:
-        update_dict = {"update_id": next(self._update_ids), **payload}
+        """An update reaches the bot through its poller, inbox and chat lane; returns once
+        everything it set off (cards, schedule rows due now) is done."""
+        update = self.push(payload)
+        await self.settle()
+        return update
+
+    async def settle(self, within: float = 10.0) -> None:
+        """Wait until the bot is at rest: every pushed update received and handled, every
+        schedule row due by the frozen clock run. Fails the test on any handler exception."""
         assert self.app is not None
-        await self.app.process_update(Update.de_json(update_dict, self.app.bot))
+        rt = self.rt
+        poller = poller_of(self.app)
+        scheduler = rt.services["scheduler"]
+        async with asyncio.timeout(within):
+            await poller.caught_up.wait()
+            while True:
+                pushed = self.api.pending_updates()
+                if pushed and (poller.offset or 0) <= pushed[-1]["update_id"]:
+                    await asyncio.sleep(0.001)
+                    continue
+                await rt.inbox.settled()
+                await rt.lanes.idle()
+                await scheduler.idle()
+                armed = scheduler.armed_for
+                if armed is not None and armed <= self.clock.now() and scheduler.running == 0:
+                    if await scheduler.run_due(self.app):
+                        continue
+                if rt.inbox.in_hand or rt.lanes.busy or scheduler.running:
+                    continue
+                break
         if self.errors:
             raise AssertionError(f"a handler raised: {self.errors!r}") from self.errors[0]
-        return update_dict
 
     async def advance(self, delta: timedelta | None = None, **kwargs: float) -> None:
         """Move the clock and let the schedule do what has fallen due."""
@@ -136,10 +192,11 @@ class World:
         await self.run_due()
 
     async def run_due(self) -> None:
+        """What the JobQueue does as time passes: coalesced card edits go out, and the
+        schedule wakes if (and only if) it is armed for a time that has come."""
         for hook in self.rt.services.get("tick", []):
             await hook(self.app)
-        if self.errors:
-            raise AssertionError(f"a job raised: {self.errors!r}") from self.errors[0]
+        await self.settle()
 
 
 class Person:
@@ -161,7 +218,8 @@ class Person:
         api = self.world.api
         message: dict[str, Any] = {
             "message_id": api.new_message_id(chat["id"]),
-            "date": int(time.time()),
+            # Telegram dates a message when the member sends it: the world's clock.
+            "date": int(self.world.clock.now().timestamp()),
             "chat": chat,
             "from": self.user,
             "text": text,
@@ -175,6 +233,10 @@ class Person:
                 k: v for k, v in reply_to.items() if k not in ("reply_to_message", "html")
             }
         return api.store_message(message)
+
+    async def starts_bot(self) -> dict:
+        """Opens a private chat with the bot (/start): from now on it may write to them there."""
+        return await self.says_privately("/start")
 
     async def says_privately(self, text: str, reply_to: dict | None = None) -> dict:
         chat = self.world.api.chats[self.id]
@@ -298,9 +360,11 @@ def button_labels(message: dict) -> list[str]:
     return [b["text"] for b in buttons(message)]
 
 
-async def _press(
+def press_payload(
     person: Person, chat: dict, message: dict, label: str | None, data: str | None = None
-) -> Call | None:
+) -> dict[str, Any]:
+    """The update Telegram sends when `person` presses the button labelled `label` (or one
+    with made-up `data`) on `message`; the query id is known to the fake from now on."""
     api = person.world.api
     current = api.messages.get((chat["id"], message["message_id"]), message)
     if data is None:
@@ -312,20 +376,27 @@ async def _press(
         )
         data = button["callback_data"]
     query_id = str(next(_ids))
-    await person.world.feed(
-        {
-            "callback_query": {
-                "id": query_id,
-                "from": person.user,
-                "message": _public(current),
-                "chat_instance": str(chat["id"]),
-                "data": data,
-            }
+    api.register_callback_query(query_id)
+    return {
+        "callback_query": {
+            "id": query_id,
+            "from": person.user,
+            "message": _public(current),
+            "chat_instance": str(chat["id"]),
+            "data": data,
         }
-    )
+    }
+
+
+async def _press(
+    person: Person, chat: dict, message: dict, label: str | None, data: str | None = None
+) -> Call | None:
+    payload = press_payload(person, chat, message, label, data)
+    await person.world.feed(payload)
+    query_id = payload["callback_query"]["id"]
     answers = [
         c
-        for c in api.calls_of("answerCallbackQuery")
+        for c in person.world.api.calls_of("answerCallbackQuery")
         if c.params.get("callback_query_id") == query_id
     ]
     return answers[-1] if answers else None
