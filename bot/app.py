@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 RUNTIME_KEY = "runtime"
 POLLER_KEY = "poller"
+CATCH_UP_KEY = "catch-up"
 
 # (command, description) in the order the menu shows them; descriptions are translated.
 GROUP_COMMANDS = (
@@ -153,12 +154,16 @@ async def start_delivery(app: Application) -> asyncio.Task:
         await rt.inbox.settled()
         await rt.services["scheduler"].start(app)
 
-    app.create_task(catch_up(), name="shangliang-catch-up")
+    app.bot_data[CATCH_UP_KEY] = asyncio.create_task(catch_up(), name="shangliang-catch-up")
     return task
 
 
 async def stop_delivery(app: Application) -> None:
-    """Stop polling (what is stored stays; an abandoned long poll confirms nothing)."""
+    """Stop polling (what is stored stays; an abandoned long poll confirms nothing) and a
+    catch-up that has not run yet (the next start does it)."""
+    catch_up = app.bot_data.pop(CATCH_UP_KEY, None)
+    if catch_up is not None and not catch_up.done():
+        catch_up.cancel()
     await poller_of(app).stop()
 
 

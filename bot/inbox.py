@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -119,8 +120,15 @@ class Inbox:
                     await repo.mark_handled(tx, done, now)
                 if prune:
                     await repo.prune(tx, now - KEEP_HANDLED)
+        except sqlite3.Error as exc:
+            # Another process holds a lock, or the disk is full: tried again at the next
+            # flush. Until then a restart would replay these (harmless: they changed nothing
+            # their own use case did not mark).
+            self._handled[:0] = done
+            log.warning("handled updates not marked yet (%s); will try again", exc)
+            return
         except BaseException:
-            self._handled[:0] = done  # tried again at the next flush
+            self._handled[:0] = done
             raise
         if prune:
             self._last_prune = now

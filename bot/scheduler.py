@@ -45,6 +45,8 @@ class Scheduler:
         self._running: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
         self._started = False
+        # Set once start() has run (the start-up's catch-up is under way).
+        self.started = asyncio.Event()
         self.app: Any = None
         rt.db.on_scheduled = self.notify
 
@@ -67,10 +69,12 @@ class Scheduler:
         self.app = app
         self._started = True
         await self.run_due(app)
+        self.started.set()
 
     async def stop(self) -> None:
         """Disarm and wait for the rows in hand."""
         self._started = False
+        self.started.clear()
         self._armed_for = None
         self._disarm()
         await self.idle()

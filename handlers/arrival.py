@@ -14,6 +14,7 @@ from telegram.ext import Application
 from bot.flood import FloodVerdict
 from bot.i18n import N_, translator
 from bot.runtime import Runtime
+from bot.services.chats import load_chat_context
 from handlers.common import answer_query
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,8 @@ class FloodScreen:
         verdict = self.rt.flood.check(chat_id, user.id)
         if verdict is FloodVerdict.ALLOW:
             return True
-        cached = self.rt.chats.get(chat_id)
-        language = cached.language if cached is not None else self.rt.settings.defaults.language
+        known = await load_chat_context(self.rt, chat_id) if chat_id < 0 else None
+        language = known.language if known is not None else self.rt.settings.defaults.language
         text = translator(language)(SLOW_DOWN)
         query = update.callback_query
         if query is not None:

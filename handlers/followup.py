@@ -145,11 +145,15 @@ async def reopen(ctx: Ctx) -> None:
     await do_reopen(ctx, number)
 
 
-async def do_reopen(ctx: Ctx, number: int) -> None:
+async def do_reopen(ctx: Ctx, number: int, query: Any = None) -> None:
+    """Reopen topic `number`; a press (`query`) is answered once it is reopened, before the
+    group messages (an answer is taken only within seconds; they may wait for the budget)."""
     from bot import cards
     from handlers.render import post_topic_card
 
     topic = await service.reopen(ctx.rt, ctx.chat, await ctx.acting(), number)
+    if query is not None:
+        await answer_query(query)
     await ctx.context.bot.send_message(
         ctx.chat_id,
         ctx.t(
@@ -175,6 +179,10 @@ async def on_progress_button(ctx: Ctx) -> None:
     await service.check_can_report(
         ctx.rt, ctx.chat_id, ctx.actor(await ctx.is_convenor()), action_no
     )
+    # Answered before the question is posted (which may wait for the group's budget).
+    await answer_query(
+        query, html_to_toast(ctx._("Reply to the bot's question with the progress."))
+    )
     prompt = await ctx.context.bot.send_message(
         ctx.chat_id,
         ctx.t(
@@ -188,9 +196,6 @@ async def on_progress_button(ctx: Ctx) -> None:
     )
     await prompts.ask(
         ctx.rt, ctx.chat_id, ctx.user_id, PROGRESS_PROMPT, {"action": action_no}, prompt.message_id
-    )
-    await answer_query(
-        query, html_to_toast(ctx._("Reply to the bot's question with the progress."))
     )
 
 
@@ -235,8 +240,7 @@ async def on_button(ctx: Ctx) -> None:
     # Reopen, or keep following: either answer to the question is a convenor's (the rules say).
     await service.check_can_reopen(ctx.rt, ctx.chat_id, await ctx.acting(), number)
     if kind == "ro":
-        await do_reopen(ctx, number)
-        await answer_query(query)
+        await do_reopen(ctx, number, query)
     else:
         await answer_query(query, html_to_toast(ctx._("The follow-up goes on.")))
     try:

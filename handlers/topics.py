@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import ForceReply
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -101,7 +103,12 @@ async def accept(ctx: Ctx) -> None:
     )
 
 
-async def do_accept(ctx: Ctx, number: int, views_text: str | None, vote_text: str | None) -> None:
+async def do_accept(
+    ctx: Ctx, number: int, views_text: str | None, vote_text: str | None, query: Any = None
+) -> None:
+    """Accept topic `number`; a press (`query`) is answered once it is accepted, before the
+    cards: an answer is taken only within seconds, and the group's messages may have to wait
+    for its sending budget."""
     settings = ctx.chat.settings
     topic = await topics.accept(
         ctx.rt,
@@ -113,6 +120,10 @@ async def do_accept(ctx: Ctx, number: int, views_text: str | None, vote_text: st
         views_text,
         vote_text,
     )
+    if query is not None:
+        await answer_query(
+            query, html_to_toast(ctx.t(N_("Topic #{number} accepted."), number=number))
+        )
     if topic.card_message_id is not None:
         # The proposal card (still the topic's card) points to the new one, which carries the
         # view buttons.
@@ -260,10 +271,7 @@ async def on_button(ctx: Ctx) -> None:
     if press.kind == "sup":
         await answer_query(query, html_to_toast(await second(ctx, press.number)))
     elif press.kind == "acc":
-        await do_accept(ctx, press.number, None, None)
-        await answer_query(
-            query, html_to_toast(ctx.t(N_("Topic #{number} accepted."), number=press.number))
-        )
+        await do_accept(ctx, press.number, None, None, query)
 
 
 def register(app) -> None:

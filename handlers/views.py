@@ -68,11 +68,16 @@ async def views(ctx: Ctx) -> None:
 
 
 async def show_views(ctx: Ctx, number: int) -> None:
+    header, items = await views_listing(ctx, number)
+    await send_pages(ctx.context.bot, ctx.chat_id, header, items)
+
+
+async def views_listing(ctx: Ctx, number: int) -> tuple[str, list[str]]:
+    """The list of views on a topic (a refusal if there is no such topic), not yet sent."""
     grouped = await service.by_stance(ctx.rt, ctx.chat_id, number)
     authors = [v.author_id for group in grouped.groups.values() for v in group if not v.anonymous]
     names = await prompts.names(ctx.rt, authors)
-    header, items = cards.views_list(ctx._, grouped.topic, grouped.groups, names)
-    await send_pages(ctx.context.bot, ctx.chat_id, header, items)
+    return cards.views_list(ctx._, grouped.topic, grouped.groups, names)
 
 
 @edge
@@ -134,12 +139,18 @@ async def on_button(ctx: Ctx) -> None:
     if ctx.chat.is_private:
         await choose_anonymous_stance(ctx, press.number, press.stance)
         return
+    # A press is answered once and within seconds: whatever can refuse it comes first, then
+    # the answer, then the group messages (which may wait for the group's sending budget).
     if press.kind == "lst":
+        header, items = await views_listing(ctx, press.number)
         await answer_query(query)
-        await show_views(ctx, press.number)
+        await send_pages(ctx.context.bot, ctx.chat_id, header, items)
         return
     # Check now, so that nobody is asked to write a view that would then be refused.
     await service.ensure_can_view(ctx.rt, ctx.chat_id, ctx.actor(), press.number)
+    await answer_query(
+        query, html_to_toast(ctx._("Write your view as a reply to the bot's question."))
+    )
     name = ctx.person.first_name if ctx.person else ""
     mention = f'<a href="tg://user?id={ctx.user_id}">{fill("{n}", {"n": name})}</a>'
     prompt = await ctx.context.bot.send_message(
@@ -159,9 +170,6 @@ async def on_button(ctx: Ctx) -> None:
         VIEW_PROMPT,
         {"number": press.number, "stance": press.stance.value},
         prompt.message_id,
-    )
-    await answer_query(
-        query, html_to_toast(ctx._("Write your view as a reply to the bot's question."))
     )
 
 

@@ -128,16 +128,18 @@ async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | N
             html_to_toast(ctx._("I asked for your reason in our private chat.")),
         )
         return
+    # Answered before the question is posted: an answer is taken only within seconds, and a
+    # group message may have to wait for the group's sending budget.
+    await answer_query(
+        ctx.update.callback_query,
+        html_to_toast(ctx._("A block needs a reason: reply to the bot's question.")),
+    )
     prompt = await ctx.context.bot.send_message(
         chat_id,
         question,
         reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder),
     )
     await prompts.ask(ctx.rt, chat_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id)
-    await answer_query(
-        ctx.update.callback_query,
-        html_to_toast(ctx._("A block needs a reason: reply to the bot's question.")),
-    )
 
 
 async def finish_block(ctx: Ctx, payload: dict, reason: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from storage import schedule
 from storage import topics as topic_repo
 from storage import votes as vote_repo
@@ -61,18 +63,18 @@ async def test_overdue_deadline_fires_once_at_start_and_is_marked_late(world):
 
 
 async def test_redelivered_update_is_not_handled_twice(world):
+    """Telegram sends an update again after a restart (its confirmation was lost)."""
     group = world.group()
     alice = group.member("alice")
     message = alice.message(group.chat, "/propose Repair the road")
-    update = {"update_id": 777, "message": {k: v for k, v in message.items() if k != "html"}}
-    from telegram import Update
-
-    await world.app.process_update(Update.de_json(update, world.app.bot))
+    update = await world.feed({"message": {k: v for k, v in message.items() if k != "html"}})
     await world.restart()
-    await world.app.process_update(Update.de_json(update, world.app.bot))
+    world.push(update)
+    await world.settle()
     async with world.rt.db.read() as tx:
         topics = await topic_repo.list_topics(tx, group.chat_id)
     assert [t.title for t in topics] == ["Repair the road"]
+    assert sum("Repair the road" in t for t in group.texts()) == 1
 
 
 async def test_group_upgraded_to_supergroup_keeps_its_records(world):
@@ -137,32 +139,40 @@ async def test_removed_bot_pauses_the_group_schedule_until_added_back(world):
 
 
 async def test_update_received_but_not_handled_is_replayed_after_a_crash(world):
-    """The poller confirms updates to Telegram before they are handled; the inbox keeps them."""
-    import asyncio
-
-    from telegram import Update
-
+    """The inbox stored it and Telegram considers it delivered; the process died before
+    handling it. The next start handles it, once, and marks it handled."""
     group = world.group()
     alice = group.member("alice")
+    lane = world.rt.lanes.lane(group.chat_id)
+    await lane.__aenter__()  # the chat is busy: what arrives now waits in its lane
     message = alice.message(group.chat, "/propose Light the square")
-    public = {k: v for k, v in message.items() if k not in ("html", "asked")}
-    await world.app.update_queue.put(
-        Update.de_json({"update_id": 41, "message": public}, world.app.bot)
-    )
-    # The bot stops before handling it: the in-memory queue is gone with it.
-    await world.stop()
+    pushed = world.push({"message": {k: v for k, v in message.items() if k != "html"}})
+    await world.stored(pushed)
+    async with world.rt.db.read() as tx:
+        waiting = await tx.scalar("SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL")
+    assert waiting == 1
+    # The process dies: its tasks and memory are gone, the database stays as it is.
+    await crash(world)
+    await lane.__aexit__(None, None, None)
     await world.boot()
-    app = world.app
-    await app.start()
-    try:
-        for _ in range(200):
-            if group.bot_messages():
-                break
-            await asyncio.sleep(0.01)
-    finally:
-        await app.stop()
     assert "Light the square" in group.last_bot_message()["text"]
-    await world.app.update_queue.flush()
     async with world.rt.db.read() as tx:
         assert await tx.scalar("SELECT COUNT(*) FROM topics") == 1
-        assert await tx.scalar("SELECT COUNT(*) FROM inbox") == 0
+        assert await tx.scalar("SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL") == 0
+
+
+async def crash(world) -> None:
+    """Like SIGKILL for the in-process bot: polling stops, the database connection closes with
+    nothing more written, and the application is dropped without finishing its work."""
+    app = world.app
+    await world.rt.db.close(optimize=False)
+    me = asyncio.current_task()
+    dying = [t for t in asyncio.all_tasks() if t is not me]
+    for task in dying:
+        task.cancel()
+    await asyncio.gather(*dying, return_exceptions=True)
+    world.app = None
+    await app.stop()  # only releases what python-telegram-bot holds; nothing is handled
+    await app.shutdown()
+    world.errors.clear()
+

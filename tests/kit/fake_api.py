@@ -148,7 +148,7 @@ class _TelegramHtml(HTMLParser):
         lines = text.split("\n")
         self._line_starts = list(itertools.accumulate([0] + [len(line) + 1 for line in lines]))
 
-    def offset(self) -> int:
+    def byte_offset(self) -> int:
         """Telegram reports UTF-8 byte offsets; HTMLParser knows lines and columns."""
         line, column = self.getpos()
         index = self._line_starts[line - 1] + column
@@ -159,7 +159,7 @@ class _TelegramHtml(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _TAGS:
-            self.fail(f'Unsupported start tag "{tag}" at byte offset {self.offset()}')
+            self.fail(f'Unsupported start tag "{tag}" at byte offset {self.byte_offset()}')
         needed = _TAGS[tag]
         if needed is not None:
             name, value = needed
@@ -168,26 +168,26 @@ class _TelegramHtml(HTMLParser):
                 self.fail(
                     f'Tag "{tag}" must have attribute "{name}"'
                     + (f' equal to "{value}"' if value else "")
-                    + f" at byte offset {self.offset()}"
+                    + f" at byte offset {self.byte_offset()}"
                 )
         self.open.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.fail(f'Unsupported start tag "{tag}/" at byte offset {self.offset()}')
+        self.fail(f'Unsupported start tag "{tag}/" at byte offset {self.byte_offset()}')
 
     def handle_endtag(self, tag: str) -> None:
         if not self.open:
-            self.fail(f'Unexpected end tag "{tag}" at byte offset {self.offset()}')
+            self.fail(f'Unexpected end tag "{tag}" at byte offset {self.byte_offset()}')
         expected = self.open.pop()
         if expected != tag:
             self.fail(
-                f'Unmatched end tag at byte offset {self.offset()}, expected "</{expected}>", '
+                f'Unmatched end tag at byte offset {self.byte_offset()}, expected "</{expected}>", '
                 f'found "</{tag}>"'
             )
 
     def handle_data(self, data: str) -> None:
         if "<" in data:
-            at = self.offset() + len(data[: data.index("<")].encode("utf-8"))
+            at = self.byte_offset() + len(data[: data.index("<")].encode("utf-8"))
             self.fail(f'Unsupported start tag "" at byte offset {at}')
         self.plain.append(data)
 
@@ -198,16 +198,16 @@ class _TelegramHtml(HTMLParser):
         self.plain.append(html.unescape(f"&#{name};"))
 
     def handle_comment(self, data: str) -> None:
-        self.fail(f'Unsupported start tag "!--" at byte offset {self.offset()}')
+        self.fail(f'Unsupported start tag "!--" at byte offset {self.byte_offset()}')
 
     def handle_decl(self, decl: str) -> None:
-        self.fail(f'Unsupported start tag "!" at byte offset {self.offset()}')
+        self.fail(f'Unsupported start tag "!" at byte offset {self.byte_offset()}')
 
     def unknown_decl(self, data: str) -> None:
         self.handle_decl(data)
 
     def handle_pi(self, data: str) -> None:
-        self.fail(f'Unsupported start tag "?" at byte offset {self.offset()}')
+        self.fail(f'Unsupported start tag "?" at byte offset {self.byte_offset()}')
 
 
 def parse_html(text: str) -> str:
@@ -264,8 +264,12 @@ class FakeBotAPI:
         self.started: set[int] = set()
         # The bot's administrator rights, per chat (set_bot_rights).
         self.bot_rights: dict[int, dict[str, bool]] = {}
-        # Callback query id -> answered yet.
-        self._queries: dict[str, bool] = {}
+        # Callback query id -> [delivered at (monotonic), answered yet].
+        self._queries: dict[str, list] = {}
+        # Telegram takes an answer to a press only within a few seconds of it (the exact window
+        # is not documented; reports say 10-15 s). A test may shorten it, with `delay` on the
+        # sends, to see whether a handler answers before its slow work.
+        self.answer_window: float = 15.0
         # What the fake refused, as Telegram would have: (call, code, description).
         self.refusals: list[tuple[Call, int, str]] = []
         self._lock = threading.RLock()
@@ -315,10 +319,12 @@ class FakeBotAPI:
         self.statuses[(chat_id, BOT_ID)] = "administrator"
         self.bot_rights[chat_id] = {name: bool(rights.get(name, False)) for name in BOT_RIGHTS}
 
-    def register_callback_query(self, query_id: str) -> None:
-        """Telegram delivered a callback query with this id: it may be answered, once."""
+    def register_callback_query(self, query_id: str, delivered_at: float | None = None) -> None:
+        """Telegram delivered a callback query with this id (at `delivered_at`, a monotonic
+        time, by default now): it may be answered once, within `answer_window` seconds."""
+        at = time.monotonic() if delivered_at is None else delivered_at
         with self._lock:
-            self._queries.setdefault(str(query_id), False)
+            self._queries.setdefault(str(query_id), [at, False])
 
     def latency(self, method: str) -> float:
         return self.delay.get(method, 0.0)
@@ -575,13 +581,13 @@ class FakeBotAPI:
         return True
 
     def _m_answerCallbackQuery(self, params: dict) -> bool:
-        query_id = str(params.get("callback_query_id"))
-        if self._queries.get(query_id, True):
-            # Never delivered, or answered already.
+        query = self._queries.get(str(params.get("callback_query_id")))
+        if query is None or query[1] or time.monotonic() - query[0] > self.answer_window:
+            # Never delivered, answered already, or answered too late.
             raise _ApiError(400, QUERY_TOO_OLD)
         if len(str(params.get("text") or "")) > MAX_TOAST:
             raise _ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        self._queries[query_id] = True
+        query[1] = True
         return True
 
     def _m_pinChatMessage(self, params: dict) -> bool:

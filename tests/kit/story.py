@@ -159,6 +159,16 @@ class World:
         await self.settle()
         return update
 
+    async def stored(self, update: dict[str, Any], within: float = 5.0) -> None:
+        """Wait until the poller has stored `update` in the inbox (not necessarily handled)."""
+        assert self.app is not None
+        poller = poller_of(self.app)
+        for _ in range(int(within / 0.005)):
+            if (poller.offset or 0) > update["update_id"]:
+                return
+            await asyncio.sleep(0.005)
+        raise AssertionError(f"update {update['update_id']} was never stored")
+
     async def settle(self, within: float = 10.0) -> None:
         """Wait until the bot is at rest: every pushed update received and handled, every
         schedule row due by the frozen clock run. Fails the test on any handler exception."""
@@ -167,7 +177,7 @@ class World:
         poller = poller_of(self.app)
         scheduler = rt.services["scheduler"]
         async with asyncio.timeout(within):
-            await poller.caught_up.wait()
+            await scheduler.started.wait()  # the start-up's catch-up has begun
             while True:
                 pushed = self.api.pending_updates()
                 if pushed and (poller.offset or 0) <= pushed[-1]["update_id"]:
@@ -394,12 +404,16 @@ async def _press(
     payload = press_payload(person, chat, message, label, data)
     await person.world.feed(payload)
     query_id = payload["callback_query"]["id"]
+    api = person.world.api
+    refused = {id(call) for call, _code, _why in api.refusals}
+    # What the member sees: the answer Telegram took. A second (or late) one is refused and
+    # shows nothing, so it is not returned.
     answers = [
         c
-        for c in person.world.api.calls_of("answerCallbackQuery")
-        if c.params.get("callback_query_id") == query_id
+        for c in api.calls_of("answerCallbackQuery")
+        if c.params.get("callback_query_id") == query_id and id(c) not in refused
     ]
-    return answers[-1] if answers else None
+    return answers[0] if answers else None
 
 
 def _public(message: dict) -> dict:
