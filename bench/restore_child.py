@@ -48,8 +48,10 @@ async def main(db_path: Path) -> None:
     await app.initialize()
     initialized = time.perf_counter()
     await start_runtime(app)
-    ready = time.perf_counter()
     rt = runtime_of(app)
+    # What the start-up's catch-up does once polling has caught up: run what is due, arm.
+    await rt.services["scheduler"].start(app)
+    ready = time.perf_counter()
     async with rt.db.read() as tx:
         pending = await schedule.pending_count(tx)
     armed = rt.services["scheduler"].armed_for
