@@ -31,13 +31,6 @@ def addressed_to_us(update: Update, bot_username: str) -> bool:
     text = message.text if message is not None else None
     if not text or not text.startswith("/"):
         return False
-
-    async def _warn(self, chat_id: int, text: str) -> None:
-        try:
-            await self.app.bot.send_message(chat_id, text)
-        except TelegramError as exc:
-            log.info("could not ask chat %s to slow down: %s", chat_id, exc)
-
     word = text.split(maxsplit=1)[0]
     _, at, target = word.partition("@")
     return not at or target.lower() == bot_username.lower()

@@ -347,3 +347,25 @@ async def test_a_redelivered_update_is_handled_once(world):
     async with world.rt.db.read() as tx:
         assert await tx.scalar("SELECT COUNT(*) FROM topics") == 1
     assert sum("#1：Fix the well" in t for t in group.texts()) == 1
+
+
+def test_which_updates_the_flood_guard_counts():
+    from telegram import Update
+
+    from handlers.arrival import addressed_to_us
+
+    def update(text: str) -> Update:
+        chat = {"id": -1, "type": "supergroup", "title": "g"}
+        user = {"id": 5, "is_bot": False, "first_name": "A"}
+        message = {"message_id": 1, "date": 0, "chat": chat, "from": user, "text": text}
+        return Update.de_json({"update_id": 1, "message": message}, None)
+
+    counted = {
+        "/propose Fix it": True,
+        "/propose@shangliang_test_bot Fix it": True,
+        "/PROPOSE@Shangliang_Test_Bot": True,
+        "/roll@DiceBot": False,
+        "hello": False,
+    }
+    for text, expected in counted.items():
+        assert addressed_to_us(update(text), "shangliang_test_bot") is expected, text
