@@ -746,7 +746,11 @@ def test_a_database_locked_by_another_process_during_a_burst(program: Program) -
             api,
             [group_message(v.chat, p, f"/propose Matter of {p['first_name']}") for p in v.members],
         )
-        time.sleep(2)
+        # The program tries to store the burst, fails on the lock and retries (not confirming).
+        try:
+            wait_for(lambda: program.output().count("storing received updates failed") >= 3, 10)
+        except TimeoutError:
+            pytest.fail(f"no retries while the database was locked:\n{program.output()[-3000:]}")
         # Nothing stored, so nothing confirmed and nothing answered; the program is still up.
         assert api.confirmed_offset <= burst[0]["update_id"]
         assert not any("Matter of" in t for t in v.sent_texts())

@@ -175,4 +175,3 @@ async def crash(world) -> None:
     await app.stop()  # only releases what python-telegram-bot holds; nothing is handled
     await app.shutdown()
     world.errors.clear()
-

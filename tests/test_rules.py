@@ -391,6 +391,7 @@ def test_callback_parse_survives_random_bytes():
     for _ in range(3000):
         data = _mutated(rng, _valid_callback(rng))
         press = callbacks.parse(data)
+        assert (press is not None) == _shaped(data), data
         if press is None:
             refused += 1
             continue
