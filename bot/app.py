@@ -105,12 +105,15 @@ def build_application(
     processor.on_handled = rt.inbox.handled
     scheduler = Scheduler(rt, lanes)
     rt.services["scheduler"] = scheduler
-    app.bot_data[POLLER_KEY] = Poller(
+    poller = app.bot_data[POLLER_KEY] = Poller(
         app.bot,
         rt.inbox,
         timeout=settings.telegram.poll_timeout,
         give_up_after=settings.database.give_up_after.total_seconds(),
     )
+    # A deadline waits while updates may be held at Telegram (start-up, an outage).
+    scheduler.receiving = poller.caught_up
+    poller.on_caught_up = scheduler.resume
 
     # The composition root: the one place where bot/ wires in the Telegram edge.
     from handlers import register_handlers

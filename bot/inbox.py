@@ -50,9 +50,11 @@ class Inbox:
         """When the bot received this update (UTC), while it is being handled."""
         return self._received.get(update_id)
 
-    async def accept(self, updates: Sequence[Update]) -> int:
+    async def accept(self, updates: Sequence[Update], screen: bool = True) -> int:
         """Store a batch, then queue what is new; returns how many were queued.
 
+        `screen=False` for a backlog (what members sent while the bot was away): flood
+        control judges bursts as they happen, not updates that arrive together late.
         Raises sqlite3.Error when the batch cannot be stored: then nothing was queued and the
         caller must not confirm the batch to Telegram.
         """
@@ -69,13 +71,24 @@ class Inbox:
                 continue
             if uid in self._received:
                 continue  # replayed at start-up and redelivered: already in hand
-            self._received[uid] = now
-            if self.screen is not None and not await self.screen(update):
+            if screen and not await self._passes_screen(update):
+                self._received[uid] = now
                 self._note_handled(uid)
                 continue
+            self._received[uid] = now
             await self.queue.put(update)
             queued += 1
         return queued
+
+    async def _passes_screen(self, update: Update) -> bool:
+        if self.screen is None:
+            return True
+        try:
+            return await self.screen(update)
+        except Exception:
+            # Flood control is a courtesy: when it fails, the update is handled as usual.
+            log.exception("flood screen failed on update %s", update.update_id)
+            return True
 
     async def replay(self, bot: Any) -> int:
         """Queue what was received but not handled before the last stop, in order."""
@@ -84,8 +97,16 @@ class Inbox:
         for stored in waiting:
             if stored.update_id in self._received:
                 continue
+            try:
+                update = Update.de_json(json.loads(stored.payload), bot)
+            except Exception:
+                # One unreadable row must not keep the bot from starting: set aside, marked.
+                log.exception("stored update %s cannot be read; skipped", stored.update_id)
+                self._received[stored.update_id] = stored.received_at
+                self._note_handled(stored.update_id)
+                continue
             self._received[stored.update_id] = stored.received_at
-            await self.queue.put(Update.de_json(json.loads(stored.payload), bot))
+            await self.queue.put(update)
         if waiting:
             log.info("replaying %d updates received before the last stop", len(waiting))
         return len(waiting)
@@ -104,16 +125,16 @@ class Inbox:
         """Updates queued in this run and not yet marked handled in the database."""
         return len(self._received)
 
-    async def flush(self) -> None:
+    async def flush(self) -> bool:
         """Mark handled what the processor has finished (called now and then, and at stop);
-        forget handled rows older than a day."""
+        forget handled rows older than a day. False when the marks could not be written."""
         if not self.rt.db.is_open:
-            return
+            return False
         now = self.rt.clock.now()
         done, self._handled = self._handled, []
         prune = self._last_prune is None or now - self._last_prune >= PRUNE_EVERY
         if not done and not prune:
-            return
+            return True
         try:
             async with self.rt.db.transaction() as tx:
                 if done:
@@ -126,7 +147,7 @@ class Inbox:
             # their own use case did not mark).
             self._handled[:0] = done
             log.warning("handled updates not marked yet (%s); will try again", exc)
-            return
+            return False
         except BaseException:
             self._handled[:0] = done
             raise
@@ -135,6 +156,7 @@ class Inbox:
         for uid in done:
             self._received.pop(uid, None)
         self._changed.set()
+        return True
 
     async def settled(self, update_ids: Iterable[int] | None = None) -> None:
         """Wait until these updates (default: all in hand now) have been handled and marked."""
@@ -144,7 +166,8 @@ class Inbox:
             if not waiting:
                 return
             if any(u in self._handled for u in waiting):
-                await self.flush()
+                if not await self.flush():
+                    await asyncio.sleep(0.1)  # the database refuses for now: no busy loop
                 continue
             self._changed.clear()
             await self._changed.wait()

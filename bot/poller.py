@@ -49,10 +49,12 @@ class Poller:
         self._monotonic = monotonic
         self._offset: int | None = None
         self._stopping = False
-        self._polling = False
         self._task: asyncio.Task | None = None
-        # Set once everything Telegram held when we started has been received and queued.
+        # Set while everything Telegram holds for us has been received and queued: cleared
+        # when a poll fails (updates may be waiting there), set again by the next short batch.
         self.caught_up = asyncio.Event()
+        # Told each time the poller catches up again (the schedule runs what waited for it).
+        self.on_caught_up: Callable[[], None] | None = None
 
     @property
     def offset(self) -> int | None:
@@ -64,14 +66,14 @@ class Poller:
         return self._task
 
     async def stop(self) -> None:
-        """Stop after the batch in hand is stored; a long poll in flight is abandoned (what
-        it would have returned stays unconfirmed at Telegram)."""
+        """Stop now, wherever it is: a long poll, a back-off or a store in flight is
+        abandoned. Safe: nothing is confirmed to Telegram before it is stored, and what was
+        stored and not yet queued is replayed at the next start."""
         self._stopping = True
         task = self._task
         if task is None or task.done():
             return
-        if self._polling:
-            task.cancel()
+        task.cancel()
         try:
             await task
         except (asyncio.CancelledError, DeliveryStopped):
@@ -81,9 +83,8 @@ class Poller:
         """Poll until stopped; raises DeliveryStopped or InvalidToken."""
         failures = 0
         while not self._stopping:
-            # The first polls take what is waiting at once; then long polling.
+            # Until caught up, take what is waiting at once; then long polling.
             timeout = self.timeout if self.caught_up.is_set() else 0
-            self._polling = True
             try:
                 updates = await self.bot.get_updates(
                     offset=self._offset,
@@ -92,6 +93,7 @@ class Poller:
                     allowed_updates=Update.ALL_TYPES,
                 )
             except RetryAfter as exc:
+                self.caught_up.clear()
                 await asyncio.sleep(_seconds(exc.retry_after))
                 continue
             except TimedOut:
@@ -100,26 +102,28 @@ class Poller:
                 raise
             except (NetworkError, Conflict) as exc:
                 # Conflict: another instance polls with this token; both keep trying, loudly.
+                self.caught_up.clear()
                 delay = NETWORK_BACKOFF[min(failures, len(NETWORK_BACKOFF) - 1)]
                 failures += 1
                 log.warning("getUpdates failed (%s); trying again in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
                 continue
-            finally:
-                self._polling = False
             failures = 0
             if updates:
-                await self._store(updates)
+                # A member's burst is judged live; a backlog (sent while we were away) is not.
+                await self._store(updates, live=self.caught_up.is_set())
                 self._offset = updates[-1].update_id + 1
-            if len(updates) < BATCH:
+            if len(updates) < BATCH and not self.caught_up.is_set():
                 self.caught_up.set()
+                if self.on_caught_up is not None:
+                    self.on_caught_up()
 
-    async def _store(self, updates: tuple[Update, ...]) -> None:
+    async def _store(self, updates: tuple[Update, ...], live: bool) -> None:
         started = self._monotonic()
         attempt = 0
         while True:
             try:
-                await self.inbox.accept(updates)
+                await self.inbox.accept(updates, screen=live)
                 return
             except sqlite3.Error as exc:
                 waited = self._monotonic() - started

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +44,12 @@ class Scheduler:
         self.handlers: dict[str, JobHandler] = {}
         self._armed_for: datetime | None = None
         self._running: set[int] = set()
+        # Rows whose failure could not even be written down (the database refused): left
+        # alone in memory until then, so that a failing row is never retried in a tight loop.
+        self._held: dict[int, datetime] = {}
+        # Set while everything Telegram holds for us has been received (the poller's
+        # caught_up): a deadline waits for ballots still on their way. None: no gate.
+        self.receiving: asyncio.Event | None = None
         self._tasks: set[asyncio.Task] = set()
         self._started = False
         # Set once start() has run (the start-up's catch-up is under way).
@@ -84,6 +91,13 @@ class Scheduler:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    def resume(self) -> None:
+        """Everything Telegram held has been received again (after an outage): wake now if
+        something fell due meanwhile."""
+        if self._started and self._armed_for is not None:
+            if self._armed_for <= self.rt.clock.now():
+                self._arm_at(self._armed_for)
+
     def notify(self, due_at: datetime) -> None:
         """A row due at `due_at` (UTC) was committed: wake earlier if it is due first."""
         if not self._started:
@@ -95,13 +109,21 @@ class Scheduler:
         """Arm for the earliest live row that is not already running."""
         if not self._started:
             return
+        now = self.rt.clock.now()
         async with self.rt.db.read() as tx:
-            next_due = await schedule.next_due(tx, self._running)
-        if next_due is None:
+            next_due = await schedule.next_due(tx, self._excluded(now))
+        candidates = [t for t in (next_due, *self._held.values()) if t is not None]
+        if not candidates:
             self._armed_for = None
             self._disarm()
         else:
-            self._arm_at(next_due)
+            self._arm_at(min(candidates))
+
+    def _excluded(self, now: datetime) -> set[int]:
+        """Rows not to claim now: running, or held back after a failure (expired holds go)."""
+        for row_id in [r for r, until in self._held.items() if until <= now]:
+            del self._held[row_id]
+        return self._running | set(self._held)
 
     def _arm_at(self, due_at: datetime) -> None:
         self._armed_for = due_at
@@ -131,10 +153,15 @@ class Scheduler:
         """
         if not self._started:
             return 0  # start() runs it once the start-up's received updates are handled
+        if self.receiving is not None and not self.receiving.is_set():
+            return 0  # ballots may be on their way: woken again once they are received
         self.app = app
         now = self.rt.clock.now()
+        room = BATCH - len(self._running)
+        if room <= 0:
+            return 0  # each finishing row re-arms; the list of rows left out stays short
         async with self.rt.db.read() as tx:
-            jobs = await schedule.due(tx, now, BATCH, self._running)
+            jobs = await schedule.due(tx, now, room, self._excluded(now))
         for job in jobs:
             self._running.add(job.id)
             task = asyncio.create_task(self._run_in_lane(app, job), name=f"row-{job.id}")
@@ -152,7 +179,9 @@ class Scheduler:
                     return  # done, cancelled or postponed meanwhile
                 await self._run(app, job, self.rt.clock.now())
         except Exception:
+            # Not even the row could be read: leave it alone for a while rather than spin.
             log.exception("scheduled row %s could not run", claimed.id)
+            self._held[claimed.id] = self.rt.clock.now() + RETRY_AFTER
         finally:
             self._running.discard(claimed.id)
             if self._started and self.rt.db.is_open:
@@ -171,27 +200,42 @@ class Scheduler:
             return
         try:
             await handler(app, job, late)
+            return
         except ChatMigrated as exc:
             # The group became a supergroup: move its records (this row included) and retry.
             from bot.services.chats import migrate_chat
 
-            await migrate_chat(self.rt, job.chat_id, exc.new_chat_id)
-            log.info(
-                "chat %s migrated to %s; row %s will run again",
-                job.chat_id,
-                exc.new_chat_id,
-                job.id,
-            )
+            try:
+                moved = await migrate_chat(self.rt, job.chat_id, exc.new_chat_id)
+            except Exception:
+                log.exception("chat %s could not follow its migration", job.chat_id)
+                moved = False
+            if moved:
+                log.info(
+                    "chat %s migrated to %s; row %s runs again",
+                    job.chat_id,
+                    exc.new_chat_id,
+                    job.id,
+                )
+                return
         except Forbidden as exc:
             # The bot was removed from the group: its rows pause until it is added back.
             from bot.services.chats import set_active
 
-            await set_active(self.rt, job.chat_id, False)
-            log.info("chat %s refuses the bot (%s); its schedule is paused", job.chat_id, exc)
+            try:
+                await set_active(self.rt, job.chat_id, False)
+                log.info("chat %s refuses the bot (%s); its schedule is paused", job.chat_id, exc)
+                return
+            except Exception:
+                log.exception("chat %s refuses the bot and could not be paused", job.chat_id)
         except Exception:
-            # One bad row must not stop the others: retried a few times, then given up on
-            # (and left in the record as failed) rather than retried for ever.
             log.exception("scheduled %s row %s failed", job.kind, job.id)
+        await self._retry_later(job, now, late)
+
+    async def _retry_later(self, job: Job, now: datetime, late: bool) -> None:
+        """One bad row must not stop the others: retried a few times with back-off, then given
+        up on (and left in the record as failed) rather than retried for ever."""
+        try:
             async with self.rt.db.transaction() as tx:
                 # The handler may have claimed work in the row (a round it opened): keep it.
                 current = await schedule.get_job(tx, job.id)
@@ -204,3 +248,11 @@ class Scheduler:
                     payload = {**current.payload, "attempts": attempts}
                     await schedule.set_payload(tx, job.id, payload)
                     await schedule.postpone(tx, job.id, now + RETRY_AFTER * attempts)
+        except sqlite3.Error as exc:
+            log.warning(
+                "row %s held back for %s: its failure could not be recorded (%s)",
+                job.id,
+                RETRY_AFTER,
+                exc,
+            )
+            self._held[job.id] = now + RETRY_AFTER

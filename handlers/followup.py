@@ -15,6 +15,7 @@ from bot import followup_cards as fcards
 from bot import numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
+from bot.retry import until_stored
 from bot.services import chats, prompts
 from bot.services import followup as service
 from bot.services.chats import load_chat_context
@@ -374,7 +375,11 @@ async def post_card(app: Any, rt: Any, card: service.Card) -> None:
     message = await app.bot.send_message(card.chat.chat_id, text, reply_markup=markup)
     # The one send the group sees is recorded (and its schedule row done) at once: whatever
     # fails after it, a retry never posts the card again.
-    await service.card_posted(rt, card, message.message_id)
+    await until_stored(
+        lambda: service.card_posted(rt, card, message.message_id),
+        give_up_after=rt.settings.database.give_up_after.total_seconds(),
+        what="a follow-up card",
+    )
     if card.reopen_offer is not None:
         question, buttons = fcards.reopen_question(
             _,

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from bot.i18n import N_, translator
+from bot.retry import until_stored
 from bot.services import topics, votes
 from bot.services.chats import load_chat_context
 from bot.text import fill
@@ -40,7 +41,7 @@ async def views_close(app: Any, job: Job, late: bool) -> None:
                 {"number": topic.number},
             ),
         )
-    if await votes.finish_job(rt, job.id, late) and topic is not None and chat is not None:
+    if await recorded(rt, lambda: votes.finish_job(rt, job.id, late)) and topic and chat:
         await refresh_topic_card(app.bot, rt, chat.chat_id, topic.id)
 
 
@@ -54,7 +55,16 @@ async def result(app: Any, job: Job, late: bool) -> None:
     rt = runtime(app)
     # The group's result card, then the mark: a failed send is retried by the schedule, and
     # nothing after the card (edits, private copies) can make it post twice.
-    await post_result(app, rt, job.ref_id, lambda: votes.finish_job(rt, job.id, late))
+    await post_result(
+        app, rt, job.ref_id, lambda: recorded(rt, lambda: votes.finish_job(rt, job.id, late))
+    )
+
+
+async def recorded(rt: Any, write: Any) -> Any:
+    """The row's end, written after the group saw its message: retried, never re-sent."""
+    return await until_stored(
+        write, give_up_after=rt.settings.database.give_up_after.total_seconds(), what="a row"
+    )
 
 
 def register(scheduler) -> None:

@@ -6,6 +6,10 @@
 ALTER TABLE inbox ADD COLUMN handled_at TEXT;
 CREATE INDEX inbox_waiting ON inbox(update_id) WHERE handled_at IS NULL;
 CREATE INDEX inbox_handled ON inbox(handled_at) WHERE handled_at IS NOT NULL;
+-- An update handled just before a crash may still have its inbox row: it is handled.
+UPDATE inbox SET handled_at = (
+    SELECT at FROM processed_updates p WHERE p.update_id = inbox.update_id
+) WHERE update_id IN (SELECT update_id FROM processed_updates);
 INSERT OR IGNORE INTO inbox(update_id, payload, received_at, handled_at)
     SELECT update_id, '{}', at, at FROM processed_updates;
 DROP TABLE processed_updates;

@@ -180,7 +180,8 @@ class World:
             await scheduler.started.wait()  # the start-up's catch-up has begun
             while True:
                 pushed = self.api.pending_updates()
-                if pushed and (poller.offset or 0) <= pushed[-1]["update_id"]:
+                behind = pushed and (poller.offset or 0) <= pushed[-1]["update_id"]
+                if behind or not poller.caught_up.is_set():
                     await asyncio.sleep(0.001)
                     continue
                 await rt.inbox.settled()
