@@ -23,7 +23,9 @@ def chat_key(update: object) -> int:
             return update.effective_chat.id
         if update.effective_user is not None:
             return update.effective_user.id
-    return 0
+        return 0
+    # Our own work queued beside updates (a flood notice) names its chat.
+    return int(getattr(update, "chat_id", 0))
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):

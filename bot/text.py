@@ -84,3 +84,8 @@ def fit_items(
         kept.append(item)
         used += size
     return kept, len(items) - len(kept)
+
+
+def mention(user_id: int, name: str) -> Html:
+    """A real mention of a member (it notifies them, and aims a ForceReply at them)."""
+    return Html(f'<a href="tg://user?id={int(user_id)}">{esc(name)}</a>')

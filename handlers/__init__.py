@@ -57,6 +57,7 @@ def register_handlers(app: Application) -> None:
     rt.services["topic_job_kinds"] = followup_service.TOPIC_KINDS
 
     middleware.register(app)
+    arrival.register(app)
     basics.register(app)
     topics.register(app)
     views.register(app)

@@ -1,25 +1,42 @@
 """Flood control at arrival: a member's commands and presses are counted when they arrive,
 before they queue behind their chat, so that a burst is seen even while the chat waits for
-its send budget. The excess is dropped (stored and marked handled, never queued); the member
-is told once, and every dropped press gets its toast so that the spinner stops."""
+its send budget. The excess is dropped (stored and marked handled, never queued). The member
+is told once, by name, in the chat's lane after the answers already queued; every dropped
+press gets its toast at once so that the spinner stops."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
-from telegram import Update
+from telegram import ReplyParameters, Update
 from telegram.error import TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, TypeHandler
 
+from bot.app import runtime_of
 from bot.flood import FloodVerdict
 from bot.i18n import N_, translator
 from bot.runtime import Runtime
 from bot.services.chats import load_chat_context
+from bot.text import fill, mention
 from handlers.common import answer_query
 
 log = logging.getLogger(__name__)
 
 SLOW_DOWN = N_("Please slow down a little; try again in a few seconds.")
+SLOW_DOWN_NAMED = N_("{name}, please slow down a little; try again in a few seconds.")
+
+
+@dataclass(frozen=True)
+class FloodNotice:
+    """Queued in the place of the command that tripped the guard: handled in the chat's lane,
+    after what was queued before it."""
+
+    chat_id: int
+    user_id: int
+    name: str
+    message_id: int
 
 
 def addressed_to_us(update: Update, bot_username: str) -> bool:
@@ -51,23 +68,41 @@ class FloodScreen:
         verdict = self.rt.flood.check(chat_id, user.id)
         if verdict is FloodVerdict.ALLOW:
             return True
-        known = await load_chat_context(self.rt, chat_id) if chat_id < 0 else None
-        language = known.language if known is not None else self.rt.settings.defaults.language
-        text = translator(language)(SLOW_DOWN)
         query = update.callback_query
         if query is not None:
             # Every press is answered (a spinner that never stops reads as a broken bot);
             # the first one as an alert, the rest as a toast.
+            text = translator(await chat_language(self.rt, chat_id))(SLOW_DOWN)
             self.app.create_task(answer_query(query, text, alert=verdict is FloodVerdict.WARN))
         elif verdict is FloodVerdict.WARN and update.message is not None:
-            # Not awaited: the chat may be waiting for its budget, the poller must not.
-            self.app.create_task(self._warn(chat_id, text))
+            notice = FloodNotice(chat_id, user.id, user.first_name, update.message.message_id)
+            await self.rt.inbox.queue.put(notice)
         if verdict is FloodVerdict.WARN:
             log.info("flood: user %s in chat %s asked to slow down", user.id, chat_id)
         return False
 
-    async def _warn(self, chat_id: int, text: str) -> None:
-        try:
-            await self.app.bot.send_message(chat_id, text)
-        except TelegramError as exc:
-            log.info("could not ask chat %s to slow down: %s", chat_id, exc)
+
+async def chat_language(rt: Runtime, chat_id: int) -> str:
+    """A group's language (from its stored settings), or the default."""
+    known = await load_chat_context(rt, chat_id) if chat_id < 0 else None
+    return known.language if known is not None else rt.settings.defaults.language
+
+
+async def send_flood_notice(notice: FloodNotice, context: Any) -> None:
+    """Ask the member, by name and as a reply to the command that tripped the guard."""
+    language = await chat_language(runtime_of(context.application), notice.chat_id)
+    text = fill(
+        translator(language)(SLOW_DOWN_NAMED), {"name": mention(notice.user_id, notice.name)}
+    )
+    try:
+        await context.bot.send_message(
+            notice.chat_id,
+            text,
+            reply_parameters=ReplyParameters(notice.message_id, allow_sending_without_reply=True),
+        )
+    except TelegramError as exc:
+        log.info("could not ask chat %s to slow down: %s", notice.chat_id, exc)
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(FloodNotice, send_flood_notice))

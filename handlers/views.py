@@ -15,7 +15,7 @@ from bot.services import prompts, topics
 from bot.services import views as service
 from bot.services.chats import load_chat_context
 from bot.services.common import Actor, parse_number
-from bot.text import Html, fill
+from bot.text import fill, mention
 from handlers.common import Ctx, answer_query, edge, html_to_toast
 from handlers.private import about, linked_group, target_chat
 from handlers.render import send_pages
@@ -152,12 +152,11 @@ async def on_button(ctx: Ctx) -> None:
         query, html_to_toast(ctx._("Write your view as a reply to the bot's question."))
     )
     name = ctx.person.first_name if ctx.person else ""
-    mention = f'<a href="tg://user?id={ctx.user_id}">{fill("{n}", {"n": name})}</a>'
     prompt = await ctx.context.bot.send_message(
         ctx.chat_id,
         ctx.t(
             N_("{name}, reply to this message with your view ({stance}) on topic #{number}."),
-            name=Html(mention),
+            name=mention(ctx.user_id, name),
             stance=ctx._(cards.STANCE_LABEL[press.stance]),
             number=press.number,
         ),

@@ -241,10 +241,17 @@ async def test_a_burst_is_seen_at_arrival_even_while_the_chat_waits(tmp_path):
             message = alice.message(group.chat, "/topics")
             world.push({"message": {k: v for k, v in message.items() if k != "html"}})
         await world.settle(within=30)
-        answers = [c.text for c in group.sent()[before:]]
-        # Four answers and one request to slow down (sent at once, not behind the queue).
+        sent = group.sent()[before:]
+        answers = [c.text for c in sent]
+        # Four answers, then one request to slow down, by name, as a reply to her command.
         assert len(answers) == 5, answers
-        assert answers.count(SLOW_DOWN) == 1
+        notice = sent[-1]
+        assert notice.text == (
+            f'<a href="tg://user?id={alice.id}">Alice</a>, please slow down a little; '
+            "try again in a few seconds."
+        )
+        assert notice.params["reply_parameters"]["message_id"] > 0
+        assert all("Open topics" in a for a in answers[:4]), answers
     finally:
         await world.stop()
 
