@@ -50,11 +50,11 @@ async def main(db_path: Path) -> None:
     await start_runtime(app)
     rt = runtime_of(app)
     # What the start-up's catch-up does once polling has caught up: run what is due, arm.
-    await rt.services["scheduler"].start(app)
+    await rt.scheduler.start(app)
     ready = time.perf_counter()
     async with rt.db.read() as tx:
         pending = await schedule.pending_count(tx)
-    armed = rt.services["scheduler"].armed_for
+    armed = rt.scheduler.armed_for
     wake_jobs = len(app.job_queue.jobs()) if app.job_queue else 0
     report = {
         "ready_s": ready - STARTED,

@@ -230,11 +230,11 @@ class ScheduleDriver:
 
     @property
     def refresher(self):
-        return self.world.rt.services["refresher"]
+        return self.world.rt.card_edits
 
     @property
     def scheduler(self):
-        return self.world.rt.services["scheduler"]
+        return self.world.rt.scheduler
 
     def observe(self) -> None:
         """After each update: note when each card became dirty."""

@@ -22,14 +22,13 @@ from bot.inbox import Inbox
 from bot.lanes import ChatLanes
 from bot.logsetup import quiet_chatty_libraries
 from bot.poller import Poller
-from bot.runtime import Runtime
+from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
 from bot.scheduler import Scheduler
 from bot.settings import Settings, require_token
+from handlers import register_handlers
 
 log = logging.getLogger(__name__)
 
-RUNTIME_KEY = "runtime"
-POLLER_KEY = "poller"
 CATCH_UP_KEY = "catch-up"
 
 # (command, description) in the order the menu shows them; descriptions are translated.
@@ -103,9 +102,8 @@ def build_application(
     rt.job_queue = app.job_queue if job_queue else None
     rt.inbox = Inbox(rt, app.update_queue)
     processor.on_handled = rt.inbox.handled
-    scheduler = Scheduler(rt, lanes)
-    rt.services["scheduler"] = scheduler
-    poller = app.bot_data[POLLER_KEY] = Poller(
+    scheduler = rt.scheduler = Scheduler(rt, lanes)
+    poller = rt.poller = Poller(
         app.bot,
         rt.inbox,
         timeout=settings.telegram.poll_timeout,
@@ -116,18 +114,13 @@ def build_application(
     poller.on_caught_up = scheduler.resume
 
     # The composition root: the one place where bot/ wires in the Telegram edge.
-    from handlers import register_handlers
-
     register_handlers(app)
     return app
 
 
-def runtime_of(app: Application) -> Runtime:
-    return app.bot_data[RUNTIME_KEY]
-
-
 def poller_of(app: Application) -> Poller:
-    return app.bot_data[POLLER_KEY]
+    """The application's poller (bot/poller.py)."""
+    return runtime_of(app).poller
 
 
 async def start_runtime(app: Application) -> None:
@@ -155,7 +148,7 @@ async def start_delivery(app: Application) -> asyncio.Task:
     async def catch_up() -> None:
         await poller.caught_up.wait()
         await rt.inbox.settled()
-        await rt.services["scheduler"].start(app)
+        await rt.scheduler.start(app)
 
     app.bot_data[CATCH_UP_KEY] = asyncio.create_task(catch_up(), name="shangliang-catch-up")
     return task
@@ -174,11 +167,12 @@ async def finish_work(app: Application) -> None:
     """After the last update, while the bot can still talk to Telegram: pending card edits go
     out, the schedule stops and handled updates are marked."""
     rt = runtime_of(app)
-    for hook in rt.services.get("on_stop", []):
-        try:
-            await hook(app)
-        except Exception:
-            log.exception("while finishing work at stop")
+    try:
+        if rt.card_edits is not None:
+            await rt.card_edits.flush(app)
+        await rt.scheduler.stop()
+    except Exception:
+        log.exception("while finishing work at stop")
     if rt.db.is_open:
         await rt.inbox.flush()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.clock import Clock
 from bot.flood import FloodGuard
@@ -15,6 +15,24 @@ from storage import Database
 if TYPE_CHECKING:
     from bot.inbox import Inbox
     from bot.lanes import ChatLanes
+    from bot.poller import Poller
+    from bot.scheduler import Scheduler
+
+# Where the application keeps its Runtime (python-telegram-bot's bot_data).
+RUNTIME_KEY = "runtime"
+
+
+class CardEdits(Protocol):
+    """Coalesced edits of cards (the Telegram edge's CardRefresher, handlers/render.py)."""
+
+    def request(self, app: Any, kind: str, ref_id: int, chat_id: int) -> None:
+        """The card (kind, ref_id) in chat_id needs refreshing, once, soon."""
+
+    def forget(self, kind: str, ref_id: int) -> None:
+        """The card was brought up to date by other means."""
+
+    async def flush(self, app: Any) -> None:
+        """Every requested edit now (at stop, and when time passes in tests)."""
 
 
 @dataclass
@@ -31,9 +49,11 @@ class Runtime:
     # The delivery path, set by the application factory (bot/app.py).
     inbox: Inbox | None = None
     lanes: ChatLanes | None = None
+    poller: Poller | None = None
+    scheduler: Scheduler | None = None
+    card_edits: CardEdits | None = None
     # python-telegram-bot's JobQueue where it wakes the bot (None in tests: a frozen clock).
     job_queue: Any = None
-    services: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         limits = self.settings.limits
@@ -52,3 +72,8 @@ class Runtime:
             now=clock.now,
         )
         return cls(settings=settings, db=db, clock=clock)
+
+
+def runtime_of(app: Any) -> Runtime:
+    """The Runtime of a python-telegram-bot Application built by bot.app.build_application."""
+    return app.bot_data[RUNTIME_KEY]

@@ -14,10 +14,9 @@ from telegram import ReplyParameters, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, TypeHandler
 
-from bot.app import runtime_of
 from bot.flood import FloodVerdict
 from bot.i18n import N_, translator
-from bot.runtime import Runtime
+from bot.runtime import Runtime, runtime_of
 from bot.services.chats import load_chat_context
 from bot.text import fill, mention
 from handlers.common import answer_query

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -10,7 +11,7 @@ from bot.errors import UserError
 from bot.group_settings import SETTING_KEYS
 from bot.i18n import N_
 from bot.services import chats
-from handlers.common import Ctx, edge, require_convenor
+from handlers.common import Ctx, Handler, edge, require_convenor
 
 HELP_GROUP = N_(
     "<b>商量 Shangliang: talking it over, together</b>\n"
@@ -30,17 +31,26 @@ HELP_PRIVATE = N_(
 )
 
 
-@edge
-async def start(ctx: Ctx) -> None:
-    if ctx.chat.is_private and ctx.person is not None:
-        # They opened a private chat: private follow-up can reach them from now on.
-        from bot.services.followup import mark_private_ok
+# A deep link's handler: True when the payload was its kind (and it answered).
+DeepLink = Callable[[Ctx, str], Awaitable[bool]]
 
-        await mark_private_ok(ctx.rt, ctx.user_id)
-    for hook in ctx.rt.services.get("deep_links", []):
-        if ctx.chat.is_private and ctx.args and await hook(ctx, ctx.args[0]):
-            return
-    await ctx.reply(ctx._(HELP_PRIVATE if ctx.chat.is_private else HELP_GROUP))
+
+def start_with(deep_links: Sequence[DeepLink]) -> Handler:
+    """/start: a deep link's payload goes to the first handler that takes it; else help."""
+
+    @edge
+    async def start(ctx: Ctx) -> None:
+        if ctx.chat.is_private and ctx.person is not None:
+            # They opened a private chat: private follow-up can reach them from now on.
+            from bot.services.followup import mark_private_ok
+
+            await mark_private_ok(ctx.rt, ctx.user_id)
+        for link in deep_links:
+            if ctx.chat.is_private and ctx.args and await link(ctx, ctx.args[0]):
+                return
+        await ctx.reply(ctx._(HELP_PRIVATE if ctx.chat.is_private else HELP_GROUP))
+
+    return start
 
 
 @edge
@@ -144,8 +154,8 @@ def register_fallbacks(app) -> None:
     app.add_handler(CallbackQueryHandler(unknown_button))
 
 
-def register(app) -> None:
-    app.add_handler(CommandHandler("start", start))
+def register(app, deep_links: Sequence[DeepLink]) -> None:
+    app.add_handler(CommandHandler("start", start_with(deep_links)))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("language", language))
     app.add_handler(CommandHandler("settings", settings))

@@ -21,10 +21,9 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.app import runtime_of
 from bot.errors import UserError
 from bot.i18n import translator
-from bot.runtime import Runtime
+from bot.runtime import Runtime, runtime_of
 from bot.services import chats
 from bot.services.chats import ChatContext, Person
 from bot.services.common import Actor

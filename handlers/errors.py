@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.app import runtime_of
 from bot.i18n import N_, translator
+from bot.runtime import runtime_of
 from handlers.common import Context
 
 log = logging.getLogger(__name__)

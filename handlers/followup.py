@@ -16,7 +16,7 @@ from bot import numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.retry import until_stored
-from bot.services import chats, prompts
+from bot.services import chats, kinds, prompts
 from bot.services import followup as service
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
@@ -385,7 +385,7 @@ async def post_card(app: Any, rt: Any, card: service.Card) -> None:
             _,
             card.topic,
             card.reopen_offer,
-            card.subject if card.kind == service.OVERDUE_REOPEN else None,
+            card.subject if card.kind == kinds.OVERDUE_REOPEN else None,
         )
         try:
             await app.bot.send_message(card.chat.chat_id, question, reply_markup=buttons)
@@ -485,7 +485,7 @@ async def refresh_round_card(bot: Any, rt: Any, round_id: int) -> None:
 
 
 async def run_followup(app: Any, job: Any, late: bool) -> None:
-    from bot.app import runtime_of
+    from bot.runtime import runtime_of
 
     rt = runtime_of(app)
     card = await service.take_job(rt, job, late)
@@ -511,5 +511,5 @@ def register(app) -> None:
 
 
 def register_jobs(scheduler) -> None:
-    for kind in (service.FOLLOWUP, service.DUE_SOON, service.OVERDUE, service.OVERDUE_REOPEN):
+    for kind in (kinds.FOLLOWUP, *kinds.ACTION_KINDS):
         scheduler.register(kind, run_followup)

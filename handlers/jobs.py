@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.i18n import N_, translator
 from bot.retry import until_stored
-from bot.services import topics, votes
+from bot.services import kinds, topics, votes
 from bot.services.chats import load_chat_context
 from bot.text import fill
 from handlers.render import refresh_topic_card
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def runtime(app: Any):
-    from bot.app import runtime_of
+    from bot.runtime import runtime_of
 
     return runtime_of(app)
 
@@ -68,6 +68,6 @@ async def recorded(rt: Any, write: Any) -> Any:
 
 
 def register(scheduler) -> None:
-    scheduler.register(topics.VIEWS_CLOSE, views_close)
-    scheduler.register(votes.VOTE_CLOSE, vote_close)
-    scheduler.register(votes.POST_RESULT, result)
+    scheduler.register(kinds.VIEWS_CLOSE, views_close)
+    scheduler.register(kinds.VOTE_CLOSE, vote_close)
+    scheduler.register(kinds.POST_RESULT, result)

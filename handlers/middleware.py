@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import runtime_of
+from bot.runtime import runtime_of
 from bot.services import chats
 from handlers.common import Context
 
@@ -57,8 +57,9 @@ async def follow_membership(update: Update, context: Context) -> None:
     await chats.chat_context(rt, chat.id, chat.type, chat.title or "")
     if await chats.set_active(rt, chat.id, present):
         log.info("bot %s chat %s", "added to" if present else "removed from", chat.id)
-        for hook in rt.services.get("on_chat_active", []):
-            await hook(context.application, chat.id, present)
+        if present:
+            # Its rows, paused while the bot was away, run now (marked late).
+            await rt.scheduler.run_due(context.application)
 
 
 def register(app) -> None:

@@ -25,7 +25,7 @@ def group_only(ctx: Ctx) -> None:
 
 
 def refresher(ctx: Ctx):
-    return ctx.rt.services["refresher"]
+    return ctx.rt.card_edits
 
 
 def need_args(ctx: Ctx, count: int, usage: str, most: int | None = None) -> list[str]:

@@ -231,7 +231,7 @@ async def post_result(app, rt, vote_id: int, before_the_rest: Any) -> None:
     text = cards.result_card(translator(chat.language), closed, names)
     await app.bot.send_message(chat.chat_id, text)
     await before_the_rest()
-    refresher = rt.services["refresher"]
+    refresher = rt.card_edits
     refresher.forget("vote", vote_id)
     refresher.forget("topic", topic.id)
     try:

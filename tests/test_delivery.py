@@ -109,7 +109,7 @@ async def test_a_follow_up_card_due_before_the_armed_time_wakes_the_scheduler(wo
     await chen.says("/close 1")
     adopted_at = world.clock.now()
     assert result_cards(group)[0].startswith("Topic #1 adopted")
-    scheduler = world.rt.services["scheduler"]
+    scheduler = world.rt.scheduler
     # Armed for the follow-up card, not for the (cancelled) vote deadline five minutes away.
     assert scheduler.armed_for == adopted_at + timedelta(seconds=40)
     await world.advance(minutes=2)
@@ -298,7 +298,7 @@ async def test_every_dropped_press_is_answered(tmp_path):
 
 async def test_a_group_waiting_for_its_budget_does_not_delay_another_groups_result(tmp_path):
     world = await World.start(tmp_path, overrides={"telegram": {"rate_limiter": True}})
-    scheduler = world.rt.services["scheduler"]
+    scheduler = world.rt.scheduler
     busy_sent: list[int] = []
     stop_busy = asyncio.Event()
 

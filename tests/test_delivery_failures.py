@@ -82,13 +82,13 @@ async def test_a_ballot_held_at_telegram_during_an_outage_counts_before_the_dead
         polling.get_updates = outage
         world.clock.advance(timedelta(minutes=59))
         push_text(world, carol, "/ballot 1 agree")  # dated before the deadline, held at Telegram
-        poller_failed = world.rt.services["scheduler"].receiving
+        poller_failed = world.rt.scheduler.receiving
         for _ in range(200):
             if not poller_failed.is_set():
                 break
             await asyncio.sleep(0.01)
         world.clock.advance(timedelta(minutes=2))
-        scheduler = world.rt.services["scheduler"]
+        scheduler = world.rt.scheduler
         assert await scheduler.run_due(world.app) == 0  # the deadline waits for Telegram
         polling.get_updates = real
         polling.wake()

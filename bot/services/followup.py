@@ -23,7 +23,15 @@ from bot.services.common import (
     bounded,
     load_topic,
 )
-from bot.services.topics import VIEWS_CLOSE
+from bot.services.kinds import (
+    ACTION_KINDS,
+    DUE_SOON,
+    FOLLOWUP,
+    FOLLOWUP_TOPIC_KINDS,
+    OVERDUE,
+    OVERDUE_REOPEN,
+    VIEWS_CLOSE,
+)
 from storage import Tx, schedule
 from storage import followup as repo
 from storage import topics as topic_repo
@@ -32,12 +40,6 @@ from storage.followup import ActionRow, RoundRow
 from storage.schedule import Job
 from storage.topics import TopicRow
 
-FOLLOWUP = "followup"
-DUE_SOON = "due_soon"
-OVERDUE = "overdue"
-OVERDUE_REOPEN = "overdue_reopen"
-TOPIC_KINDS = (FOLLOWUP,)
-ACTION_KINDS = (DUE_SOON, OVERDUE, OVERDUE_REOPEN)
 FOLLOWING = (Status.ADOPTED, Status.FOLLOWING_UP)
 
 DUE_TEXT = {
@@ -82,8 +84,9 @@ def parse_action_number(text: str) -> int:
     return numbers.action_number(text)
 
 
-async def on_adopted(tx: Tx, rt: Runtime, topic: TopicRow, now: datetime) -> None:
-    """Adoption schedules the follow-up cards at the group's offsets."""
+async def schedule_followups(tx: Tx, rt: Runtime, topic: TopicRow, now: datetime) -> None:
+    """Adoption schedules the follow-up cards at the group's offsets (in the transaction that
+    adopts, so that an adopted topic never lacks them)."""
     chat = await load_chat(tx, rt, topic.chat_id)
     settings = chat.settings if chat else rt.settings.defaults
     await repo.set_adopted(tx, topic.id, now)
@@ -209,7 +212,7 @@ async def _maybe_done(tx: Tx, topic: TopicRow, now: datetime) -> tuple[bool, Rou
     await topic_repo.set_status(tx, topic.id, Status.DONE)
     await topic_repo.record(tx, topic.id, now, None, "done", "every action done")
     await schedule.cancel_for_topic(
-        tx, topic.id, [a.id for a in actions], TOPIC_KINDS, ACTION_KINDS, now
+        tx, topic.id, [a.id for a in actions], FOLLOWUP_TOPIC_KINDS, ACTION_KINDS, now
     )
     return True, await repo.open_round(tx, topic.id, "final", now)
 
@@ -306,7 +309,7 @@ async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> T
         authorize(Action.REOPEN, topic, actor)
         actions = await repo.actions_of(tx, topic.id)
         await schedule.cancel_for_topic(
-            tx, topic.id, [a.id for a in actions], TOPIC_KINDS, ACTION_KINDS, now
+            tx, topic.id, [a.id for a in actions], FOLLOWUP_TOPIC_KINDS, ACTION_KINDS, now
         )
         await repo.close_rounds(tx, topic.id, now)
         await topic_repo.set_status(

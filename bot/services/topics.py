@@ -20,14 +20,13 @@ from bot.services.common import (
     bounded,
     load_topic,
 )
+from bot.services.kinds import ENDS_WITH_TOPIC, VIEWS_CLOSE
 from bot.services.prompts import display_name
 from storage import Tx, schedule
 from storage import chats as chat_repo
 from storage import topics as repo
 from storage import views as view_repo
 from storage.topics import TopicRow
-
-VIEWS_CLOSE = "views_close"
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ async def decline(rt: Runtime, chat_id: int, actor: Actor, number: int, reason: 
 
 async def _cancel_topic_jobs(tx: Tx, rt: Runtime, topic_id: int, now: datetime) -> None:
     """A topic that ended has nothing left to announce: its deadlines and follow-ups go."""
-    for kind in (VIEWS_CLOSE, *rt.services.get("topic_job_kinds", ())):
+    for kind in ENDS_WITH_TOPIC:
         await schedule.cancel(tx, kind, topic_id, now)
 
 

@@ -14,7 +14,9 @@ from bot.rules.phases import Choice, Status
 from bot.rules.tally import Outcome, Tally, decide, eligible_members
 from bot.runtime import Runtime
 from bot.services.common import REASON_MAX, Actor, authorize, bounded, load_topic
-from bot.services.topics import VIEWS_CLOSE, phase_duration
+from bot.services.followup import schedule_followups
+from bot.services.kinds import POST_RESULT, VIEWS_CLOSE, VOTE_CLOSE
+from bot.services.topics import phase_duration
 from storage import Tx, schedule
 from storage import drafts as draft_repo
 from storage import topics as topic_repo
@@ -22,9 +24,6 @@ from storage import votes as repo
 from storage.drafts import DraftRow
 from storage.topics import TopicRow
 from storage.votes import BallotRow, VoteRow
-
-VOTE_CLOSE = "vote_close"
-POST_RESULT = "post_result"
 
 
 @dataclass(frozen=True)
@@ -198,8 +197,7 @@ async def close_vote(
         )
         await schedule.cancel(tx, VOTE_CLOSE, vote.id, now)
         if outcome.adopted:
-            for hook in rt.services.get("on_adopted", []):
-                await hook(tx, rt, current.topic, now)
+            await schedule_followups(tx, rt, current.topic, now)
         post_id = await schedule.add(tx, current.topic.chat_id, POST_RESULT, vote.id, now)
         dissent = [
             b

@@ -175,7 +175,7 @@ class World:
         assert self.app is not None
         rt = self.rt
         poller = poller_of(self.app)
-        scheduler = rt.services["scheduler"]
+        scheduler = rt.scheduler
         async with asyncio.timeout(within):
             await scheduler.started.wait()  # the start-up's catch-up has begun
             while True:
@@ -205,8 +205,8 @@ class World:
     async def run_due(self) -> None:
         """What the JobQueue does as time passes: coalesced card edits go out, and the
         schedule wakes if (and only if) it is armed for a time that has come."""
-        for hook in self.rt.services.get("tick", []):
-            await hook(self.app)
+        await self.rt.card_edits.flush(self.app)
+        await self.rt.inbox.flush()
         await self.settle()
 
 

@@ -1,0 +1,23 @@
+"""The kinds of schedule rows, in one place: every service that adds, cancels or runs a row
+names its kind from here, so that no service has to import another to learn it."""
+
+from __future__ import annotations
+
+# The views of a topic close (a notice; drafting goes on).
+VIEWS_CLOSE = "views_close"
+# A vote's deadline: it closes and its result is decided.
+VOTE_CLOSE = "vote_close"
+# The result card of a closed vote.
+POST_RESULT = "post_result"
+# A follow-up card at one of the offsets after adoption.
+FOLLOWUP = "followup"
+# An action's due date is near; it has passed; it has long passed (ask about reopening).
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+OVERDUE_REOPEN = "overdue_reopen"
+
+# Rows about a topic (ref_id = topic id) that go when the topic ends.
+ENDS_WITH_TOPIC = (VIEWS_CLOSE, FOLLOWUP)
+# Follow-up rows about a topic, and about its actions (ref_id = action id).
+FOLLOWUP_TOPIC_KINDS = (FOLLOWUP,)
+ACTION_KINDS = (DUE_SOON, OVERDUE, OVERDUE_REOPEN)
