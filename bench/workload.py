@@ -331,7 +331,7 @@ async def db_census(world: BenchWorld) -> dict[str, Any]:
             "history",
             "inbox",
         ):
-            out[table] = await tx.scalar(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+            out[table] = await tx.scalar(f"SELECT COUNT(*) FROM {table}")
         out["changed_ballots"] = await tx.scalar("SELECT COUNT(*) FROM ballots WHERE changed > 0")
         rows = await tx.fetchall("SELECT status, COUNT(*) FROM topics GROUP BY status")
         out["topics_by_status"] = {r[0]: r[1] for r in rows}

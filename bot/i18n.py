@@ -53,5 +53,5 @@ def pick_language(code: str | None, fallback: str = DEFAULT_LANGUAGE) -> str:
     return fallback
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "extract, translate later"
+def N_(message: str) -> str:
     return message

@@ -248,7 +248,7 @@ async def on_button(ctx: Ctx) -> None:
         await ctx.context.bot.edit_message_reply_markup(
             ctx.chat_id, query.message.message_id, reply_markup=None
         )
-    except Exception:  # noqa: BLE001 - an old question losing its buttons is cosmetic
+    except Exception:
         log.debug("could not clear the reopen buttons")
 
 

@@ -181,7 +181,7 @@ async def migrate_chat(tx: Tx, old_id: int, new_id: int) -> bool:
         "UPDATE chats SET chat_id = ?, type = 'supergroup' WHERE chat_id = ?", (new_id, old_id)
     )
     for table in _CHAT_TABLES:
-        await tx.execute(f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))  # noqa: S608
+        await tx.execute(f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
     # Private state that names the group: a member's focus, and questions awaiting an answer.
     await tx.execute("UPDATE users SET focus_chat_id = ? WHERE focus_chat_id = ?", (new_id, old_id))
     await tx.execute(

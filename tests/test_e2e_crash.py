@@ -454,7 +454,7 @@ class KillBeforeConfirm:
         ):
             try:
                 wait_for(self.ready, timeout=5)
-            except BaseException as exc:  # noqa: BLE001 - reported by the test thread
+            except BaseException as exc:
                 self.error = exc
             self.program.sigkill()
             self.killed.set()

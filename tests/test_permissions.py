@@ -31,7 +31,7 @@ CONVENOR_ONLY = [
 
 async def snapshot(world: World) -> dict[str, list]:
     async with world.rt.db.read() as tx:
-        return {t: [tuple(r) for r in await tx.fetchall(f"SELECT * FROM {t}")] for t in TABLES}  # noqa: S608
+        return {t: [tuple(r) for r in await tx.fetchall(f"SELECT * FROM {t}")] for t in TABLES}
 
 
 async def stage(world: World):
