@@ -21,6 +21,7 @@ from typing import Any
 from telegram import Update
 
 from bot.runtime import Runtime
+from bot.services.chats import Person, person_written, write_person
 from storage import inbox as repo
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,13 @@ class Inbox:
         # moment they were received (UTC): a deadline is judged by it.
         self._received: dict[int, datetime] = {}
         self._handled: list[int] = []
+        # Marked handled by their own use case's transaction, the processor not yet done.
+        self._marked: set[int] = set()
+        # Names seen on updates whose use case (if any) did not write them.
+        self._people: dict[int, Person] = {}
         self._changed = asyncio.Event()
         self._last_prune: datetime | None = None
+        rt.db.on_handled = self._marked_by_use_case
 
     def received_at(self, update_id: int) -> datetime | None:
         """When the bot received this update (UTC), while it is being handled."""
@@ -113,8 +119,24 @@ class Inbox:
 
     def handled(self, update: object) -> None:
         """The processor is done with `update` (its use case, if any, has committed)."""
-        if isinstance(update, Update):
-            self._note_handled(update.update_id)
+        if not isinstance(update, Update):
+            return
+        uid = update.update_id
+        if uid in self._marked:
+            # Its use case's transaction marked it: nothing left to write for it.
+            self._marked.discard(uid)
+            self._received.pop(uid, None)
+            self._changed.set()
+        elif uid in self._received:
+            self._note_handled(uid)
+
+    def _marked_by_use_case(self, update_id: int) -> None:
+        if update_id in self._received:
+            self._marked.add(update_id)
+
+    def note_person(self, person: Person) -> None:
+        """Write this member's name with the next batch of handled marks."""
+        self._people[person.user_id] = person
 
     def _note_handled(self, update_id: int) -> None:
         self._handled.append(update_id)
@@ -132,11 +154,14 @@ class Inbox:
             return False
         now = self.rt.clock.now()
         done, self._handled = self._handled, []
+        people, self._people = self._people, {}
         prune = self._last_prune is None or now - self._last_prune >= PRUNE_EVERY
-        if not done and not prune:
+        if not done and not prune and not people:
             return True
         try:
             async with self.rt.db.transaction() as tx:
+                for person in people.values():
+                    await write_person(tx, self.rt, person)
                 if done:
                     await repo.mark_handled(tx, done, now)
                 if prune:
@@ -146,13 +171,17 @@ class Inbox:
             # flush. Until then a restart would replay these (harmless: they changed nothing
             # their own use case did not mark).
             self._handled[:0] = done
+            self._people = {**people, **self._people}
             log.warning("handled updates not marked yet (%s); will try again", exc)
             return False
         except BaseException:
             self._handled[:0] = done
+            self._people = {**people, **self._people}
             raise
         if prune:
             self._last_prune = now
+        for person in people.values():
+            person_written(self.rt, person)
         for uid in done:
             self._received.pop(uid, None)
         self._changed.set()

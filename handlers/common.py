@@ -126,6 +126,7 @@ class Ctx:
             name=person.first_name if person else "",
             update_id=self.update_id,
             acted_at=self.acted_at,
+            person=person,
         )
 
     async def acting(self) -> Actor:
@@ -204,8 +205,6 @@ async def build_ctx(update: Update, context: Context) -> Ctx | None:
         if tg_user
         else None
     )
-    if person is not None and not person.is_bot:
-        await chats.remember(rt, person)
     return Ctx(rt, update, context, chat, person, as_group)
 
 
@@ -226,6 +225,12 @@ def edge(fn: Handler) -> Callable[[Update, Context], Awaitable[None]]:
             await ctx.refuse(err)
         except Forbidden as exc:
             log.info("chat %s refuses messages: %s", ctx.chat_id, exc)
+        finally:
+            # A name not written by a use case (a refusal, a question, a listing) goes with
+            # the next batch of handled marks: no transaction of its own.
+            person = ctx.person
+            if person is not None and not person.is_bot and chats.name_changed(ctx.rt, person):
+                ctx.rt.inbox.note_person(person)
 
     return wrapper
 

@@ -75,6 +75,9 @@ class Database:
         # Called after a commit that added schedule rows, with the earliest due time (UTC):
         # the scheduler wakes earlier if needed. No caller of schedule.add has to remember.
         self.on_scheduled: Callable[[datetime], None] | None = None
+        # Called after a commit that marked an update handled, with its id (the inbox then
+        # needs no batched mark of its own for it).
+        self.on_handled: Callable[[int], None] | None = None
 
     async def open(self) -> None:
         if self._conn is not None:
@@ -140,6 +143,8 @@ class Database:
                 raise
         if tx.earliest_scheduled is not None and self.on_scheduled is not None:
             self.on_scheduled(tx.earliest_scheduled)
+        if handles is not None and self.on_handled is not None:
+            self.on_handled(handles)
 
     @asynccontextmanager
     async def read(self, snapshot: bool = False) -> AsyncIterator[Tx]:

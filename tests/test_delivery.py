@@ -376,3 +376,32 @@ def test_which_updates_the_flood_guard_counts():
     }
     for text, expected in counted.items():
         assert addressed_to_us(update(text), "shangliang_test_bot") is expected, text
+
+
+async def test_a_new_members_ballot_costs_one_write_besides_the_inbox(world):
+    """The member's name, the ballot and the update's handled mark commit together: the only
+    other write is the inbox's (one per batch from getUpdates)."""
+    group, _chen, people, ballot = await voting(world, duration="1h")
+    newcomer = group.member("newcomer", language="en")
+    db = world.rt.db
+    real = db.transaction
+    opened = []
+
+    def counting(*args, **kwargs):
+        opened.append(kwargs.get("handles"))
+        return real(*args, **kwargs)
+
+    db.transaction = counting
+    try:
+        payload = press_payload(newcomer, group.chat, ballot, "Agree")
+        update = await world.feed(payload)
+    finally:
+        db.transaction = real
+    # The inbox's store of the batch, then the use case marking this very update handled.
+    assert opened == [None, update["update_id"]], opened
+    async with world.rt.db.read() as tx:
+        name = await tx.scalar("SELECT first_name FROM users WHERE user_id = ?", (newcomer.id,))
+        handled = await tx.scalar(
+            "SELECT handled_at IS NOT NULL FROM inbox WHERE update_id = ?", (update["update_id"],)
+        )
+    assert name == "Newcomer" and handled == 1

@@ -75,11 +75,17 @@ async def load_chat(tx: Tx, rt: Runtime, chat_id: int) -> ChatContext | None:
     )
 
 
-async def remember_person(tx: Tx, rt: Runtime, person: Person) -> None:
-    """Names are shown on cards; written only when they change, to keep the hot path lean."""
-    key = (person.first_name, person.username, person.language_code)
-    if rt.users.get(person.user_id) == key:
-        return
+def name_changed(rt: Runtime, person: Person) -> bool:
+    """Is the stored name (as this process knows it) different from what Telegram says now?"""
+    return rt.users.get(person.user_id) != (
+        person.first_name,
+        person.username,
+        person.language_code,
+    )
+
+
+async def write_person(tx: Tx, rt: Runtime, person: Person) -> None:
+    """Names are shown on cards. Call `person_written` once the transaction has committed."""
     await repo.upsert_user(
         tx,
         person.user_id,
@@ -89,7 +95,11 @@ async def remember_person(tx: Tx, rt: Runtime, person: Person) -> None:
         person.is_bot,
         rt.clock.now(),
     )
-    rt.users[person.user_id] = key
+
+
+def person_written(rt: Runtime, person: Person) -> None:
+    """The name is in the database: no need to write it again while it stays the same."""
+    rt.users[person.user_id] = (person.first_name, person.username, person.language_code)
 
 
 async def change_setting(rt: Runtime, chat_id: int, key: str, value: str) -> GroupSettings:
@@ -149,14 +159,6 @@ async def migrate_chat(rt: Runtime, old_id: int, new_id: int) -> bool:
     rt.chats.pop(old_id, None)
     rt.chats.pop(new_id, None)
     return moved
-
-
-async def remember(rt: Runtime, person: Person) -> None:
-    key = (person.first_name, person.username, person.language_code)
-    if rt.users.get(person.user_id) == key:
-        return
-    async with rt.db.transaction() as tx:
-        await remember_person(tx, rt, person)
 
 
 async def load_chat_context(rt: Runtime, chat_id: int) -> ChatContext | None:

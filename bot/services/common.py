@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +12,8 @@ from bot.errors import Msg, UserError
 from bot.i18n import N_
 from bot.rules.permissions import Action, Decision, Role, Verdict, Who, decide
 from bot.rules.phases import Status
+from bot.runtime import Runtime
+from bot.services.chats import Person, name_changed, person_written, write_person
 from storage import Tx
 from storage import topics as topic_repo
 from storage.topics import TopicRow
@@ -35,6 +39,8 @@ class Actor:
     name: str = ""
     update_id: int | None = None
     acted_at: datetime | None = None
+    # Their name as Telegram gives it now: written with the use case when it changed.
+    person: Person | None = None
 
     def when(self, now: datetime) -> datetime:
         """The moment a deadline is judged by: when they acted, never later than `now`."""
@@ -51,6 +57,23 @@ class Actor:
         if owner:
             roles.add(Role.OWNER)
         return frozenset(roles)
+
+
+@asynccontextmanager
+async def unit_of_work(rt: Runtime, actor: Actor | None) -> AsyncIterator[Tx]:
+    """One update, one write transaction: the acting member's name (when it changed), the use
+    case and the update's handled mark commit together, or none of them does.
+
+    Raises what the use case raises (UserError for a refusal), and sqlite3.Error as SQLite does.
+    """
+    person = actor.person if actor is not None else None
+    fresh = person is not None and not person.is_bot and name_changed(rt, person)
+    async with rt.db.transaction(handles=actor.update_id if actor else None) as tx:
+        if fresh:
+            await write_person(tx, rt, person)
+        yield tx
+    if fresh:
+        person_written(rt, person)
 
 
 WHO_TEXT = {

@@ -6,7 +6,7 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules.permissions import Action
 from bot.runtime import Runtime
-from bot.services.common import TEXT_MAX, Actor, authorize, bounded, load_topic
+from bot.services.common import TEXT_MAX, Actor, authorize, bounded, load_topic, unit_of_work
 from storage import drafts as repo
 from storage import topics as topic_repo
 from storage.drafts import DraftRow
@@ -18,7 +18,7 @@ async def add_draft(
 ) -> tuple[TopicRow, DraftRow]:
     text = bounded(text, TEXT_MAX, N_("draft"))
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.DRAFT, topic, actor)
         draft = await repo.add_draft(tx, topic.id, actor.user_id, text, now)
@@ -33,7 +33,7 @@ async def amend(
         raise UserError(N_("Reply to a draft's message with /amend and the new wording."))
     text = bounded(text, TEXT_MAX, N_("draft"))
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         parent = await repo.draft_by_message(tx, chat_id, replied_message_id)
         if parent is None:
             raise UserError(

@@ -22,6 +22,7 @@ from bot.services.common import (
     authorize,
     bounded,
     load_topic,
+    unit_of_work,
 )
 from bot.services.kinds import (
     ACTION_KINDS,
@@ -110,7 +111,7 @@ async def add_action(
         due_date, due_at = parse_due(due_text, now, settings.zone())
     except DueError as err:
         raise UserError(DUE_TEXT[err.kind], text=due_text[:20]) from None
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat.chat_id, number)
         authorize(Action.ADD_ACTION, topic, actor)
         action = await repo.add_action(
@@ -152,7 +153,7 @@ async def report(
     if len(note) > REASON_MAX:
         bounded(note, REASON_MAX, N_("note"))
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         action = await repo.get_action(tx, chat_id, action_no)
         if action is None:
             raise UserError(N_("There is no action A{action} in this group."), action=action_no)
@@ -229,7 +230,7 @@ async def rate(
     if value not in RATINGS:
         raise UserError(N_("This button is no longer valid."))
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.RATE, topic, actor)
         latest = await repo.latest_round(tx, topic.id)
@@ -304,7 +305,7 @@ async def check_can_reopen(rt: Runtime, chat_id: int, actor: Actor, number: int)
 async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> TopicRow:
     now = rt.clock.now()
     deadline = now + chat.settings.views_duration
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat.chat_id, number)
         authorize(Action.REOPEN, topic, actor)
         actions = await repo.actions_of(tx, topic.id)

@@ -19,6 +19,7 @@ from bot.services.common import (
     authorize,
     bounded,
     load_topic,
+    unit_of_work,
 )
 from bot.services.kinds import ENDS_WITH_TOPIC, VIEWS_CLOSE
 from bot.services.prompts import display_name
@@ -50,7 +51,7 @@ async def propose(rt: Runtime, chat_id: int, actor: Actor, text: str) -> TopicRo
     authorize(Action.PROPOSE, None, actor)
     title, details = parse_proposal(text)
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         number = await chat_repo.next_topic_number(tx, chat_id)
         topic = await repo.create_topic(tx, chat_id, number, title, details, actor.user_id, now)
         await repo.record(tx, topic.id, now, actor.user_id, "proposed", title)
@@ -59,7 +60,7 @@ async def propose(rt: Runtime, chat_id: int, actor: Actor, text: str) -> TopicRo
 
 async def support(rt: Runtime, chat_id: int, actor: Actor, number: int) -> Supported:
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.SUPPORT, topic, actor)
         added = await repo.add_supporter(tx, topic.id, actor.user_id, now)
@@ -96,7 +97,7 @@ async def escalate(rt: Runtime, chat_id: int, actor: Actor, number: int, reason:
 
     reason = bounded(reason, REASON_MAX, N_("reason"))
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.ESCALATE, topic, actor)
         vote = await vote_repo.current_vote(tx, topic.id)
@@ -124,7 +125,7 @@ async def _end(
     detail: str,
 ) -> TopicRow:
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(action, topic, actor)
         await repo.set_status(tx, topic.id, status)
@@ -161,7 +162,7 @@ async def accept(
     vote_for = phase_duration(vote_text, vote_for)
     now = rt.clock.now()
     deadline = now + views_for
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.ACCEPT, topic, actor)
         await repo.set_status(
@@ -183,7 +184,7 @@ async def merge(
     if number == into:
         raise UserError(N_("A topic cannot be merged into itself."))
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         source = await load_topic(tx, chat_id, number)
         target = await load_topic(tx, chat_id, into)
         authorize(Action.MERGE, source, actor)
@@ -213,7 +214,7 @@ async def new_round(
         raise UserError(N_("Usage: /round N views|drafts [duration]"))
     views_for = phase_duration(duration_text, views_for)
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.NEW_ROUND, topic, actor)
         deadline = now + views_for if mode == "views" else now

@@ -10,7 +10,7 @@ from bot.i18n import N_
 from bot.rules.permissions import Action
 from bot.rules.phases import Stance
 from bot.runtime import Runtime
-from bot.services.common import TEXT_MAX, Actor, authorize, bounded, load_topic
+from bot.services.common import TEXT_MAX, Actor, authorize, bounded, load_topic, unit_of_work
 from bot.services.topics import views_open
 from storage import topics as topic_repo
 from storage import views as repo
@@ -47,7 +47,7 @@ async def add_view(
     if anonymous and not allow_anonymous:
         raise UserError(N_("This group does not take anonymous views."))
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.VIEW, topic, actor)
         _check_open(topic, actor.when(now))
@@ -87,7 +87,7 @@ async def change_view(
     if text is not None:
         text = bounded(text, TEXT_MAX, N_("view"))
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.EDIT_VIEW, topic, actor)
         _check_open(topic, actor.when(now))

@@ -13,7 +13,7 @@ from bot.rules.permissions import Action
 from bot.rules.phases import Choice, Status
 from bot.rules.tally import Outcome, Tally, decide, eligible_members
 from bot.runtime import Runtime
-from bot.services.common import REASON_MAX, Actor, authorize, bounded, load_topic
+from bot.services.common import REASON_MAX, Actor, authorize, bounded, load_topic, unit_of_work
 from bot.services.followup import schedule_followups
 from bot.services.kinds import POST_RESULT, VIEWS_CLOSE, VOTE_CLOSE
 from bot.services.topics import phase_duration
@@ -75,7 +75,7 @@ async def open_vote(
     duration_text: str | None = None,
 ) -> VoteState:
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.OPEN_VOTE, topic, actor)
         draft = await draft_repo.get_draft(tx, topic.id, draft_no)
@@ -143,7 +143,7 @@ async def cast_ballot(
     if reason:
         reason = bounded(reason, REASON_MAX, N_("reason"))
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id) as tx:
+    async with unit_of_work(rt, actor) as tx:
         topic = await load_topic(tx, chat_id, number)
         vote = await repo.current_vote(tx, topic.id)
         if vote_id is not None and (vote is None or vote.id != vote_id or not vote.is_open):
@@ -170,7 +170,7 @@ async def close_vote(
 ) -> Closed | None:
     """Close by a convenor (number) or by the deadline (vote_id, job_id); None if already closed."""
     now = rt.clock.now()
-    async with rt.db.transaction(handles=actor.update_id if actor else None) as tx:
+    async with unit_of_work(rt, actor) as tx:
         if actor is not None:
             topic = await load_topic(tx, chat_id, number)
             authorize(Action.CLOSE_VOTE, topic, actor)
