@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.baseline import run_bare
+from bench.counting import counting
 from bench.filler import prefill_history, prefill_schedule
 from bench.workload import CHOICES, db_census, interleave_changes, run_mix, with_button
 from bench.world import BenchWorld, ScheduleDriver
@@ -84,9 +85,10 @@ async def warm_up(tmp: Path, seed: int) -> None:
 async def mixed(tmp: Path, groups: int, members: int, updates: int, seed: int) -> dict[str, Any]:
     world = BenchWorld(tmp / "mixed.db")
     await world.boot()
-    result = await run_mix(
-        world, groups=groups, members=members, updates=updates, seed=seed, record=True
-    )
+    with counting() as counts:
+        result = await run_mix(
+            world, groups=groups, members=members, updates=updates, seed=seed, record=True
+        )
     census = await db_census(world)
     api = world.api
     answers = api.total("answerCallbackQuery")
@@ -100,9 +102,14 @@ async def mixed(tmp: Path, groups: int, members: int, updates: int, seed: int) -
     await world.stop()
 
     bare_latencies = await run_bare(result.recorded, chats)
+    floor_latencies = await run_bare(
+        result.recorded, chats, durable_db=tmp / "durable-floor.db", synchronous="FULL"
+    )
     ours_tp = result.updates / result.busy_seconds
     bare_busy = sum(bare_latencies)
     bare_tp = len(bare_latencies) / bare_busy
+    floor_busy = sum(floor_latencies)
+    floor_tp = len(floor_latencies) / floor_busy
     return {
         "groups": groups,
         "members_per_group": members,
@@ -119,6 +126,14 @@ async def mixed(tmp: Path, groups: int, members: int, updates: int, seed: int) -
             "latency_by_kind": by_kind(result.sequence, result.latencies),
             "card_flushes": result.flushes,
             "scheduler_wakes": result.wakes,
+            # Over the whole mix (inbox, use cases, marks, scheduled work), per update.
+            "hops_per_update": round(counts.hops / result.updates, 2),
+            "commits_per_update": round(counts.commits / result.updates, 2),
+        },
+        "durable_floor": {
+            "updates_per_s": round(floor_tp, 1),
+            "busy_s": round(floor_busy, 3),
+            "latency": latency_summary(floor_latencies),
         },
         "bare": {
             "updates_per_s": round(bare_tp, 1),
@@ -126,6 +141,7 @@ async def mixed(tmp: Path, groups: int, members: int, updates: int, seed: int) -
             "latency": latency_summary(bare_latencies),
         },
         "ratio_ours_to_bare": round(ours_tp / bare_tp, 3),
+        "ratio_ours_to_durable_floor": round(ours_tp / floor_tp, 3),
         "mix": dict(result.kinds.most_common()),
         "bot_api_calls": bot_calls,
         "bot_api_errors": failures,

@@ -127,6 +127,7 @@ class Inbox:
             self._marked.discard(uid)
             self._received.pop(uid, None)
             self._changed.set()
+            return
         elif uid in self._received:
             self._note_handled(uid)
 
@@ -186,6 +187,17 @@ class Inbox:
             self._received.pop(uid, None)
         self._changed.set()
         return True
+
+    async def processed(self, update_ids: Iterable[int]) -> None:
+        """Wait until the processor is done with these updates (their marks may still be
+        waiting for the next flush)."""
+        waiting = set(update_ids)
+        while True:
+            waiting = {u for u in waiting if u in self._received and u not in self._handled}
+            if not waiting:
+                return
+            self._changed.clear()
+            await self._changed.wait()
 
     async def settled(self, update_ids: Iterable[int] | None = None) -> None:
         """Wait until these updates (default: all in hand now) have been handled and marked."""
