@@ -8,10 +8,12 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import callbacks
 from bot.i18n import N_
 from bot.rules.followup import display_status
 from bot.services.common import ACTION_STATUS_TEXT
-from bot.services.followup import DUE_SOON, OVERDUE, OVERDUE_REOPEN, Card
+from bot.services.followup import Card
+from bot.services.kinds import DUE_SOON, OVERDUE, OVERDUE_REOPEN
 from bot.text import clip, esc, fill, fit_items
 from storage.followup import ActionRow
 from storage.topics import TopicRow
@@ -23,8 +25,6 @@ RATING_LABEL = {
     "partly": N_("😐 Partly"),
     "not_satisfied": N_("😞 Not satisfied"),
 }
-RATING_CODE = {"satisfied": "s", "partly": "p", "not_satisfied": "x"}
-RATING_OF_CODE = {v: k for k, v in RATING_CODE.items()}
 
 
 def action_line(_: Translate, action: ActionRow, names: dict[int, str], now: datetime) -> str:
@@ -132,7 +132,7 @@ def followup_card(
         [
             InlineKeyboardButton(
                 _(RATING_LABEL[k]),
-                callback_data=f"rate:{topic.number}:{card.round.id}:{RATING_CODE[k]}",
+                callback_data=callbacks.rate(topic.number, card.round.id, k),
             )
             for k in RATING_LABEL
         ]
@@ -144,7 +144,7 @@ def followup_card(
             [
                 InlineKeyboardButton(
                     fill(_(N_("📈 A{action}")), {"action": a.number}),
-                    callback_data=f"prg:{a.number}",
+                    callback_data=callbacks.progress(a.number),
                 )
                 for a in open_actions
             ]
@@ -189,8 +189,10 @@ def reopen_question(
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(_("🔄 Reopen"), callback_data=f"ro:{topic.number}"),
-                InlineKeyboardButton(_("➡ Keep following"), callback_data=f"kf:{topic.number}"),
+                InlineKeyboardButton(_("🔄 Reopen"), callback_data=callbacks.reopen(topic.number)),
+                InlineKeyboardButton(
+                    _("➡ Keep following"), callback_data=callbacks.keep_following(topic.number)
+                ),
             ]
         ]
     )

@@ -11,8 +11,8 @@ from telegram import ForceReply
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import callbacks, numbers
 from bot import followup_cards as fcards
-from bot import numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.retry import until_stored
@@ -173,10 +173,10 @@ async def do_reopen(ctx: Ctx, number: int, query: Any = None) -> None:
 async def on_progress_button(ctx: Ctx) -> None:
     """📈 A3 on a follow-up card: an owner or a convenor is asked for the figure."""
     query = ctx.update.callback_query
-    match = re.fullmatch(r"prg:([0-9]{1,9})", query.data or "")
-    if match is None or ctx.chat.is_private:
+    press = callbacks.parse(query.data)
+    if press is None or press.kind != callbacks.PROGRESS or ctx.chat.is_private:
         raise UserError(N_("This button is no longer valid."))
-    action_no = int(match.group(1))
+    action_no = press.number
     await service.check_can_report(
         ctx.rt, ctx.chat_id, ctx.actor(await ctx.is_convenor()), action_no
     )
@@ -214,16 +214,15 @@ async def finish_progress(ctx: Ctx, payload: dict, text: str) -> None:
 @edge
 async def on_button(ctx: Ctx) -> None:
     query = ctx.update.callback_query
-    match = re.fullmatch(r"(rate|ro|kf):([0-9]{1,9})(?::([0-9]{1,12}):([spx]))?", query.data or "")
-    if match is None or ctx.chat.is_private:
+    press = callbacks.parse(query.data)
+    followup_kinds = (callbacks.RATE, callbacks.REOPEN, callbacks.KEEP_FOLLOWING)
+    if press is None or press.kind not in followup_kinds or ctx.chat.is_private:
         raise UserError(N_("This button is no longer valid."))
-    kind, number = match.group(1), int(match.group(2))
-    if kind == "rate":
-        if match.group(3) is None:
-            raise UserError(N_("This button is no longer valid."))
-        value = fcards.RATING_OF_CODE[match.group(4)]
+    kind, number = press.kind, press.number
+    if kind == callbacks.RATE:
+        value = press.rating
         _topic, current, _previous = await service.rate(
-            ctx.rt, ctx.chat_id, ctx.actor(), number, int(match.group(3)), value
+            ctx.rt, ctx.chat_id, ctx.actor(), number, press.ref, value
         )
         await answer_query(
             query,
@@ -240,7 +239,7 @@ async def on_button(ctx: Ctx) -> None:
         return
     # Reopen, or keep following: either answer to the question is a convenor's (the rules say).
     await service.check_can_reopen(ctx.rt, ctx.chat_id, await ctx.acting(), number)
-    if kind == "ro":
+    if kind == callbacks.REOPEN:
         await do_reopen(ctx, number, query)
     else:
         await answer_query(query, html_to_toast(ctx._("The follow-up goes on.")))

@@ -344,7 +344,17 @@ def test_callback_parse_over_64_bytes_is_refused_even_if_shaped():
 def _valid_callback(rng: random.Random) -> str:
     """Callback data the bot itself could put on a button."""
     number = rng.choice([1, 2, 9, 10, 99, 123, 999_999_999])
-    kind = rng.choice(["sup", "acc", "vw", "lst", "bal"])
+    kind = rng.choice(["sup", "acc", "vw", "lst", "bal", "rate", "prg", "ro", "kf"])
+    if kind == "rate":
+        return callbacks.rate(
+            number, rng.choice([1, 7, 10**11]), rng.choice(["satisfied", "partly", "not_satisfied"])
+        )
+    if kind == "prg":
+        return callbacks.progress(number)
+    if kind == "ro":
+        return callbacks.reopen(number)
+    if kind == "kf":
+        return callbacks.keep_following(number)
     if kind == "sup":
         return callbacks.support(number)
     if kind == "acc":
@@ -376,9 +386,10 @@ def _shaped(data: str) -> bool:
     return len(data.encode()) <= 64 and any(
         re.fullmatch(pattern, data)
         for pattern in (
-            r"(sup|acc|lst|rate|sub):[0-9]{1,9}(:[0-9]{1,12})?(:[a-z])?",
+            r"(sup|acc|lst|prg|ro|kf):[0-9]{1,9}",
             r"vw:[0-9]{1,9}(:[0-9]{1,12})?:[socg]",
             r"bal:[0-9]{1,9}:[0-9]{1,12}:[andb]",
+            r"rate:[0-9]{1,9}:[0-9]{1,12}:[spx]",
         )
     )
 
@@ -407,9 +418,9 @@ def test_callback_parse_random_shapes_never_raise():
     """Random strings built from the pieces of callback data: parse agrees with an independent
     description of the shapes, and both verdicts occur often."""
     rng = random.Random(7)
-    kinds = ["sup", "acc", "vw", "lst", "bal", "rate", "sub", "xyz", "s", "SUP", ""]
+    kinds = ["sup", "acc", "vw", "lst", "bal", "rate", "prg", "ro", "kf", "sub", "xyz", "SUP", ""]
     numbers = ["0", "1", "7", "12", "999999999", "1234567890", "", "x", "-1", "１"]
-    codes = ["s", "o", "c", "g", "a", "n", "d", "b", "x", "", "ab", "A"]
+    codes = ["s", "o", "c", "g", "a", "n", "d", "b", "x", "p", "", "ab", "A"]
     parsed = refused = 0
     for _ in range(3000):
         parts = [rng.choice(kinds), rng.choice(numbers)]
@@ -429,4 +440,6 @@ def test_callback_parse_random_shapes_never_raise():
             assert press.stance is not None
         if press.kind == "bal":
             assert press.choice is not None and press.ref is not None
+        if press.kind == "rate":
+            assert press.rating is not None and press.ref is not None
     assert parsed >= 100 and refused >= 100, (parsed, refused)
