@@ -19,8 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram.error import ChatMigrated, Forbidden
-
+from bot.errors import ChatClosed, ChatMoved
 from bot.lanes import ChatLanes
 from bot.runtime import Runtime
 from storage import schedule
@@ -201,7 +200,7 @@ class Scheduler:
         try:
             await handler(app, job, late)
             return
-        except ChatMigrated as exc:
+        except ChatMoved as exc:
             # The group became a supergroup: move its records (this row included) and retry.
             from bot.services.chats import migrate_chat
 
@@ -218,7 +217,7 @@ class Scheduler:
                     job.id,
                 )
                 return
-        except Forbidden as exc:
+        except ChatClosed as exc:
             # The bot was removed from the group: its rows pause until it is added back.
             from bot.services.chats import set_active
 

@@ -18,10 +18,10 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.errors import UserError
+from bot.errors import ChatClosed, ChatMoved, UserError
 from bot.i18n import translator
 from bot.runtime import Runtime, runtime_of
 from bot.services import chats
@@ -231,6 +231,22 @@ def edge(fn: Handler) -> Callable[[Update, Context], Awaitable[None]]:
             person = ctx.person
             if person is not None and not person.is_bot and chats.name_changed(ctx.rt, person):
                 ctx.rt.inbox.note_person(person)
+
+    return wrapper
+
+
+def scheduled(fn: Callable[[Any, Any, bool], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """Wrap a schedule row's handler: Telegram's word on the chat becomes the application's
+    (ChatMoved, ChatClosed), so that bot/scheduler.py never speaks Telegram."""
+
+    @functools.wraps(fn)
+    async def wrapper(app: Any, job: Any, late: bool) -> None:
+        try:
+            await fn(app, job, late)
+        except ChatMigrated as exc:
+            raise ChatMoved(exc.new_chat_id) from exc
+        except Forbidden as exc:
+            raise ChatClosed(str(exc)) from exc
 
     return wrapper
 

@@ -20,7 +20,7 @@ from bot.services import chats, kinds, prompts
 from bot.services import followup as service
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
-from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.common import Ctx, answer_query, edge, html_to_toast, scheduled
 from handlers.private import about, is_convenor_of, linked_group, target_chat
 from handlers.render import edit, send_pages
 from handlers.topics import group_only, need_args, refresher
@@ -511,4 +511,4 @@ def register(app) -> None:
 
 def register_jobs(scheduler) -> None:
     for kind in (kinds.FOLLOWUP, *kinds.ACTION_KINDS):
-        scheduler.register(kind, run_followup)
+        scheduler.register(kind, scheduled(run_followup))

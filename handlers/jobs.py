@@ -10,6 +10,7 @@ from bot.retry import until_stored
 from bot.services import kinds, topics, votes
 from bot.services.chats import load_chat_context
 from bot.text import fill
+from handlers.common import scheduled
 from handlers.render import refresh_topic_card
 from handlers.votes import post_result
 from storage.schedule import Job
@@ -68,6 +69,6 @@ async def recorded(rt: Any, write: Any) -> Any:
 
 
 def register(scheduler) -> None:
-    scheduler.register(kinds.VIEWS_CLOSE, views_close)
-    scheduler.register(kinds.VOTE_CLOSE, vote_close)
-    scheduler.register(kinds.POST_RESULT, result)
+    scheduler.register(kinds.VIEWS_CLOSE, scheduled(views_close))
+    scheduler.register(kinds.VOTE_CLOSE, scheduled(vote_close))
+    scheduler.register(kinds.POST_RESULT, scheduled(result))
