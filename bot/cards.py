@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot import callbacks
+from bot.buttons import Button, Keyboard, keyboard
 from bot.errors import Msg
 from bot.group_settings import GroupSettings
 from bot.i18n import N_
@@ -58,7 +57,7 @@ class TopicCard:
     bot_username: str
 
 
-def topic_card(_: Translate, card: TopicCard) -> tuple[str, InlineKeyboardMarkup | None]:
+def topic_card(_: Translate, card: TopicCard) -> tuple[str, Keyboard | None]:
     topic = card.topic
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
     lines = [t(N_("<b>Topic #{number}: {title}</b>"), number=topic.number, title=topic.title)]
@@ -89,29 +88,27 @@ def topic_card(_: Translate, card: TopicCard) -> tuple[str, InlineKeyboardMarkup
     return "\n".join(lines), topic_buttons(_, card)
 
 
-def topic_buttons(_: Translate, card: TopicCard) -> InlineKeyboardMarkup | None:
+def topic_buttons(_: Translate, card: TopicCard) -> Keyboard | None:
     rows = _phase_buttons(_, card)
     if card.bot_username and card.topic.status in OPEN:
         # Anyone may follow a topic privately: its result and every follow-up card.
         link = (
             f"https://t.me/{card.bot_username}?start=sub_{card.topic.chat_id}_{card.topic.number}"
         )
-        rows.append([InlineKeyboardButton(_("🔔 Notify me"), url=link)])
-    return InlineKeyboardMarkup(rows) if rows else None
+        rows.append([Button(_("🔔 Notify me"), url=link)])
+    return keyboard(rows) if rows else None
 
 
-def _phase_buttons(_: Translate, card: TopicCard) -> list[list[InlineKeyboardButton]]:
+def _phase_buttons(_: Translate, card: TopicCard) -> list[list[Button]]:
     topic = card.topic
     if topic.status == Status.PROPOSED:
         return [
             [
-                InlineKeyboardButton(
+                Button(
                     fill(_(N_("🙋 Second ({count})")), {"count": card.supporters}),
-                    callback_data=callbacks.support(topic.number),
+                    data=callbacks.support(topic.number),
                 ),
-                InlineKeyboardButton(
-                    _("✅ Accept (convenor)"), callback_data=callbacks.accept(topic.number)
-                ),
+                Button(_("✅ Accept (convenor)"), data=callbacks.accept(topic.number)),
             ]
         ]
     if topic.status == Status.DELIBERATING:
@@ -119,29 +116,21 @@ def _phase_buttons(_: Translate, card: TopicCard) -> list[list[InlineKeyboardBut
         if card.views_open:
             rows.append(
                 [
-                    InlineKeyboardButton(
-                        _(STANCE_LABEL[s]), callback_data=callbacks.view(topic.number, s)
-                    )
+                    Button(_(STANCE_LABEL[s]), data=callbacks.view(topic.number, s))
                     for s in (Stance.SUPPORT, Stance.OPPOSE)
                 ]
             )
             rows.append(
                 [
-                    InlineKeyboardButton(
-                        _(STANCE_LABEL[s]), callback_data=callbacks.view(topic.number, s)
-                    )
+                    Button(_(STANCE_LABEL[s]), data=callbacks.view(topic.number, s))
                     for s in (Stance.CONCERN, Stance.SUGGESTION)
                 ]
             )
-        last = [
-            InlineKeyboardButton(
-                _("📋 All views"), callback_data=callbacks.list_views(topic.number)
-            )
-        ]
+        last = [Button(_("📋 All views"), data=callbacks.list_views(topic.number))]
         if card.views_open and card.settings.anonymous_views and card.bot_username:
             last.insert(
                 0,
-                InlineKeyboardButton(
+                Button(
                     _("🕶 Anonymous view"),
                     url=f"https://t.me/{card.bot_username}?start=av_{topic.chat_id}_{topic.number}",
                 ),
@@ -181,7 +170,7 @@ def ballot_card(
     settings: GroupSettings,
     bot_username: str,
     in_group: bool = True,
-) -> tuple[str, InlineKeyboardMarkup | None]:
+) -> tuple[str, Keyboard | None]:
     vote = state.vote
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
     lines = [
@@ -206,9 +195,9 @@ def ballot_card(
         lines.append(_("You can change your ballot until the vote closes."))
         rows = [
             [
-                InlineKeyboardButton(
+                Button(
                     _(CHOICE_LABEL[c]),
-                    callback_data=callbacks.ballot(state.topic.number, vote.id, c),
+                    data=callbacks.ballot(state.topic.number, vote.id, c),
                 )
                 for c in pair
             ]
@@ -218,8 +207,8 @@ def ballot_card(
             link = (
                 f"https://t.me/{bot_username}?start=bv_{state.topic.chat_id}_{state.topic.number}"
             )
-            rows.append([InlineKeyboardButton(_("🗳 Vote in private"), url=link)])
-        markup = InlineKeyboardMarkup(rows)
+            rows.append([Button(_("🗳 Vote in private"), url=link)])
+        markup = keyboard(rows)
         return "\n".join(lines), markup
     lines.append(_("This vote is closed."))
     lines.append(tally_line(_, state))

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot import callbacks
+from bot.buttons import Button, Keyboard, keyboard
 from bot.i18n import N_
 from bot.rules.followup import display_status
 from bot.services.common import ACTION_STATUS_TEXT
@@ -74,7 +73,7 @@ def followup_card(
     names: dict[int, str],
     now: datetime,
     bot_username: str,
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Keyboard]:
     topic = card.topic
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
     if card.kind == "final":
@@ -130,9 +129,9 @@ def followup_card(
     lines += tail
     rows = [
         [
-            InlineKeyboardButton(
+            Button(
                 _(RATING_LABEL[k]),
-                callback_data=callbacks.rate(topic.number, card.round.id, k),
+                data=callbacks.rate(topic.number, card.round.id, k),
             )
             for k in RATING_LABEL
         ]
@@ -142,9 +141,9 @@ def followup_card(
         # Owners (and convenors) report from the card: the bot then asks for the figure.
         rows.append(
             [
-                InlineKeyboardButton(
+                Button(
                     fill(_(N_("📈 A{action}")), {"action": a.number}),
-                    callback_data=callbacks.progress(a.number),
+                    data=callbacks.progress(a.number),
                 )
                 for a in open_actions
             ]
@@ -152,22 +151,22 @@ def followup_card(
     if bot_username:
         rows.append(
             [
-                InlineKeyboardButton(
+                Button(
                     _("🔔 Notify me"),
                     url=f"https://t.me/{bot_username}?start=sub_{topic.chat_id}_{topic.number}",
                 ),
-                InlineKeyboardButton(
+                Button(
                     _("💬 Comment privately"),
                     url=f"https://t.me/{bot_username}?start=rc_{topic.chat_id}_{topic.number}",
                 ),
             ]
         )
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return "\n".join(lines), keyboard(rows)
 
 
 def reopen_question(
     _: Translate, topic: TopicRow, offer: tuple[int, int], overdue: ActionRow | None
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Keyboard]:
     if overdue is not None:
         text = fill(
             _(
@@ -186,13 +185,11 @@ def reopen_question(
             ),
             {"bad": offer[0], "total": offer[1], "number": topic.number},
         )
-    markup = InlineKeyboardMarkup(
+    markup = keyboard(
         [
             [
-                InlineKeyboardButton(_("🔄 Reopen"), callback_data=callbacks.reopen(topic.number)),
-                InlineKeyboardButton(
-                    _("➡ Keep following"), callback_data=callbacks.keep_following(topic.number)
-                ),
+                Button(_("🔄 Reopen"), data=callbacks.reopen(topic.number)),
+                Button(_("➡ Keep following"), data=callbacks.keep_following(topic.number)),
             ]
         ]
     )
@@ -210,14 +207,14 @@ def owner_reminder(_: Translate, card: Card, group_title: str) -> str:
     )
 
 
-def report_here(_: Translate, card: Card, bot_username: str) -> InlineKeyboardMarkup:
+def report_here(_: Translate, card: Card, bot_username: str) -> Keyboard:
     """The reminder's link: pressed, it makes the owner's private /progress and /done act on
     this group (a reminder alone never changes which group they act on)."""
     topic = card.topic
-    return InlineKeyboardMarkup(
+    return keyboard(
         [
             [
-                InlineKeyboardButton(
+                Button(
                     _("📈 Report here"),
                     url=f"https://t.me/{bot_username}?start=rp_{topic.chat_id}_{topic.number}",
                 )

@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram import (
     ForceReply,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyParameters,
@@ -21,6 +22,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.buttons import Keyboard
 from bot.errors import ChatClosed, ChatMoved, UserError
 from bot.i18n import translator
 from bot.runtime import Runtime, runtime_of
@@ -79,7 +81,7 @@ class Ctx:
     async def reply(
         self,
         text: str,
-        markup: InlineKeyboardMarkup | ForceReply | None = None,
+        markup: Markup = None,
         quote: bool = True,
     ) -> Message | None:
         message = self.update.effective_message
@@ -154,15 +156,30 @@ class Ctx:
         return verdict
 
 
+Markup = Keyboard | InlineKeyboardMarkup | ForceReply | None
+
+
+def to_markup(markup: Markup) -> InlineKeyboardMarkup | ForceReply | None:
+    """Buttons as the application gives them (bot/buttons.py) made into Telegram's markup."""
+    if markup is None or isinstance(markup, InlineKeyboardMarkup | ForceReply):
+        return markup
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
+            for row in markup
+        ]
+    )
+
+
 async def send(
     context: Context,
     chat_id: int,
     text: str,
-    markup: InlineKeyboardMarkup | ForceReply | None = None,
+    markup: Markup = None,
     reply_to: ReplyParameters | None = None,
 ) -> Message | None:
     return await context.bot.send_message(
-        chat_id, text, reply_markup=markup, reply_parameters=reply_to
+        chat_id, text, reply_markup=to_markup(markup), reply_parameters=reply_to
     )
 
 

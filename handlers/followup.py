@@ -20,7 +20,7 @@ from bot.services import chats, kinds, prompts
 from bot.services import followup as service
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
-from handlers.common import Ctx, answer_query, edge, html_to_toast, scheduled
+from handlers.common import Ctx, answer_query, edge, html_to_toast, scheduled, to_markup
 from handlers.private import about, is_convenor_of, linked_group, target_chat
 from handlers.render import edit, send_pages
 from handlers.topics import group_only, need_args, refresher
@@ -371,7 +371,7 @@ async def post_card(app: Any, rt: Any, card: service.Card) -> None:
     now = rt.clock.now()
     names = await prompts.names(rt, [o for a in card.actions for o in a.owners])
     text, markup = fcards.followup_card(_, card, {}, names, now, rt.bot_username)
-    message = await app.bot.send_message(card.chat.chat_id, text, reply_markup=markup)
+    message = await app.bot.send_message(card.chat.chat_id, text, reply_markup=to_markup(markup))
     # The one send the group sees is recorded (and its schedule row done) at once: whatever
     # fails after it, a retry never posts the card again.
     await until_stored(
@@ -387,7 +387,7 @@ async def post_card(app: Any, rt: Any, card: service.Card) -> None:
             card.subject if card.kind == kinds.OVERDUE_REOPEN else None,
         )
         try:
-            await app.bot.send_message(card.chat.chat_id, question, reply_markup=buttons)
+            await app.bot.send_message(card.chat.chat_id, question, reply_markup=to_markup(buttons))
         except TelegramError as exc:
             log.warning("reopen question on topic %s not sent: %s", card.topic.id, exc)
     for user_id in card.subscribers:
@@ -429,7 +429,7 @@ async def send_private(
 ) -> bool:
     """A private message; someone who never started the bot or blocked it is recorded, not retried."""
     try:
-        await app.bot.send_message(user_id, text, reply_markup=markup)
+        await app.bot.send_message(user_id, text, reply_markup=to_markup(markup))
     except Forbidden as exc:
         await service.mark_undeliverable(rt, user_id, kind, ref_id, str(exc))
         return False

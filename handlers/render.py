@@ -6,15 +6,17 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import Message
 from telegram.error import BadRequest, Forbidden
 
 from bot import cards
+from bot.buttons import Keyboard
 from bot.i18n import translator
 from bot.runtime import Runtime
 from bot.services import topics, votes
 from bot.services.chats import ChatContext
 from bot.text import split_items
+from handlers.common import to_markup
 from storage.topics import TopicRow
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ log = logging.getLogger(__name__)
 
 async def topic_card(
     rt: Runtime, chat: ChatContext, topic: TopicRow
-) -> tuple[str, InlineKeyboardMarkup | None]:
+) -> tuple[str, Keyboard | None]:
     facts = await topics.card_facts(rt, topic)
     card = cards.TopicCard(
         topic=topic,
@@ -40,18 +42,16 @@ async def post_topic_card(
     bot: Any, rt: Runtime, chat: ChatContext, topic: TopicRow, reply_to: int | None = None
 ) -> Message | None:
     text, markup = await topic_card(rt, chat, topic)
-    message = await bot.send_message(chat.chat_id, text, reply_markup=markup)
+    message = await bot.send_message(chat.chat_id, text, reply_markup=to_markup(markup))
     await topics.set_card(rt, topic.id, message.message_id)
     return message
 
 
-async def edit(
-    bot: Any, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
-) -> bool:
+async def edit(bot: Any, chat_id: int, message_id: int, text: str, markup: Keyboard | None) -> bool:
     """Edit a card; False when it is gone (someone deleted it). "Not modified" is success."""
     try:
         await bot.edit_message_text(
-            text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+            text, chat_id=chat_id, message_id=message_id, reply_markup=to_markup(markup)
         )
     except BadRequest as exc:
         lowered = str(exc).lower()
@@ -155,5 +155,5 @@ async def refresh_ballot_card(bot: Any, rt: Runtime, vote_id: int) -> None:
     if not await edit(bot, chat.chat_id, state.vote.card_message_id, text, markup):
         # Someone deleted the card while the vote is open: post a fresh one.
         if state.vote.is_open:
-            message = await bot.send_message(chat.chat_id, text, reply_markup=markup)
+            message = await bot.send_message(chat.chat_id, text, reply_markup=to_markup(markup))
             await votes.set_card(rt, vote_id, message.message_id)

@@ -16,7 +16,7 @@ from bot.rules.phases import Choice, parse_choice
 from bot.services import prompts, votes
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
-from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.common import Ctx, answer_query, edge, html_to_toast, to_markup
 from handlers.private import about, is_member, linked_group, target_chat, where
 from handlers.render import refresh_ballot_card, refresh_topic_card
 from handlers.topics import group_only, need_args, refresher
@@ -68,7 +68,7 @@ async def open_vote(ctx: Ctx) -> None:
 async def post_ballot_card(bot, rt, chat, state) -> None:
     _ = translator(chat.language)
     text, markup = cards.ballot_card(_, state, chat.settings, rt.bot_username)
-    message = await bot.send_message(chat.chat_id, text, reply_markup=markup)
+    message = await bot.send_message(chat.chat_id, text, reply_markup=to_markup(markup))
     await votes.set_card(rt, state.vote.id, message.message_id)
 
 
