@@ -17,7 +17,7 @@ from storage import inbox as inbox_repo
 from tests.kit.fake_api import _ApiError
 from tests.kit.story import World, press_payload
 from tests.test_flow_vote import tally_of, vote_of, voting
-from tests.test_followup import adopted_topic
+from tests.test_followup import mostly_unsatisfied
 
 
 def sent_by_member_while_down(world, member, text: str) -> None:
@@ -148,12 +148,7 @@ async def test_close_while_the_schedule_posts_another_groups_card_posts_one_resu
 
 async def test_a_failed_reopen_question_does_not_post_the_follow_up_card_again(world):
     group = world.group()
-    _chen, alice, bob, carol = await adopted_topic(world, group)
-    await world.advance(days=7)
-    card = group.last_bot_message()
-    for person in (alice, bob):
-        await person.presses(card, "Not satisfied")
-    await carol.presses(card, "Satisfied")
+    await mostly_unsatisfied(world, group)
     original = world.api._m_sendMessage
 
     def bad_gateway_on_the_question(params):

@@ -127,14 +127,20 @@ async def test_subscribers_get_cards_privately_and_strangers_are_recorded(world)
     assert sum("Follow-up on topic #1" in t for t in group.texts()) == 2
 
 
-async def test_mostly_not_satisfied_brings_the_reopen_card(world):
-    group = world.group()
+async def mostly_unsatisfied(world, group):
+    """An adopted topic whose 7-day card two of three rate "not satisfied"; the card."""
     chen, alice, bob, carol = await adopted_topic(world, group)
     await world.advance(days=7)
     card = group.last_bot_message()
     for person in (alice, bob):
         await person.presses(card, "Not satisfied")
     await carol.presses(card, "Satisfied")
+    return chen, alice, bob, carol, card
+
+
+async def test_mostly_not_satisfied_brings_the_reopen_card(world):
+    group = world.group()
+    chen, alice, bob, carol, card = await mostly_unsatisfied(world, group)
     await world.advance(days=23)
     question = [m for m in group.bot_messages() if "Reopen it for deliberation?" in m["text"]]
     assert len(question) == 1 and "2 of 3 ratings" in question[0]["text"]

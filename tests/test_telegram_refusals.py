@@ -30,7 +30,7 @@ from tests.kit.http_server import FakeBotServer
 from tests.kit.request import FakeRequest
 from tests.test_flow_views import deliberating
 from tests.test_flow_vote import voting
-from tests.test_followup import adopted_topic
+from tests.test_followup import adopted_topic, mostly_unsatisfied
 
 GROUP = -1001234567890
 ALICE = 4242
@@ -373,12 +373,7 @@ async def _progress(world):
 
 async def _reopen(world):
     group = world.group()
-    chen, alice, bob, carol = await adopted_topic(world, group)
-    await world.advance(days=7)
-    card = group.last_bot_message()
-    for person in (alice, bob):
-        await person.presses(card, "Not satisfied")
-    await carol.presses(card, "Satisfied")
+    chen, _alice, _bob, _carol, _card = await mostly_unsatisfied(world, group)
     await world.advance(days=23)
     (question,) = [m for m in group.bot_messages() if "Reopen it for deliberation?" in m["text"]]
     return chen, question, "Reopen", None

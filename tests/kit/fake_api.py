@@ -668,22 +668,7 @@ class FakeBotAPI:
             return {
                 "status": "administrator",
                 "user": user,
-                **{
-                    key: False
-                    for key in (
-                        "can_be_edited",
-                        "is_anonymous",
-                        "can_delete_messages",
-                        "can_manage_video_chats",
-                        "can_restrict_members",
-                        "can_promote_members",
-                        "can_change_info",
-                        "can_invite_users",
-                        "can_post_stories",
-                        "can_edit_stories",
-                        "can_delete_stories",
-                    )
-                },
+                **{key: False for key in ("can_be_edited", "is_anonymous", *BOT_RIGHTS)},
                 "can_manage_chat": True,
             }
         if status in ("left", "kicked"):
