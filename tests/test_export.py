@@ -457,7 +457,7 @@ def test_label_sets_match_across_languages():
 
 
 # ----- extension point -------------------------------------------------------------------------
-async def test_topic_extenders_add_keys(db_path, tmp_path, monkeypatch):
+async def test_topic_extenders_add_keys(db_path, tmp_path):
     async def load(tx, chat_id, topics):
         return {t.row_id: [{"number": t.number}] for t in topics if t.number == 1}
 
@@ -465,11 +465,15 @@ async def test_topic_extenders_add_keys(db_path, tmp_path, monkeypatch):
         return ["### Extra", "", f"- {len(value)}", ""]
 
     extender = TopicExtender(key="actions", load=load, markdown=markdown)
-    monkeypatch.setattr(export_module, "TOPIC_EXTENDERS", [extender])
-    doc = await export_json(db_path, tmp_path, chat=VILLAGE)
+    registered = list(export_module.TOPIC_EXTENDERS)
+    export_module.TOPIC_EXTENDERS[:] = [extender]  # the one list every part of the export reads
+    try:
+        doc = await export_json(db_path, tmp_path, chat=VILLAGE)
+        text = await run_export(db_path, tmp_path / "x.md", "md", VILLAGE)
+    finally:
+        export_module.TOPIC_EXTENDERS[:] = registered
     assert topic(doc, VILLAGE, 1)["actions"] == [{"number": 1}]
     assert topic(doc, VILLAGE, 2)["actions"] == []
-    text = await run_export(db_path, tmp_path / "x.md", "md", VILLAGE)
     assert text.count("### Extra") == 2
 
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.export import LABELS, TOPIC_EXTENDERS, Minutes, TopicExtender
+from bot.export.minutes import LABELS, Minutes
+from bot.export.record import TopicExtender
 from bot.rules.followup import display_status
 from storage import export_followup as repo
 from storage.db import Tx
@@ -117,11 +118,10 @@ def _subscribers_minutes(count: int, m: Minutes) -> list[str]:
     return [m.label("subscribers_line", n=count), ""] if count else []
 
 
-TOPIC_EXTENDERS.extend(
-    [
-        TopicExtender("actions", _actions, list, _actions_minutes),
-        TopicExtender("followups", _followups, list),
-        TopicExtender("ratings", _ratings, list, _ratings_minutes),
-        TopicExtender("subscribers", _subscribers, int, _subscribers_minutes),
-    ]
-)
+# The per-topic keys this part adds to the record (registered by bot/export/__init__.py).
+EXTENDERS = [
+    TopicExtender("actions", _actions, list, _actions_minutes),
+    TopicExtender("followups", _followups, list),
+    TopicExtender("ratings", _ratings, list, _ratings_minutes),
+    TopicExtender("subscribers", _subscribers, int, _subscribers_minutes),
+]

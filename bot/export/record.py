@@ -1,0 +1,233 @@
+"""The export's JSON document ("shangliang.export/1", a public contract: keys may be added,
+never renamed or removed), built from one read transaction; and its extension point, by which a
+later feature adds a per-topic key (`TopicExtender`, `TOPIC_EXTENDERS`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.rules.phases import Choice, Stance
+from storage import Tx
+from storage import export as repo
+from storage.export import ExportChat, ExportHistory, ExportTopic, ExportView, ExportVote
+
+if TYPE_CHECKING:
+    from bot.export.minutes import Minutes
+
+SCHEMA = "shangliang.export/1"
+FORMATS = ("json", "csv", "md")
+CHOICES = tuple(c.value for c in Choice)  # agree, abstain, disagree, block
+STANCES = tuple(s.value for s in Stance)  # support, oppose, concern, suggestion
+
+
+# ----- extension point -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TopicExtender:
+    """One more key on every topic record, e.g. "actions", "followups", "ratings", "subscribers".
+
+    `load(tx, chat_id, topics)` runs inside the export's read transaction (put its SQL in
+    storage/) and returns {topic.row_id: JSON-ready value}; topics it leaves out get `empty()`.
+    `markdown(value, minutes)`, if given, returns the lines of the topic's section in the
+    minutes (use `minutes.label`, `minutes.who`, `minutes.when`, `minutes.text`); it is placed
+    after the votes and before the record. Add the section's headings to both LABELS dicts.
+    """
+
+    key: str
+    load: Callable[[Tx, int, Sequence[ExportTopic]], Awaitable[Mapping[int, Any]]]
+    empty: Callable[[], Any] = list
+    markdown: Callable[[Any, Minutes], list[str]] | None = None
+
+
+TOPIC_EXTENDERS: list[TopicExtender] = []
+
+_CORE_TOPIC_KEYS = (
+    "id",
+    "title",
+    "details",
+    "status",
+    "proposer_id",
+    "created_at",
+    "supporters",
+    "views",
+    "drafts",
+    "votes",
+    "history",
+)
+
+
+# ----- the document ----------------------------------------------------------------------------
+@dataclass
+class Export:
+    document: dict[str, Any]
+    # user id -> "Alice (5003)", for the minutes only; never for anonymous views' authors.
+    names: dict[int, str] = field(default_factory=dict)
+
+
+async def build_export(
+    tx: Tx, defaults: Mapping[str, Any], chat_id: int | None, now: datetime
+) -> Export:
+    names: dict[int, str] = {}
+    chats = []
+    for chat in await repo.chats(tx, chat_id):
+        chats.append(await _chat_record(tx, chat, defaults))
+        for user in (await repo.users(tx, chat.chat_id)).values():
+            names[user.user_id] = _display_name(user.user_id, user.first_name, user.username)
+    document = {
+        "schema": SCHEMA,
+        "generated_at": now.astimezone(UTC).isoformat(timespec="seconds"),
+        "chats": chats,
+    }
+    return Export(document, names)
+
+
+def _display_name(user_id: int, first_name: str, username: str | None) -> str:
+    name = " ".join((first_name or "").split())
+    if not name and username:
+        name = f"@{username}"
+    return f"{name} ({user_id})" if name else str(user_id)
+
+
+async def _chat_record(tx: Tx, chat: ExportChat, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    merged = {**defaults, **chat.settings}
+    topics = await repo.topics(tx, chat.chat_id)
+    supporters = await repo.supporters(tx, chat.chat_id)
+    views = await repo.views(tx, chat.chat_id)
+    drafts = await repo.drafts(tx, chat.chat_id)
+    votes = await repo.votes(tx, chat.chat_id)
+    history = await repo.history(tx, chat.chat_id)
+    extra = {ext.key: await ext.load(tx, chat.chat_id, topics) for ext in TOPIC_EXTENDERS}
+    records = []
+    for topic in topics:
+        record = _topic_record(
+            topic,
+            supporters.get(topic.row_id, []),
+            views.get(topic.row_id, []),
+            drafts.get(topic.row_id, []),
+            votes.get(topic.row_id, []),
+            history.get(topic.row_id, []),
+        )
+        for ext in TOPIC_EXTENDERS:
+            if ext.key in record:
+                raise RuntimeError(f"export extender {ext.key!r} would replace a key")
+            values = extra[ext.key]
+            record[ext.key] = values[topic.row_id] if topic.row_id in values else ext.empty()
+        records.append(record)
+    return {
+        "chat_id": chat.chat_id,
+        "title": chat.title,
+        "language": merged.get("language"),
+        "timezone": merged.get("timezone"),
+        "settings": merged,
+        "topics": records,
+    }
+
+
+def _topic_record(
+    topic: ExportTopic,
+    supporters: list[int],
+    views: list[ExportView],
+    drafts: list[repo.ExportDraft],
+    votes: list[ExportVote],
+    history: list[ExportHistory],
+) -> dict[str, Any]:
+    return {
+        "id": topic.number,
+        "title": topic.title,
+        "details": topic.details,
+        "status": topic.status,
+        "proposer_id": topic.proposer_id,
+        "created_at": topic.created_at,
+        "supporters": list(supporters),
+        "views": [
+            {
+                "id": v.number,
+                "author_id": None if v.anonymous else v.author_id,
+                "stance": v.stance,
+                "text": v.text,
+                "created_at": v.created_at,
+                "retracted": v.retracted,
+            }
+            for v in views
+        ],
+        "drafts": [
+            {
+                "id": d.number,
+                "version": d.version,
+                "parent_id": d.parent_no,
+                "author_id": d.author_id,
+                "text": d.text,
+                "created_at": d.created_at,
+            }
+            for d in drafts
+        ],
+        "votes": [_vote_record(v) for v in votes],
+        "history": _history_records(history, views, votes),
+    }
+
+
+def _vote_record(vote: ExportVote) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "draft_id": vote.draft_no,
+        "opened_at": vote.opened_at,
+        "closes_at": vote.closes_at,
+        "closed_at": vote.closed_at,
+        "eligible": vote.eligible,
+        "quorum": vote.quorum,
+        "threshold": vote.threshold,
+        "blocks_allowed": vote.blocks_allowed,
+        "tally": {c: vote.tally.get(c, 0) for c in CHOICES},
+        # Sorted by user id (storage does it): the order of casting could hint at choices.
+        "voters": sorted(vote.voters),
+    }
+    if not vote.secret and vote.ballots is not None:
+        record["ballots"] = [
+            {"user_id": b.user_id, "choice": b.choice, "reason": b.reason} for b in vote.ballots
+        ]
+    record["result"] = vote.result
+    return record
+
+
+VIEW_EVENTS = ("view", "view_edited", "view_retracted")
+
+
+def _history_records(
+    rows: list[ExportHistory], views: list[ExportView], votes: list[ExportVote]
+) -> list[dict[str, Any]]:
+    """The record, with two guards on top of what the services already write:
+
+    - a row about an anonymous view never names its author;
+    - under a secret ballot a "ballot" row loses its actor: "voters" says who voted, and a
+      name with the time of casting could be matched against the live tally on the vote card.
+    """
+    anonymous = {v.number for v in views if v.anonymous}
+    by_opening = sorted(votes, key=lambda v: v.opened_at)
+    records = []
+    for row in rows:
+        actor = row.actor_id
+        if row.event in VIEW_EVENTS and (
+            row.detail.endswith(" anonymous") or _leading_number(row.detail) in anonymous
+        ):
+            actor = None
+        if row.event == "ballot" and actor is not None:
+            vote = _vote_at(by_opening, row.at)
+            if vote is None or vote.secret:
+                actor = None
+        records.append({"at": row.at, "actor_id": actor, "event": row.event, "detail": row.detail})
+    return records
+
+
+def _leading_number(detail: str) -> int | None:
+    head = detail.split(" ", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _vote_at(votes_by_opening: list[ExportVote], at: str) -> ExportVote | None:
+    """The vote a ballot cast at `at` belonged to: the last one opened by then."""
+    found = None
+    for vote in votes_by_opening:
+        if vote.opened_at <= at:
+            found = vote
+    return found
