@@ -1,0 +1,113 @@
+"""The follow-up schedule: cards at the offsets after adoption, claimed and recorded once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.ratios import parse_ratio
+from bot.rules.followup import needs_reopen, quiet_until
+from bot.rules.phases import Status
+from bot.runtime import Runtime
+from bot.services.chats import load_chat
+from bot.services.followup.shared import FOLLOWING, Card
+from bot.services.kinds import (
+    FOLLOWUP,
+    OVERDUE_REOPEN,
+)
+from storage import Tx, schedule
+from storage import followup as repo
+from storage import topics as topic_repo
+from storage import votes as vote_repo
+from storage.schedule import Job
+from storage.topics import TopicRow
+
+
+async def schedule_followups(tx: Tx, rt: Runtime, topic: TopicRow, now: datetime) -> None:
+    """Adoption schedules the follow-up cards at the group's offsets (in the transaction that
+    adopts, so that an adopted topic never lacks them)."""
+    chat = await load_chat(tx, rt, topic.chat_id)
+    settings = chat.settings if chat else rt.settings.defaults
+    await repo.set_adopted(tx, topic.id, now)
+    for index, offset in enumerate(settings.followup_offsets):
+        await schedule.add(tx, topic.chat_id, FOLLOWUP, topic.id, now + offset, {"index": index})
+
+
+async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
+    """Run a follow-up row: quiet hours postpone it; otherwise open (or reuse) its rating round.
+    None when there is nothing to post (any more)."""
+    now = rt.clock.now()
+    async with rt.db.transaction() as tx:
+        if not await schedule.is_pending(tx, job.id):
+            return None
+        chat = await load_chat(tx, rt, job.chat_id)
+        if chat is None:
+            await schedule.finish(tx, job.id, now, late, outcome="no chat")
+            return None
+        subject = None
+        if job.kind == FOLLOWUP:
+            topic = await topic_repo.get_topic_by_id(tx, job.ref_id)
+        else:
+            subject = await repo.get_action_by_id(tx, job.ref_id)
+            topic = await topic_repo.get_topic_by_id(tx, subject.topic_id) if subject else None
+        stale = (
+            topic is None
+            or topic.status not in FOLLOWING
+            or (subject is not None and subject.status in ("done", "dropped"))
+        )
+        if stale:
+            await schedule.finish(tx, job.id, now, late, outcome="obsolete")
+            return None
+        quiet_end = quiet_until(now, chat.settings.quiet_window(), chat.settings.zone())
+        if quiet_end is not None:
+            await schedule.postpone(tx, job.id, quiet_end)
+            return None
+        claimed = job.payload.get("round_id")
+        current = await repo.get_round(tx, claimed) if claimed else None
+        offer = None
+        if current is None:
+            previous = await repo.latest_round(tx, topic.id)
+            if job.kind == OVERDUE_REOPEN:
+                offer = (0, 0)
+            elif previous is not None and previous.closed_at is None:
+                counts = await repo.rating_counts(tx, previous.id)
+                if needs_reopen(counts, parse_ratio(chat.settings.reopen_share)):
+                    offer = (counts.get("not_satisfied", 0), sum(counts.values()))
+            current = await repo.open_round(tx, topic.id, job.kind, now)
+            # Claimed, not done: if posting fails, the retry reuses this round instead of
+            # opening another; the row is marked done once the card is out (card_posted).
+            await schedule.set_payload(
+                tx, job.id, {**job.payload, "round_id": current.id, "offer": offer}
+            )
+        else:
+            offer = tuple(job.payload["offer"]) if job.payload.get("offer") else None
+        if topic.status == Status.ADOPTED:
+            await topic_repo.set_status(tx, topic.id, Status.FOLLOWING_UP)
+            topic = await topic_repo.get_topic_by_id(tx, topic.id)
+        actions = await repo.actions_of(tx, topic.id)
+        owners = sorted(
+            {o for a in actions if a.status not in ("done", "dropped") for o in a.owners}
+        )
+        return Card(
+            chat=chat,
+            topic=topic,
+            kind=job.kind,
+            round=current,
+            wording=await vote_repo.adopted_text(tx, topic.id) or "",
+            actions=actions,
+            counts={},
+            subscribers=await repo.reachable(tx, await repo.subscribers(tx, topic.id)),
+            owners=await repo.reachable(tx, owners),
+            subject=subject,
+            reopen_offer=offer,
+            late=late,
+            job_id=job.id,
+        )
+
+
+async def card_posted(rt: Runtime, card: Card, message_id: int) -> None:
+    """The card is in the group: its message id and, for a scheduled card, its row's end are
+    one transaction, so that nothing after the send can make it post twice."""
+    async with rt.db.transaction() as tx:
+        await repo.set_round_card(tx, card.round.id, message_id)
+        if card.job_id is not None:
+            await schedule.finish(tx, card.job_id, rt.clock.now(), card.late)

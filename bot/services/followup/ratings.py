@@ -1,0 +1,71 @@
+"""Residents' satisfaction (满意度) with each follow-up round, and private comments."""
+
+from __future__ import annotations
+
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.rules.followup import RATINGS
+from bot.rules.permissions import Action
+from bot.runtime import Runtime
+from bot.services.common import (
+    REASON_MAX,
+    Actor,
+    authorize,
+    bounded,
+    load_topic,
+    unit_of_work,
+)
+from storage import followup as repo
+from storage import topics as topic_repo
+from storage import votes as vote_repo
+from storage.followup import ActionRow, RoundRow
+from storage.topics import TopicRow
+
+
+async def rate(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, round_id: int | None, value: str
+) -> tuple[TopicRow, RoundRow, str | None]:
+    if value not in RATINGS:
+        raise UserError(N_("This button is no longer valid."))
+    now = rt.clock.now()
+    async with unit_of_work(rt, actor) as tx:
+        topic = await load_topic(tx, chat_id, number)
+        authorize(Action.RATE, topic, actor)
+        latest = await repo.latest_round(tx, topic.id)
+        if (
+            latest is None
+            or latest.closed_at is not None
+            or (round_id is not None and latest.id != round_id)
+        ):
+            raise UserError(
+                N_("This round of ratings is closed; rate on the newest follow-up card.")
+            )
+        previous = await repo.rate(tx, latest.id, actor.user_id, value, now)
+    return topic, latest, previous
+
+
+async def comment(rt: Runtime, chat_id: int, user_id: int, number: int, text: str) -> None:
+    text = bounded(text, REASON_MAX, N_("comment"))
+    async with rt.db.transaction() as tx:
+        topic = await load_topic(tx, chat_id, number)
+        latest = await repo.latest_round(tx, topic.id)
+        if (
+            latest is None
+            or latest.closed_at is not None
+            or not await repo.comment(tx, latest.id, user_id, text)
+        ):
+            raise UserError(
+                N_("Rate on the follow-up card first; then your comment is added to your rating.")
+            )
+
+
+async def round_state(
+    rt: Runtime, round_id: int
+) -> tuple[TopicRow, RoundRow, list[ActionRow], dict[str, int], str]:
+    async with rt.db.read() as tx:
+        current = await repo.get_round(tx, round_id)
+        topic = await topic_repo.get_topic_by_id(tx, current.topic_id)
+        actions = await repo.actions_of(tx, topic.id)
+        counts = await repo.rating_counts(tx, round_id)
+        wording = await vote_repo.adopted_text(tx, topic.id) or ""
+    return topic, current, actions, counts, wording

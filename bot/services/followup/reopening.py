@@ -1,0 +1,54 @@
+"""Reopening a topic whose outcome is not delivered: back to deliberation, with its history."""
+
+from __future__ import annotations
+
+from bot.rules.permissions import Action
+from bot.rules.phases import Status
+from bot.runtime import Runtime
+from bot.services.chats import ChatContext
+from bot.services.common import (
+    Actor,
+    authorize,
+    load_topic,
+    unit_of_work,
+)
+from bot.services.kinds import (
+    ACTION_KINDS,
+    FOLLOWUP_TOPIC_KINDS,
+    VIEWS_CLOSE,
+)
+from storage import followup as repo
+from storage import schedule
+from storage import topics as topic_repo
+from storage.topics import TopicRow
+
+
+async def check_can_reopen(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
+    async with rt.db.read() as tx:
+        topic = await load_topic(tx, chat_id, number)
+    authorize(Action.REOPEN, topic, actor)
+    return topic
+
+
+async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> TopicRow:
+    now = rt.clock.now()
+    deadline = now + chat.settings.views_duration
+    async with unit_of_work(rt, actor) as tx:
+        topic = await load_topic(tx, chat.chat_id, number)
+        authorize(Action.REOPEN, topic, actor)
+        actions = await repo.actions_of(tx, topic.id)
+        await schedule.cancel_for_topic(
+            tx, topic.id, [a.id for a in actions], FOLLOWUP_TOPIC_KINDS, ACTION_KINDS, now
+        )
+        await repo.close_rounds(tx, topic.id, now)
+        await topic_repo.set_status(
+            tx, topic.id, Status.DELIBERATING, deadline, round=topic.round + 1
+        )
+        await topic_repo.record(
+            tx, topic.id, now, actor.user_id, "reopened", f"round {topic.round + 1}"
+        )
+        await schedule.add(
+            tx, chat.chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1}
+        )
+        topic = await topic_repo.get_topic_by_id(tx, topic.id)
+    return topic
