@@ -43,9 +43,6 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if self.on_handled is not None:
             self.on_handled(update)
 
-    def queued_for(self, key: int) -> int:
-        return self.lanes.waiting(key)
-
     async def initialize(self) -> None:
         return None
 

@@ -38,10 +38,6 @@ class ChatLanes:
             if not self._users:
                 self._idle.set()
 
-    def waiting(self, key: int) -> int:
-        """How many pieces of work hold or wait for chat `key`'s lane."""
-        return self._users.get(key, 0)
-
     @property
     def busy(self) -> bool:
         return bool(self._users)

@@ -14,15 +14,18 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
 
 
-async def until_stored(write: Callable[[], Awaitable[T]], *, give_up_after: float, what: str) -> T:
-    """Run `write` (a database transaction) until it succeeds; seconds of retrying at most
-    `give_up_after`, then its last sqlite3.Error is raised."""
+async def until_stored(rt: Runtime, write: Callable[[], Awaitable[T]], what: str) -> T:
+    """Run `write` (a database transaction) until it succeeds; retried for at most
+    `database.give_up_after` seconds, then its last sqlite3.Error is raised."""
+    give_up_after = rt.settings.database.give_up_after.total_seconds()
     started = time.monotonic()
     attempt = 0
     while True:

@@ -16,6 +16,7 @@ from bot import followup_cards as fcards
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.retry import until_stored
+from bot.runtime import runtime_of
 from bot.services import chats, kinds, prompts
 from bot.services import followup as service
 from bot.services.chats import load_chat_context
@@ -375,9 +376,7 @@ async def post_card(app: Any, rt: Any, card: service.Card) -> None:
     # The one send the group sees is recorded (and its schedule row done) at once: whatever
     # fails after it, a retry never posts the card again.
     await until_stored(
-        lambda: service.card_posted(rt, card, message.message_id),
-        give_up_after=rt.settings.database.give_up_after.total_seconds(),
-        what="a follow-up card",
+        rt, lambda: service.card_posted(rt, card, message.message_id), "a follow-up card"
     )
     if card.reopen_offer is not None:
         question, buttons = fcards.reopen_question(
@@ -484,8 +483,6 @@ async def refresh_round_card(bot: Any, rt: Any, round_id: int) -> None:
 
 
 async def run_followup(app: Any, job: Any, late: bool) -> None:
-    from bot.runtime import runtime_of
-
     rt = runtime_of(app)
     card = await service.take_job(rt, job, late)
     if card is not None:

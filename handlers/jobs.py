@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.i18n import N_, translator
 from bot.retry import until_stored
+from bot.runtime import runtime_of
 from bot.services import kinds, topics, votes
 from bot.services.chats import load_chat_context
 from bot.text import fill
@@ -18,14 +19,8 @@ from storage.schedule import Job
 log = logging.getLogger(__name__)
 
 
-def runtime(app: Any):
-    from bot.runtime import runtime_of
-
-    return runtime_of(app)
-
-
 async def views_close(app: Any, job: Job, late: bool) -> None:
-    rt = runtime(app)
+    rt = runtime_of(app)
     topic = await topics.get_by_id(rt, job.ref_id)
     chat = await load_chat_context(rt, job.chat_id)
     if topic is not None and chat is not None and topic.status == "deliberating":
@@ -42,29 +37,29 @@ async def views_close(app: Any, job: Job, late: bool) -> None:
                 {"number": topic.number},
             ),
         )
-    if await recorded(rt, lambda: votes.finish_job(rt, job.id, late)) and topic and chat:
+    if (
+        await until_stored(rt, lambda: votes.finish_job(rt, job.id, late), "a row")
+        and topic
+        and chat
+    ):
         await refresh_topic_card(app.bot, rt, chat.chat_id, topic.id)
 
 
 async def vote_close(app: Any, job: Job, late: bool) -> None:
-    rt = runtime(app)
+    rt = runtime_of(app)
     # The result card is its own row, due now: the same run of the schedule posts it.
     await votes.close_vote(rt, None, None, vote_id=job.ref_id, job_id=job.id, late=late)
 
 
 async def result(app: Any, job: Job, late: bool) -> None:
-    rt = runtime(app)
+    rt = runtime_of(app)
     # The group's result card, then the mark: a failed send is retried by the schedule, and
     # nothing after the card (edits, private copies) can make it post twice.
     await post_result(
-        app, rt, job.ref_id, lambda: recorded(rt, lambda: votes.finish_job(rt, job.id, late))
-    )
-
-
-async def recorded(rt: Any, write: Any) -> Any:
-    """The row's end, written after the group saw its message: retried, never re-sent."""
-    return await until_stored(
-        write, give_up_after=rt.settings.database.give_up_after.total_seconds(), what="a row"
+        app,
+        rt,
+        job.ref_id,
+        lambda: until_stored(rt, lambda: votes.finish_job(rt, job.id, late), "a result card"),
     )
 
 

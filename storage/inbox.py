@@ -60,12 +60,6 @@ async def waiting(tx: Tx) -> list[Stored]:
     return [Stored(r[0], r[1], from_db(r[2])) for r in rows]
 
 
-async def received_at(tx: Tx, update_id: int) -> datetime | None:
-    return from_db(
-        await tx.scalar("SELECT received_at FROM inbox WHERE update_id = ?", (update_id,))
-    )
-
-
 async def prune(tx: Tx, handled_before: datetime) -> int:
     """Forget handled rows older than `handled_before` (UTC)."""
     return await tx.execute(

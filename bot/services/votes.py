@@ -54,7 +54,6 @@ class Closed:
     state: VoteState
     outcome: Outcome
     dissent: list[BallotRow]
-    post_job_id: int
 
 
 async def check_can_open(rt: Runtime, chat_id: int, actor: Actor, number: int) -> None:
@@ -198,14 +197,14 @@ async def close_vote(
         await schedule.cancel(tx, VOTE_CLOSE, vote.id, now)
         if outcome.adopted:
             await schedule_followups(tx, rt, current.topic, now)
-        post_id = await schedule.add(tx, current.topic.chat_id, POST_RESULT, vote.id, now)
+        await schedule.add(tx, current.topic.chat_id, POST_RESULT, vote.id, now)
         dissent = [
             b
             for b in await repo.ballots(tx, vote.id)
             if b.choice in ("disagree", "block") and b.reason
         ]
         closed_state = await _state(tx, vote.id)
-    return Closed(closed_state, outcome, dissent, post_id)
+    return Closed(closed_state, outcome, dissent)
 
 
 async def result_of(rt: Runtime, vote_id: int) -> Closed:
@@ -216,7 +215,7 @@ async def result_of(rt: Runtime, vote_id: int) -> Closed:
             for b in await repo.ballots(tx, vote_id)
             if b.choice in ("disagree", "block") and b.reason
         ]
-    return Closed(current, current.outcome(), dissent, 0)
+    return Closed(current, current.outcome(), dissent)
 
 
 async def finish_job(rt: Runtime, job_id: int, late: bool) -> bool:
