@@ -1,7 +1,9 @@
 """Counting what an update costs in the database: hand-offs to aiosqlite's thread ("hops") and
-COMMITs. The one place that reaches below aiosqlite's documented API (its private
-`Connection._execute`, through which every statement and fetch is queued to the thread);
-tests/test_bench_counting.py fails if aiosqlite changes underneath it."""
+COMMITs. The bench's one reach below aiosqlite's documented API (its private
+`Connection._execute`, through which every statement, fetch and unit of work is queued to the
+thread; the program's own is storage/thread.py); tests/test_bench_counting.py fails if
+aiosqlite changes underneath it. Group commits, issued inside the thread, are counted by
+storage.db.Stats."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite.core
+
+from storage.db import Stats
 
 
 @dataclass
@@ -32,7 +36,9 @@ def counting() -> Iterator[Counts]:
         return await original(self, fn, *args, **kwargs)
 
     aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
+    group_commits = Stats.commits
     try:
         yield counts
     finally:
         aiosqlite.core.Connection._execute = original  # type: ignore[method-assign]
+        counts.commits += Stats.commits - group_commits

@@ -3,7 +3,7 @@
 The poller (bot/poller.py) gives each batch that getUpdates returns to `Inbox.accept`, which
 stores it in one transaction with the moment the bot received it, before Telegram is told (by
 the next getUpdates) that it arrived. An update is marked handled in the same transaction as
-the use case it causes (`Database.transaction(handles=...)`), or, when it changes nothing,
+the use case it causes (`Database.run(work, handles=...)`), or, when it changes nothing,
 in a batch after the processor is done with it. Start-up replays what is stored and not
 handled; a redelivered id that was handled is skipped. This is the one exactly-once mechanism.
 """
@@ -16,12 +16,14 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from telegram import Update
 
 from bot.runtime import Runtime
 from bot.services.chats import Person, person_written, write_person
+from storage import Tx
 from storage import inbox as repo
 
 log = logging.getLogger(__name__)
@@ -65,10 +67,8 @@ class Inbox:
         caller must not confirm the batch to Telegram.
         """
         now = self.rt.clock.now()
-        async with self.rt.db.transaction() as tx:
-            handled_before = await repo.store_batch(
-                tx, [(u.update_id, json.dumps(u.to_dict())) for u in updates], now
-            )
+        rows = [(u.update_id, json.dumps(u.to_dict())) for u in updates]
+        handled_before = await self.rt.db.run(lambda tx: repo.store_batch(tx, rows, now))
         queued = 0
         for update in updates:
             uid = update.update_id
@@ -98,8 +98,7 @@ class Inbox:
 
     async def replay(self, bot: Any) -> int:
         """Queue what was received but not handled before the last stop, in order."""
-        async with self.rt.db.read() as tx:
-            waiting = await repo.waiting(tx)
+        waiting = await self.rt.db.view(repo.waiting)
         for stored in waiting:
             if stored.update_id in self._received:
                 continue
@@ -160,13 +159,7 @@ class Inbox:
         if not done and not prune and not people:
             return True
         try:
-            async with self.rt.db.transaction() as tx:
-                for person in people.values():
-                    await write_person(tx, self.rt, person)
-                if done:
-                    await repo.mark_handled(tx, done, now)
-                if prune:
-                    await repo.prune(tx, now - KEEP_HANDLED)
+            await self.rt.db.run(partial(self._write_marks, people, done, now, prune))
         except sqlite3.Error as exc:
             # Another process holds a lock, or the disk is full: tried again at the next
             # flush. Until then a restart would replay these (harmless: they changed nothing
@@ -187,6 +180,16 @@ class Inbox:
             self._received.pop(uid, None)
         self._changed.set()
         return True
+
+    async def _write_marks(
+        self, people: dict[int, Person], done: list[int], now: datetime, prune: bool, tx: Tx
+    ) -> None:
+        for person in people.values():
+            await write_person(tx, self.rt, person)
+        if done:
+            await repo.mark_handled(tx, done, now)
+        if prune:
+            await repo.prune(tx, now - KEEP_HANDLED)
 
     async def processed(self, update_ids: Iterable[int]) -> None:
         """Wait until the processor is done with these updates (their marks may still be

@@ -22,7 +22,7 @@ from typing import Any
 from bot.errors import ChatClosed, ChatMoved
 from bot.lanes import ChatLanes
 from bot.runtime import Runtime
-from storage import schedule
+from storage import Tx, schedule
 from storage.schedule import Job
 
 log = logging.getLogger(__name__)
@@ -108,9 +108,8 @@ class Scheduler:
         """Arm for the earliest live row that is not already running."""
         if not self._started:
             return
-        now = self.rt.clock.now()
-        async with self.rt.db.read() as tx:
-            next_due = await schedule.next_due(tx, self._excluded(now))
+        excluded = self._excluded(self.rt.clock.now())
+        next_due = await self.rt.db.view(lambda tx: schedule.next_due(tx, excluded))
         candidates = [t for t in (next_due, *self._held.values()) if t is not None]
         if not candidates:
             self._armed_for = None
@@ -159,8 +158,8 @@ class Scheduler:
         room = BATCH - len(self._running)
         if room <= 0:
             return 0  # each finishing row re-arms; the list of rows left out stays short
-        async with self.rt.db.read() as tx:
-            jobs = await schedule.due(tx, now, room, self._excluded(now))
+        excluded = self._excluded(now)
+        jobs = await self.rt.db.view(lambda tx: schedule.due(tx, now, room, excluded))
         for job in jobs:
             self._running.add(job.id)
             task = asyncio.create_task(self._run_in_lane(app, job), name=f"row-{job.id}")
@@ -172,8 +171,7 @@ class Scheduler:
     async def _run_in_lane(self, app: Any, claimed: Job) -> None:
         try:
             async with self.lanes.lane(claimed.chat_id):
-                async with self.rt.db.read() as tx:
-                    job = await schedule.get_job(tx, claimed.id)
+                job = await self.rt.db.view(lambda tx: schedule.get_job(tx, claimed.id))
                 if job is None or job.due_at > self.rt.clock.now():
                     return  # done, cancelled or postponed meanwhile
                 await self._run(app, job, self.rt.clock.now())
@@ -194,8 +192,9 @@ class Scheduler:
         late = now - job.due_at > LATE_AFTER
         if handler is None:
             log.error("no handler for scheduled kind %s (row %s)", job.kind, job.id)
-            async with self.rt.db.transaction() as tx:
-                await schedule.finish(tx, job.id, now, late, outcome="unknown kind")
+            await self.rt.db.run(
+                lambda tx: schedule.finish(tx, job.id, now, late, outcome="unknown kind")
+            )
             return
         try:
             await handler(app, job, late)
@@ -234,19 +233,22 @@ class Scheduler:
     async def _retry_later(self, job: Job, now: datetime, late: bool) -> None:
         """One bad row must not stop the others: retried a few times with back-off, then given
         up on (and left in the record as failed) rather than retried for ever."""
+
+        async def count_the_try(tx: Tx) -> None:
+            # The handler may have claimed work in the row (a round it opened): keep it.
+            current = await schedule.get_job(tx, job.id)
+            if current is None:
+                return
+            attempts = int(current.payload.get("attempts", 0)) + 1
+            if attempts >= MAX_ATTEMPTS:
+                await schedule.finish(tx, job.id, now, late, outcome="failed")
+            else:
+                payload = {**current.payload, "attempts": attempts}
+                await schedule.set_payload(tx, job.id, payload)
+                await schedule.postpone(tx, job.id, now + RETRY_AFTER * attempts)
+
         try:
-            async with self.rt.db.transaction() as tx:
-                # The handler may have claimed work in the row (a round it opened): keep it.
-                current = await schedule.get_job(tx, job.id)
-                if current is None:
-                    return
-                attempts = int(current.payload.get("attempts", 0)) + 1
-                if attempts >= MAX_ATTEMPTS:
-                    await schedule.finish(tx, job.id, now, late, outcome="failed")
-                else:
-                    payload = {**current.payload, "attempts": attempts}
-                    await schedule.set_payload(tx, job.id, payload)
-                    await schedule.postpone(tx, job.id, now + RETRY_AFTER * attempts)
+            await self.rt.db.run(count_the_try)
         except sqlite3.Error as exc:
             log.warning(
                 "row %s held back for %s: its failure could not be recorded (%s)",

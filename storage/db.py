@@ -5,23 +5,50 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from storage.migrate import apply_migrations
+from storage.thread import in_db_thread
 from storage.timefmt import to_db
+
+MARK_HANDLED = "UPDATE inbox SET handled_at = ? WHERE update_id = ? AND handled_at IS NULL"
+
+
+T = TypeVar("T")
+
+# A unit of work: the statements of one use case, given a Tx, run in the database thread.
+Work = Callable[["Tx"], Awaitable[T]]
+
+# Units gathered into one group commit at most (a backlog is worked off in several).
+GROUP_MAX = 256
+
+
+class Stats:
+    """Group COMMITs issued by this process in the database thread, where no statement passes
+    through aiosqlite (the benchmark counts them per update; `transaction()`'s are counted
+    where they pass aiosqlite's hand-off)."""
+
+    commits = 0
 
 
 class Tx:
-    """A transaction in progress. Repositories take one of these and never commit themselves."""
+    """A transaction in progress. Repositories take one of these and never commit themselves.
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    Its methods are coroutines so that one repository serves both ways of running: inside a
+    unit of work (`Database.run`) they run at once in the database thread and never suspend;
+    in a `Database.transaction()` block (tools, tests) each is one hop to that thread.
+    """
+
+    def __init__(self, run: Callable[[Callable[[sqlite3.Connection], Any]], Awaitable[Any]]):
+        self._run = run
         # The earliest due time of the schedule rows this transaction added: told to the
         # scheduler once the transaction has committed (see Database.on_scheduled).
         self.earliest_scheduled: datetime | None = None
@@ -31,29 +58,46 @@ class Tx:
         if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
             self.earliest_scheduled = due_at
 
-    # Each call is one hop to aiosqlite's thread (a hop costs far more than the statement);
-    # cursors are left to the garbage collector, as aiosqlite's own execute_fetchall does.
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement; returns how many rows it changed (0 for an ignored INSERT)."""
-        return (await self._conn.execute(sql, tuple(params))).rowcount
+        args = tuple(params)
+        return await self._run(lambda raw: raw.execute(sql, args).rowcount)
 
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one INSERT; returns the new row's id."""
-        return (await self._conn.execute(sql, tuple(params))).lastrowid
+        args = tuple(params)
+        return await self._run(lambda raw: raw.execute(sql, args).lastrowid)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
-        await self._conn.executemany(sql, [tuple(r) for r in rows])
+        args = [tuple(r) for r in rows]
+        await self._run(lambda raw: raw.executemany(sql, args))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        rows = await self._conn.execute_fetchall(sql, tuple(params))
-        return rows[0] if rows else None
+        args = tuple(params)
+        return await self._run(lambda raw: raw.execute(sql, args).fetchone())
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+        args = tuple(params)
+        return await self._run(lambda raw: raw.execute(sql, args).fetchall())
 
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+
+@dataclass
+class _Unit:
+    work: Work[Any]
+    handles: int | None
+    future: asyncio.Future[Any]
+    writes: bool = True
+
+
+@dataclass
+class _Done:
+    ok: bool
+    value: Any
+    earliest_scheduled: datetime | None = None
 
 
 class Database:
@@ -72,6 +116,9 @@ class Database:
         self._busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # Units of work waiting for the next group commit, and the task committing them.
+        self._waiting: list[_Unit] = []
+        self._committer: asyncio.Task[None] | None = None
         # Called after a commit that added schedule rows, with the earliest due time (UTC):
         # the scheduler wakes earlier if needed. No caller of schedule.add has to remember.
         self.on_scheduled: Callable[[datetime], None] | None = None
@@ -103,6 +150,8 @@ class Database:
         may want a write lock the bot holds."""
         if self._conn is None:
             return
+        if self._committer is not None and not self._committer.done():
+            await asyncio.wait({self._committer})
         async with self._lock:
             try:
                 if optimize:
@@ -115,41 +164,106 @@ class Database:
     def is_open(self) -> bool:
         return self._conn is not None
 
+    async def run(self, work: Work[T], *, handles: int | None = None) -> T:
+        """Run one unit of work: `work(tx)` in the database thread, in one hop, inside a
+        transaction that commits together with the units other chats sent meanwhile (a group
+        commit: one fsync for all). Each unit has its own savepoint, so a unit that raises
+        rolls back only itself; the caller gets its result once its work is durable.
+
+        `handles` is the id of the update this unit is the effect of: its inbox row is marked
+        handled in the same savepoint, so that a crash can never leave an effect whose update
+        is replayed, nor a handled mark without its effect.
+
+        `work` may await only the Tx it is given (it must not suspend: a RuntimeError says so
+        if it does). Raises what `work` raises, and sqlite3.Error as SQLite does (e.g.
+        "database is locked" past the busy timeout, for every unit of that group).
+        """
+        return await self._enqueue(_Unit(work, handles, self._future()))
+
+    async def view(self, work: Work[T]) -> T:
+        """Run a unit of work that only reads, in one hop: with the next group (after the
+        writes before it), or on its own with no transaction and no lock on the file when no
+        write waits, so that a reader is never refused because another process writes. A write
+        in it fails (SQLite's query_only). Raises what `work` raises, and sqlite3.Error."""
+        return await self._enqueue(_Unit(work, None, self._future(), writes=False))
+
+    def _future(self) -> asyncio.Future[Any]:
+        self._require()
+        return asyncio.get_running_loop().create_future()
+
+    async def _enqueue(self, unit: _Unit) -> Any:
+        self._waiting.append(unit)
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_waiting(), name="group-commit")
+        return await unit.future
+
+    async def _commit_waiting(self) -> None:
+        """Commit what waits, group by group; units that arrive meanwhile form the next group."""
+        while self._waiting:
+            group = [u for u in self._waiting[:GROUP_MAX] if not u.future.cancelled()]
+            del self._waiting[:GROUP_MAX]
+            if not group:
+                continue
+            conn = self._require()
+            handled_at = to_db(self._now())
+            try:
+                async with self._lock:
+                    outcomes = await _finish(
+                        in_db_thread(
+                            conn, partial(_commit_group, group=group, handled_at=handled_at)
+                        )
+                    )
+            except BaseException as exc:
+                for unit in group:
+                    if not unit.future.done():
+                        unit.future.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for unit, done in zip(group, outcomes, strict=True):
+                if done.ok:
+                    self._committed(done.earliest_scheduled, unit.handles)
+                if unit.future.done():
+                    continue
+                if done.ok:
+                    unit.future.set_result(done.value)
+                else:
+                    unit.future.set_exception(done.value)
+
+    def _committed(self, earliest_scheduled: datetime | None, handles: int | None) -> None:
+        if earliest_scheduled is not None and self.on_scheduled is not None:
+            self.on_scheduled(earliest_scheduled)
+        if handles is not None and self.on_handled is not None:
+            self.on_handled(handles)
+
     @asynccontextmanager
     async def transaction(self, handles: int | None = None) -> AsyncIterator[Tx]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception; one at a time.
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception; one at a time, one hop
+        per statement. For tools and tests; use cases run as units of work (`run`).
 
-        `handles` is the id of the update this transaction is the effect of: its inbox row is
-        marked handled in the same transaction, so that a crash can never leave
-        an effect whose update is replayed, nor a handled mark without its effect.
-        Raises sqlite3.Error as SQLite does (e.g. "database is locked" past the busy timeout).
+        `handles`: as for `run`. Raises sqlite3.Error as SQLite does.
         """
         conn = self._require()
         async with self._lock:
-            tx = Tx(conn)
+            tx = Tx(_hopping(conn))
             try:
                 await _finish(conn.execute("BEGIN IMMEDIATE"))
                 yield tx
                 if handles is not None:
-                    await conn.execute(
-                        "UPDATE inbox SET handled_at = ? WHERE update_id = ? AND handled_at IS NULL",
-                        (to_db(self._now()), handles),
-                    )
+                    await conn.execute(MARK_HANDLED, (to_db(self._now()), handles))
                 await _finish(conn.execute("COMMIT"))
             except BaseException:
                 # Also a failed COMMIT (a full disk): never leave the connection mid-transaction.
                 if conn.in_transaction:
                     await _finish(conn.execute("ROLLBACK"))
                 raise
-        if tx.earliest_scheduled is not None and self.on_scheduled is not None:
-            self.on_scheduled(tx.earliest_scheduled)
-        if handles is not None and self.on_handled is not None:
-            self.on_handled(handles)
+        self._committed(tx.earliest_scheduled, handles)
 
     @asynccontextmanager
     async def read(self, snapshot: bool = False) -> AsyncIterator[Tx]:
         """Reads that see one state of the database.
 
+        One hop per statement: for tools and tests (use cases read in a unit of work, `run`).
         Within the bot, the lock already keeps every writer out (there is one connection), so
         no transaction is needed. A reader in another process beside the running bot (export,
         backup checks) asks for `snapshot=True`: a deferred transaction.
@@ -157,11 +271,11 @@ class Database:
         conn = self._require()
         async with self._lock:
             if not snapshot:
-                yield Tx(conn)
+                yield Tx(_hopping(conn))
                 return
             await conn.execute("BEGIN")
             try:
-                yield Tx(conn)
+                yield Tx(_hopping(conn))
             finally:
                 await conn.execute("COMMIT")
 
@@ -181,6 +295,91 @@ class Database:
         if self._conn is None:
             raise RuntimeError("database is not open")
         return self._conn
+
+
+def _hopping(conn: aiosqlite.Connection) -> Callable[[Callable[[sqlite3.Connection], Any]], Any]:
+    """A Tx runner that hands each statement to the database thread (one hop each)."""
+
+    async def run(statement: Callable[[sqlite3.Connection], Any]) -> Any:
+        return await in_db_thread(conn, statement)
+
+    return run
+
+
+def _inline(raw: sqlite3.Connection) -> Callable[[Callable[[sqlite3.Connection], Any]], Any]:
+    """A Tx runner for code already in the database thread: each statement runs at once."""
+
+    async def run(statement: Callable[[sqlite3.Connection], Any]) -> Any:
+        return statement(raw)
+
+    return run
+
+
+def _drive(work: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends to its end, here and now (in the database thread).
+
+    Its awaits reach only an inline Tx, whose coroutines return without suspending; a unit of
+    work that awaits anything else (the network, a lock, a sleep) is a programming error.
+    """
+    try:
+        work.send(None)
+    except StopIteration as finished:
+        return finished.value
+    work.close()
+    raise RuntimeError("a unit of work awaited something other than its transaction")
+
+
+def _commit_group(raw: sqlite3.Connection, group: list[_Unit], handled_at: str) -> list[_Done]:
+    """In the database thread: BEGIN IMMEDIATE, each unit in its own savepoint, one COMMIT.
+
+    A unit that raises is rolled back to its savepoint and its exception returned as its
+    outcome; a failure of the transaction itself (BEGIN, COMMIT, a rollback SQLite forced)
+    rolls everything back and raises.
+    """
+    if not any(unit.writes for unit in group):
+        return _read_group(raw, group)
+    outcomes: list[_Done] = []
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        for unit in group:
+            tx = Tx(_inline(raw))
+            raw.execute("SAVEPOINT unit")
+            try:
+                value = _drive(unit.work(tx))
+                if unit.handles is not None:
+                    raw.execute(MARK_HANDLED, (handled_at, unit.handles))
+            except Exception as exc:
+                if not raw.in_transaction:
+                    raise  # SQLite rolled the whole transaction back (a full disk, I/O)
+                raw.execute("ROLLBACK TO unit")
+                raw.execute("RELEASE unit")
+                outcomes.append(_Done(False, exc))
+                continue
+            raw.execute("RELEASE unit")
+            outcomes.append(_Done(True, value, tx.earliest_scheduled))
+        raw.execute("COMMIT")
+        Stats.commits += 1
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _read_group(raw: sqlite3.Connection, group: list[_Unit]) -> list[_Done]:
+    """In the database thread: units that only read, with no transaction (WAL readers take no
+    lock), and SQLite refusing any write among them."""
+    outcomes: list[_Done] = []
+    raw.execute("PRAGMA query_only = ON")
+    try:
+        for unit in group:
+            try:
+                outcomes.append(_Done(True, _drive(unit.work(Tx(_inline(raw))))))
+            except Exception as exc:
+                outcomes.append(_Done(False, exc))
+    finally:
+        raw.execute("PRAGMA query_only = OFF")
+    return outcomes
 
 
 async def _finish(operation: Awaitable[Any]) -> Any:

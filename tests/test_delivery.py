@@ -379,19 +379,23 @@ async def test_a_new_members_ballot_costs_one_write_besides_the_inbox(world):
     group, _chen, people, ballot = await voting(world, duration="1h")
     newcomer = group.member("newcomer", language="en")
     db = world.rt.db
-    real = db.transaction
+    real_run, real_transaction = db.run, db.transaction
     opened = []
 
     def counting(*args, **kwargs):
         opened.append(kwargs.get("handles"))
-        return real(*args, **kwargs)
+        return real_run(*args, **kwargs)
 
-    db.transaction = counting
+    def hopping(*args, **kwargs):
+        opened.append(("hop-per-statement transaction", kwargs.get("handles")))
+        return real_transaction(*args, **kwargs)
+
+    db.run, db.transaction = counting, hopping
     try:
         payload = press_payload(newcomer, group.chat, ballot, "Agree")
         update = await world.feed(payload)
     finally:
-        db.transaction = real
+        db.run, db.transaction = real_run, real_transaction
     # The inbox's store of the batch, then the use case marking this very update handled.
     assert opened == [None, update["update_id"]], opened
     async with world.rt.db.read() as tx:

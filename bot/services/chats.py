@@ -49,8 +49,8 @@ async def chat_context(
     if cached is not None and cached.title == title:
         return cached
     defaults = rt.settings.defaults.model_dump(mode="json")
-    async with rt.db.transaction() as tx:
-        row = await repo.ensure_chat(tx, chat_id, chat_type, title, rt.clock.now(), defaults)
+    now = rt.clock.now()
+    row = await rt.db.run(lambda tx: repo.ensure_chat(tx, chat_id, chat_type, title, now, defaults))
     context = ChatContext(chat_id, False, title, _settings(row.settings, rt), row.active)
     rt.chats[chat_id] = context
     return context
@@ -106,7 +106,8 @@ async def change_setting(rt: Runtime, chat_id: int, key: str, value: str) -> Gro
     key = key.strip().lower()
     if key not in SETTING_KEYS:
         raise UserError(N_("There is no setting called “{key}”."), key=key)
-    async with rt.db.transaction() as tx:
+
+    async def work(tx: Tx) -> GroupSettings:
         row = await repo.get_chat(tx, chat_id)
         if row is None:
             raise UserError(N_("This chat is not known yet."))
@@ -123,6 +124,9 @@ async def change_setting(rt: Runtime, chat_id: int, key: str, value: str) -> Gro
                 problem=problem,
             ) from None
         await repo.save_chat_settings(tx, chat_id, updated.model_dump(mode="json"))
+        return updated
+
+    updated = await rt.db.run(work)
     rt.chats.pop(chat_id, None)
     return updated
 
@@ -135,27 +139,28 @@ async def set_language(rt: Runtime, chat_id: int, language: str) -> GroupSetting
 
 
 async def set_active(rt: Runtime, chat_id: int, active: bool) -> bool:
-    async with rt.db.transaction() as tx:
-        changed = await repo.set_chat_active(tx, chat_id, active)
+    changed = await rt.db.run(lambda tx: repo.set_chat_active(tx, chat_id, active))
     rt.chats.pop(chat_id, None)
     return changed
 
 
 async def name_convenor(rt: Runtime, chat_id: int, user_id: int, by: int, add: bool) -> bool:
-    async with rt.db.transaction() as tx:
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> bool:
         if add:
-            return await repo.add_convenor(tx, chat_id, user_id, by, rt.clock.now())
+            return await repo.add_convenor(tx, chat_id, user_id, by, now)
         return await repo.remove_convenor(tx, chat_id, user_id)
+
+    return await rt.db.run(work)
 
 
 async def is_named_convenor(rt: Runtime, chat_id: int, user_id: int) -> bool:
-    async with rt.db.read() as tx:
-        return await repo.is_named_convenor(tx, chat_id, user_id)
+    return await rt.db.view(lambda tx: repo.is_named_convenor(tx, chat_id, user_id))
 
 
 async def migrate_chat(rt: Runtime, old_id: int, new_id: int) -> bool:
-    async with rt.db.transaction() as tx:
-        moved = await repo.migrate_chat(tx, old_id, new_id)
+    moved = await rt.db.run(lambda tx: repo.migrate_chat(tx, old_id, new_id))
     rt.chats.pop(old_id, None)
     rt.chats.pop(new_id, None)
     return moved
@@ -165,10 +170,8 @@ async def load_chat_context(rt: Runtime, chat_id: int) -> ChatContext | None:
     cached = rt.chats.get(chat_id)
     if cached is not None:
         return cached
-    async with rt.db.read() as tx:
-        return await load_chat(tx, rt, chat_id)
+    return await rt.db.view(lambda tx: load_chat(tx, rt, chat_id))
 
 
 async def user_by_username(rt: Runtime, username: str) -> int | None:
-    async with rt.db.read() as tx:
-        return await repo.find_user_by_username(tx, username)
+    return await rt.db.view(lambda tx: repo.find_user_by_username(tx, username))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from bot import numbers
 from bot.errors import Msg, UserError
@@ -16,7 +15,10 @@ from bot.runtime import Runtime
 from bot.services.chats import Person, name_changed, person_written, write_person
 from storage import Tx
 from storage import topics as topic_repo
+from storage.db import Work
 from storage.topics import TopicRow
+
+T = TypeVar("T")
 
 TITLE_MAX = 120
 TEXT_MAX = 2000
@@ -59,21 +61,26 @@ class Actor:
         return frozenset(roles)
 
 
-@asynccontextmanager
-async def unit_of_work(rt: Runtime, actor: Actor | None) -> AsyncIterator[Tx]:
-    """One update, one write transaction: the acting member's name (when it changed), the use
-    case and the update's handled mark commit together, or none of them does.
+async def run_unit(rt: Runtime, actor: Actor | None, work: Work[T]) -> T:
+    """One update, one unit of work: the acting member's name (when it changed), the use case
+    `work(tx)` and the update's handled mark commit together, or none of them does. It runs in
+    the database thread in one hop and shares its COMMIT with other chats' units
+    (storage.db.Database.run); `work` may await only its Tx.
 
     Raises what the use case raises (UserError for a refusal), and sqlite3.Error as SQLite does.
     """
     person = actor.person if actor is not None else None
     fresh = person is not None and not person.is_bot and name_changed(rt, person)
-    async with rt.db.transaction(handles=actor.update_id if actor else None) as tx:
+
+    async def with_name(tx: Tx) -> T:
         if fresh:
             await write_person(tx, rt, person)
-        yield tx
+        return await work(tx)
+
+    result = await rt.db.run(with_name, handles=actor.update_id if actor else None)
     if fresh:
         person_written(rt, person)
+    return result
 
 
 WHO_TEXT = {

@@ -23,35 +23,33 @@ async def ask(
     payload: dict[str, Any],
     prompt_message_id: int | None,
 ) -> None:
-    async with rt.db.transaction() as tx:
-        await repo.put(
-            tx, chat_id, user_id, kind, payload, prompt_message_id, rt.clock.now() + PROMPT_LIFETIME
-        )
+    expires = rt.clock.now() + PROMPT_LIFETIME
+    await rt.db.run(
+        lambda tx: repo.put(tx, chat_id, user_id, kind, payload, prompt_message_id, expires)
+    )
 
 
 async def awaiting(rt: Runtime, chat_id: int, user_id: int) -> Pending | None:
-    async with rt.db.read() as tx:
-        return await repo.get(tx, chat_id, user_id, rt.clock.now())
+    now = rt.clock.now()
+    return await rt.db.view(lambda tx: repo.get(tx, chat_id, user_id, now))
 
 
 async def answered(rt: Runtime, chat_id: int, user_id: int) -> None:
-    async with rt.db.transaction() as tx:
-        await repo.drop(tx, chat_id, user_id)
+    await rt.db.run(lambda tx: repo.drop(tx, chat_id, user_id))
 
 
 async def set_focus(rt: Runtime, user_id: int, chat_id: int) -> None:
-    async with rt.db.transaction() as tx:
-        await topic_repo.set_focus(tx, user_id, chat_id, rt.clock.now())
+    now = rt.clock.now()
+    await rt.db.run(lambda tx: topic_repo.set_focus(tx, user_id, chat_id, now))
 
 
 async def focus(rt: Runtime, user_id: int) -> int | None:
-    async with rt.db.read() as tx:
-        return await topic_repo.focus(tx, user_id)
+    return await rt.db.view(lambda tx: topic_repo.focus(tx, user_id))
 
 
 async def names(rt: Runtime, user_ids: list[int]) -> dict[int, str]:
-    async with rt.db.read() as tx:
-        users = await chat_repo.get_users(tx, sorted(set(user_ids)))
+    wanted = sorted(set(user_ids))
+    users = await rt.db.view(lambda tx: chat_repo.get_users(tx, wanted))
     return {uid: display_name(u) for uid, u in users.items()}
 
 

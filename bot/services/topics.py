@@ -19,7 +19,7 @@ from bot.services.common import (
     authorize,
     bounded,
     load_topic,
-    unit_of_work,
+    run_unit,
 )
 from bot.services.kinds import ENDS_WITH_TOPIC, VIEWS_CLOSE
 from bot.services.prompts import display_name
@@ -27,6 +27,7 @@ from storage import Tx, schedule
 from storage import chats as chat_repo
 from storage import topics as repo
 from storage import views as view_repo
+from storage.chats import UserRow
 from storage.topics import TopicRow
 
 
@@ -51,23 +52,29 @@ async def propose(rt: Runtime, chat_id: int, actor: Actor, text: str) -> TopicRo
     authorize(Action.PROPOSE, None, actor)
     title, details = parse_proposal(text)
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> TopicRow:
         number = await chat_repo.next_topic_number(tx, chat_id)
         topic = await repo.create_topic(tx, chat_id, number, title, details, actor.user_id, now)
         await repo.record(tx, topic.id, now, actor.user_id, "proposed", title)
-    return topic
+        return topic
+
+    return await run_unit(rt, actor, work)
 
 
 async def support(rt: Runtime, chat_id: int, actor: Actor, number: int) -> Supported:
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> Supported:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.SUPPORT, topic, actor)
         added = await repo.add_supporter(tx, topic.id, actor.user_id, now)
         if added:
             await repo.record(tx, topic.id, now, actor.user_id, "supported")
         count = await repo.supporter_count(tx, topic.id)
-    return Supported(topic, added, count)
+        return Supported(topic, added, count)
+
+    return await run_unit(rt, actor, work)
 
 
 async def withdraw(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
@@ -97,7 +104,8 @@ async def escalate(rt: Runtime, chat_id: int, actor: Actor, number: int, reason:
 
     reason = bounded(reason, REASON_MAX, N_("reason"))
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> TopicRow:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.ESCALATE, topic, actor)
         vote = await vote_repo.current_vote(tx, topic.id)
@@ -108,6 +116,8 @@ async def escalate(rt: Runtime, chat_id: int, actor: Actor, number: int, reason:
         await repo.record(tx, topic.id, now, actor.user_id, "escalated", reason)
         await _cancel_topic_jobs(tx, rt, topic.id, now)
         return await repo.get_topic_by_id(tx, topic.id)
+
+    return await run_unit(rt, actor, work)
 
 
 async def close_topic(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
@@ -125,13 +135,16 @@ async def _end(
     detail: str,
 ) -> TopicRow:
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> TopicRow:
         topic = await load_topic(tx, chat_id, number)
         authorize(action, topic, actor)
         await repo.set_status(tx, topic.id, status)
         await repo.record(tx, topic.id, now, actor.user_id, event, detail)
         await _cancel_topic_jobs(tx, rt, topic.id, now)
         return await repo.get_topic_by_id(tx, topic.id)
+
+    return await run_unit(rt, actor, work)
 
 
 def phase_duration(text: str | None, default: timedelta) -> timedelta:
@@ -162,7 +175,8 @@ async def accept(
     vote_for = phase_duration(vote_text, vote_for)
     now = rt.clock.now()
     deadline = now + views_for
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> TopicRow:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.ACCEPT, topic, actor)
         await repo.set_status(
@@ -174,8 +188,9 @@ async def accept(
         )
         await repo.record(tx, topic.id, now, actor.user_id, "accepted", _iso(deadline))
         await schedule.add(tx, chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round})
-        topic = await repo.get_topic_by_id(tx, topic.id)
-    return topic
+        return await repo.get_topic_by_id(tx, topic.id)
+
+    return await run_unit(rt, actor, work)
 
 
 async def merge(
@@ -184,7 +199,8 @@ async def merge(
     if number == into:
         raise UserError(N_("A topic cannot be merged into itself."))
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> tuple[TopicRow, TopicRow, int]:
         source = await load_topic(tx, chat_id, number)
         target = await load_topic(tx, chat_id, into)
         authorize(Action.MERGE, source, actor)
@@ -198,6 +214,8 @@ async def merge(
         )
         await schedule.cancel(tx, VIEWS_CLOSE, source.id, now)
         return source, await repo.get_topic_by_id(tx, target.id), moved
+
+    return await run_unit(rt, actor, work)
 
 
 async def new_round(
@@ -214,7 +232,8 @@ async def new_round(
         raise UserError(N_("Usage: /round N views|drafts [duration]"))
     views_for = phase_duration(duration_text, views_for)
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> TopicRow:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.NEW_ROUND, topic, actor)
         deadline = now + views_for if mode == "views" else now
@@ -224,13 +243,13 @@ async def new_round(
             await schedule.add(
                 tx, chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1}
             )
-        topic = await repo.get_topic_by_id(tx, topic.id)
-    return topic
+        return await repo.get_topic_by_id(tx, topic.id)
+
+    return await run_unit(rt, actor, work)
 
 
 async def get(rt: Runtime, chat_id: int, number: int) -> TopicRow:
-    async with rt.db.read() as tx:
-        return await load_topic(tx, chat_id, number)
+    return await rt.db.view(lambda tx: load_topic(tx, chat_id, number))
 
 
 async def list_open(rt: Runtime, chat_id: int) -> list[TopicRow]:
@@ -242,13 +261,12 @@ async def list_open(rt: Runtime, chat_id: int) -> list[TopicRow]:
         Status.NOT_ADOPTED,
         Status.FOLLOWING_UP,
     )
-    async with rt.db.read() as tx:
-        return await repo.list_topics(tx, chat_id, tuple(s.value for s in open_statuses))
+    statuses = tuple(s.value for s in open_statuses)
+    return await rt.db.view(lambda tx: repo.list_topics(tx, chat_id, statuses))
 
 
 async def get_by_id(rt: Runtime, topic_id: int) -> TopicRow | None:
-    async with rt.db.read() as tx:
-        return await repo.get_topic_by_id(tx, topic_id)
+    return await rt.db.view(lambda tx: repo.get_topic_by_id(tx, topic_id))
 
 
 @dataclass(frozen=True)
@@ -260,16 +278,19 @@ class CardFacts:
 
 async def card_facts(rt: Runtime, topic: TopicRow) -> CardFacts:
     """What a topic card shows besides the topic itself, in one read."""
-    async with rt.db.read() as tx:
+
+    async def work(tx: Tx) -> tuple[dict[int, UserRow], int, dict[str, int]]:
         users = await chat_repo.get_users(tx, [topic.proposer_id])
         supporters = await repo.supporter_count(tx, topic.id)
         stances = await view_repo.stance_counts(tx, topic.id)
+        return users, supporters, stances
+
+    users, supporters, stances = await rt.db.view(work)
     return CardFacts(display_name(users.get(topic.proposer_id)), supporters, stances)
 
 
 async def set_card(rt: Runtime, topic_id: int, message_id: int | None) -> None:
-    async with rt.db.transaction() as tx:
-        await repo.set_card(tx, topic_id, message_id)
+    await rt.db.run(lambda tx: repo.set_card(tx, topic_id, message_id))
 
 
 def views_open(topic: TopicRow, now: datetime) -> bool:

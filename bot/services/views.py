@@ -10,8 +10,9 @@ from bot.i18n import N_
 from bot.rules.permissions import Action
 from bot.rules.phases import Stance
 from bot.runtime import Runtime
-from bot.services.common import TEXT_MAX, Actor, authorize, bounded, load_topic, unit_of_work
+from bot.services.common import TEXT_MAX, Actor, authorize, bounded, load_topic, run_unit
 from bot.services.topics import views_open
+from storage import Tx
 from storage import topics as topic_repo
 from storage import views as repo
 from storage.topics import TopicRow
@@ -47,7 +48,8 @@ async def add_view(
     if anonymous and not allow_anonymous:
         raise UserError(N_("This group does not take anonymous views."))
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> tuple[TopicRow, ViewRow]:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.VIEW, topic, actor)
         _check_open(topic, actor.when(now))
@@ -62,13 +64,14 @@ async def add_view(
             "view",
             f"{view.number} {stance.value}{' anonymous' if anonymous else ''}",
         )
-    return topic, view
+        return topic, view
+
+    return await run_unit(rt, actor, work)
 
 
 async def ensure_can_view(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
     """Before asking someone to write a view: would it be taken?"""
-    async with rt.db.read() as tx:
-        topic = await load_topic(tx, chat_id, number)
+    topic = await rt.db.view(lambda tx: load_topic(tx, chat_id, number))
     authorize(Action.VIEW, topic, actor)
     _check_open(topic, rt.clock.now())
     return topic
@@ -87,7 +90,8 @@ async def change_view(
     if text is not None:
         text = bounded(text, TEXT_MAX, N_("view"))
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> ViewRow:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.EDIT_VIEW, topic, actor)
         _check_open(topic, actor.when(now))
@@ -116,11 +120,15 @@ async def change_view(
         )
         return await repo.get_view(tx, topic.id, view_no)
 
+    return await run_unit(rt, actor, work)
+
 
 async def by_stance(rt: Runtime, chat_id: int, number: int) -> ViewsByStance:
-    async with rt.db.read() as tx:
+    async def work(tx: Tx) -> tuple[TopicRow, list[ViewRow]]:
         topic = await load_topic(tx, chat_id, number)
-        views = await repo.list_views(tx, topic.id)
+        return topic, await repo.list_views(tx, topic.id)
+
+    topic, views = await rt.db.view(work)
     groups: dict[str, list[ViewRow]] = defaultdict(list)
     for view in views:
         groups[view.stance].append(view)

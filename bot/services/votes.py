@@ -13,7 +13,7 @@ from bot.rules.permissions import Action
 from bot.rules.phases import Choice, Status
 from bot.rules.tally import Outcome, Tally, decide, eligible_members
 from bot.runtime import Runtime
-from bot.services.common import REASON_MAX, Actor, authorize, bounded, load_topic, unit_of_work
+from bot.services.common import REASON_MAX, Actor, authorize, bounded, load_topic, run_unit
 from bot.services.followup import schedule_followups
 from bot.services.kinds import POST_RESULT, VIEWS_CLOSE, VOTE_CLOSE
 from bot.services.topics import phase_duration
@@ -58,8 +58,7 @@ class Closed:
 
 async def check_can_open(rt: Runtime, chat_id: int, actor: Actor, number: int) -> None:
     """Before asking Telegram how many members the group has: would the vote be opened?"""
-    async with rt.db.read() as tx:
-        topic = await load_topic(tx, chat_id, number)
+    topic = await rt.db.view(lambda tx: load_topic(tx, chat_id, number))
     authorize(Action.OPEN_VOTE, topic, actor)
 
 
@@ -74,7 +73,8 @@ async def open_vote(
     duration_text: str | None = None,
 ) -> VoteState:
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> VoteState:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.OPEN_VOTE, topic, actor)
         draft = await draft_repo.get_draft(tx, topic.id, draft_no)
@@ -108,8 +108,9 @@ async def open_vote(
         )
         await schedule.cancel(tx, VIEWS_CLOSE, topic.id, now)
         await schedule.add(tx, chat_id, VOTE_CLOSE, vote.id, closes_at)
-        state = await _state(tx, vote.id)
-    return state
+        return await _state(tx, vote.id)
+
+    return await run_unit(rt, actor, work)
 
 
 async def _state(tx: Tx, vote_id: int) -> VoteState:
@@ -121,8 +122,7 @@ async def _state(tx: Tx, vote_id: int) -> VoteState:
 
 
 async def state(rt: Runtime, vote_id: int) -> VoteState:
-    async with rt.db.read() as tx:
-        return await _state(tx, vote_id)
+    return await rt.db.view(lambda tx: _state(tx, vote_id))
 
 
 async def cast_ballot(
@@ -142,7 +142,8 @@ async def cast_ballot(
     if reason:
         reason = bounded(reason, REASON_MAX, N_("reason"))
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> Cast:
         topic = await load_topic(tx, chat_id, number)
         vote = await repo.current_vote(tx, topic.id)
         if vote_id is not None and (vote is None or vote.id != vote_id or not vote.is_open):
@@ -157,6 +158,8 @@ async def cast_ballot(
             await topic_repo.record(tx, topic.id, now, who, "ballot", "")
         return Cast(vote.id, vote.secret, choice, previous)
 
+    return await run_unit(rt, actor, work)
+
 
 async def close_vote(
     rt: Runtime,
@@ -169,7 +172,8 @@ async def close_vote(
 ) -> Closed | None:
     """Close by a convenor (number) or by the deadline (vote_id, job_id); None if already closed."""
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> Closed | None:
         if actor is not None:
             topic = await load_topic(tx, chat_id, number)
             authorize(Action.CLOSE_VOTE, topic, actor)
@@ -203,42 +207,48 @@ async def close_vote(
             for b in await repo.ballots(tx, vote.id)
             if b.choice in ("disagree", "block") and b.reason
         ]
-        closed_state = await _state(tx, vote.id)
-    return Closed(closed_state, outcome, dissent)
+        return Closed(await _state(tx, vote.id), outcome, dissent)
+
+    return await run_unit(rt, actor, work)
 
 
 async def result_of(rt: Runtime, vote_id: int) -> Closed:
-    async with rt.db.read() as tx:
+    async def work(tx: Tx) -> Closed:
         current = await _state(tx, vote_id)
         dissent = [
             b
             for b in await repo.ballots(tx, vote_id)
             if b.choice in ("disagree", "block") and b.reason
         ]
-    return Closed(current, current.outcome(), dissent)
+        return Closed(current, current.outcome(), dissent)
+
+    return await rt.db.view(work)
 
 
 async def finish_job(rt: Runtime, job_id: int, late: bool) -> bool:
-    async with rt.db.transaction() as tx:
-        return await schedule.finish(tx, job_id, rt.clock.now(), late)
+    now = rt.clock.now()
+    return await rt.db.run(lambda tx: schedule.finish(tx, job_id, now, late))
 
 
 async def set_card(rt: Runtime, vote_id: int, message_id: int | None) -> None:
-    async with rt.db.transaction() as tx:
-        await repo.set_card(tx, vote_id, message_id)
+    await rt.db.run(lambda tx: repo.set_card(tx, vote_id, message_id))
 
 
 async def current_vote(rt: Runtime, chat_id: int, number: int) -> VoteState:
-    async with rt.db.read() as tx:
+    async def work(tx: Tx) -> VoteState:
         topic = await load_topic(tx, chat_id, number)
         vote = await repo.current_vote(tx, topic.id)
         if vote is None:
             raise UserError(N_("Topic #{number} has no vote."), number=number)
         return await _state(tx, vote.id)
 
+    return await rt.db.view(work)
+
 
 async def chat_of_vote(rt: Runtime, vote_id: int) -> int | None:
-    async with rt.db.read() as tx:
+    async def work(tx: Tx) -> int | None:
         vote = await repo.get_vote(tx, vote_id)
         topic = await topic_repo.get_topic_by_id(tx, vote.topic_id) if vote else None
-    return topic.chat_id if topic else None
+        return topic.chat_id if topic else None
+
+    return await rt.db.view(work)

@@ -21,7 +21,7 @@ from bot.services.common import (
     authorize,
     bounded,
     load_topic,
-    unit_of_work,
+    run_unit,
 )
 from bot.services.kinds import (
     ACTION_KINDS,
@@ -75,7 +75,8 @@ async def add_action(
         due_date, due_at = parse_due(due_text, now, settings.zone())
     except DueError as err:
         raise UserError(DUE_TEXT[err.kind], text=due_text[:20]) from None
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> tuple[TopicRow, ActionRow]:
         topic = await load_topic(tx, chat.chat_id, number)
         authorize(Action.ADD_ACTION, topic, actor)
         action = await repo.add_action(
@@ -94,7 +95,9 @@ async def add_action(
             tx, chat.chat_id, OVERDUE_REOPEN, action.id, due_at + settings.overdue_reopen_after
         )
         topic = await topic_repo.get_topic_by_id(tx, topic.id)
-    return topic, action
+        return topic, action
+
+    return await run_unit(rt, actor, work)
 
 
 async def report(
@@ -117,7 +120,8 @@ async def report(
     if len(note) > REASON_MAX:
         bounded(note, REASON_MAX, N_("note"))
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> Progress:
         action = await repo.get_action(tx, chat_id, action_no)
         if action is None:
             raise UserError(N_("There is no action A{action} in this group."), action=action_no)
@@ -155,16 +159,21 @@ async def report(
         topic_done, final_round = await _maybe_done(tx, topic, now)
         action = await repo.get_action_by_id(tx, action.id)
         topic = await topic_repo.get_topic_by_id(tx, topic.id)
-    return Progress(action, topic, topic_done, final_round)
+        return Progress(action, topic, topic_done, final_round)
+
+    return await run_unit(rt, actor, work)
 
 
 async def check_can_report(rt: Runtime, chat_id: int, actor: Actor, action_no: int) -> ActionRow:
     """Before asking for a figure: would the report be taken?"""
-    async with rt.db.read() as tx:
+
+    async def work(tx: Tx) -> tuple[ActionRow, TopicRow]:
         action = await repo.get_action(tx, chat_id, action_no)
         if action is None:
             raise UserError(N_("There is no action A{action} in this group."), action=action_no)
-        topic = await topic_repo.get_topic_by_id(tx, action.topic_id)
+        return action, await topic_repo.get_topic_by_id(tx, action.topic_id)
+
+    action, topic = await rt.db.view(work)
     authorize(Action.REPORT_PROGRESS, topic, actor, owner=actor.user_id in action.owners)
     return action
 
@@ -183,6 +192,8 @@ async def _maybe_done(tx: Tx, topic: TopicRow, now: datetime) -> tuple[bool, Rou
 
 
 async def list_actions(rt: Runtime, chat_id: int, number: int) -> tuple[TopicRow, list[ActionRow]]:
-    async with rt.db.read() as tx:
+    async def work(tx: Tx) -> tuple[TopicRow, list[ActionRow]]:
         topic = await load_topic(tx, chat_id, number)
         return topic, await repo.actions_of(tx, topic.id)
+
+    return await rt.db.view(work)

@@ -36,7 +36,8 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
     """Run a follow-up row: quiet hours postpone it; otherwise open (or reuse) its rating round.
     None when there is nothing to post (any more)."""
     now = rt.clock.now()
-    async with rt.db.transaction() as tx:
+
+    async def work(tx: Tx) -> Card | None:
         if not await schedule.is_pending(tx, job.id):
             return None
         chat = await load_chat(tx, rt, job.chat_id)
@@ -103,11 +104,17 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
             job_id=job.id,
         )
 
+    return await rt.db.run(work)
+
 
 async def card_posted(rt: Runtime, card: Card, message_id: int) -> None:
     """The card is in the group: its message id and, for a scheduled card, its row's end are
     one transaction, so that nothing after the send can make it post twice."""
-    async with rt.db.transaction() as tx:
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> None:
         await repo.set_round_card(tx, card.round.id, message_id)
         if card.job_id is not None:
-            await schedule.finish(tx, card.job_id, rt.clock.now(), card.late)
+            await schedule.finish(tx, card.job_id, now, card.late)
+
+    await rt.db.run(work)

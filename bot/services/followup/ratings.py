@@ -13,8 +13,9 @@ from bot.services.common import (
     authorize,
     bounded,
     load_topic,
-    unit_of_work,
+    run_unit,
 )
+from storage import Tx
 from storage import followup as repo
 from storage import topics as topic_repo
 from storage import votes as vote_repo
@@ -28,7 +29,8 @@ async def rate(
     if value not in RATINGS:
         raise UserError(N_("This button is no longer valid."))
     now = rt.clock.now()
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> tuple[TopicRow, RoundRow, str | None]:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.RATE, topic, actor)
         latest = await repo.latest_round(tx, topic.id)
@@ -41,12 +43,15 @@ async def rate(
                 N_("This round of ratings is closed; rate on the newest follow-up card.")
             )
         previous = await repo.rate(tx, latest.id, actor.user_id, value, now)
-    return topic, latest, previous
+        return topic, latest, previous
+
+    return await run_unit(rt, actor, work)
 
 
 async def comment(rt: Runtime, chat_id: int, user_id: int, number: int, text: str) -> None:
     text = bounded(text, REASON_MAX, N_("comment"))
-    async with rt.db.transaction() as tx:
+
+    async def work(tx: Tx) -> None:
         topic = await load_topic(tx, chat_id, number)
         latest = await repo.latest_round(tx, topic.id)
         if (
@@ -58,14 +63,18 @@ async def comment(rt: Runtime, chat_id: int, user_id: int, number: int, text: st
                 N_("Rate on the follow-up card first; then your comment is added to your rating.")
             )
 
+    await rt.db.run(work)
+
 
 async def round_state(
     rt: Runtime, round_id: int
 ) -> tuple[TopicRow, RoundRow, list[ActionRow], dict[str, int], str]:
-    async with rt.db.read() as tx:
+    async def work(tx: Tx) -> tuple[TopicRow, RoundRow, list[ActionRow], dict[str, int], str]:
         current = await repo.get_round(tx, round_id)
         topic = await topic_repo.get_topic_by_id(tx, current.topic_id)
         actions = await repo.actions_of(tx, topic.id)
         counts = await repo.rating_counts(tx, round_id)
         wording = await vote_repo.adopted_text(tx, topic.id) or ""
-    return topic, current, actions, counts, wording
+        return topic, current, actions, counts, wording
+
+    return await rt.db.view(work)

@@ -10,22 +10,21 @@ from bot.services.common import (
     Actor,
     authorize,
     load_topic,
-    unit_of_work,
+    run_unit,
 )
 from bot.services.kinds import (
     ACTION_KINDS,
     FOLLOWUP_TOPIC_KINDS,
     VIEWS_CLOSE,
 )
+from storage import Tx, schedule
 from storage import followup as repo
-from storage import schedule
 from storage import topics as topic_repo
 from storage.topics import TopicRow
 
 
 async def check_can_reopen(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:
-    async with rt.db.read() as tx:
-        topic = await load_topic(tx, chat_id, number)
+    topic = await rt.db.view(lambda tx: load_topic(tx, chat_id, number))
     authorize(Action.REOPEN, topic, actor)
     return topic
 
@@ -33,7 +32,8 @@ async def check_can_reopen(rt: Runtime, chat_id: int, actor: Actor, number: int)
 async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> TopicRow:
     now = rt.clock.now()
     deadline = now + chat.settings.views_duration
-    async with unit_of_work(rt, actor) as tx:
+
+    async def work(tx: Tx) -> TopicRow:
         topic = await load_topic(tx, chat.chat_id, number)
         authorize(Action.REOPEN, topic, actor)
         actions = await repo.actions_of(tx, topic.id)
@@ -50,5 +50,6 @@ async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> T
         await schedule.add(
             tx, chat.chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1}
         )
-        topic = await topic_repo.get_topic_by_id(tx, topic.id)
-    return topic
+        return await topic_repo.get_topic_by_id(tx, topic.id)
+
+    return await run_unit(rt, actor, work)
