@@ -87,7 +87,13 @@ async def mixed(tmp: Path, groups: int, members: int, updates: int, seed: int) -
     await world.boot()
     with counting() as counts:
         result = await run_mix(
-            world, groups=groups, members=members, updates=updates, seed=seed, record=True
+            world,
+            groups=groups,
+            members=members,
+            updates=updates,
+            seed=seed,
+            batch=groups,
+            record=True,
         )
     census = await db_census(world)
     api = world.api
@@ -100,6 +106,20 @@ async def mixed(tmp: Path, groups: int, members: int, updates: int, seed: int) -
     failures = {f"{m}: {d}": n for (m, d), n in api.failures.most_common()}
     bot_calls = {m: api.total(m) for m in sorted({m for m, _c in api.counts})}
     await world.stop()
+
+    # The same mix on a quiet bot, each update alone in its getUpdates result: how long a
+    # member waits for the answer, and what an update costs when nothing shares its commit.
+    quiet_world = BenchWorld(tmp / "quiet.db")
+    await quiet_world.boot()
+    with counting() as quiet_counts:
+        quiet = await run_mix(
+            quiet_world,
+            groups=groups,
+            members=members,
+            updates=max(300, updates // 4),
+            seed=seed,
+        )
+    await quiet_world.stop()
 
     bare_latencies = await run_bare(result.recorded, chats)
     floor_latencies = await run_bare(
@@ -116,19 +136,29 @@ async def mixed(tmp: Path, groups: int, members: int, updates: int, seed: int) -
         "updates": result.updates,
         "seed": seed,
         "simulated_rate_updates_per_s": 10.0,
+        # Updates per getUpdates result: one per group, as a saturated bot receives them.
+        "updates_per_batch": round(result.updates / len(result.batch_walls), 2),
         "ours": {
             "updates_per_s": round(ours_tp, 1),
-            "updates_per_s_process_update_only": round(result.updates / sum(result.latencies), 1),
             "busy_s": round(result.busy_seconds, 3),
             "scheduled_work_s": round(result.tick_seconds, 3),
             "loop_wall_s": round(result.loop_seconds, 3),
-            "latency": latency_summary(result.latencies),
-            "latency_by_kind": by_kind(result.sequence, result.latencies),
+            # An update alone (the quiet run): what a member waits for.
+            "latency": latency_summary(quiet.latencies),
+            "latency_by_kind": by_kind(quiet.sequence, quiet.latencies),
+            # Under load: from its batch's arrival to its own end, behind the rest of the batch.
+            "latency_in_batch": latency_summary(result.latencies),
             "card_flushes": result.flushes,
             "scheduler_wakes": result.wakes,
             # Over the whole mix (inbox, use cases, marks, scheduled work), per update.
             "hops_per_update": round(counts.hops / result.updates, 2),
             "commits_per_update": round(counts.commits / result.updates, 2),
+        },
+        "ours_one_at_a_time": {
+            "updates": quiet.updates,
+            "updates_per_s": round(quiet.updates / quiet.busy_seconds, 1),
+            "hops_per_update": round(quiet_counts.hops / quiet.updates, 2),
+            "commits_per_update": round(quiet_counts.commits / quiet.updates, 2),
         },
         "durable_floor": {
             "updates_per_s": round(floor_tp, 1),

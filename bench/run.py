@@ -160,7 +160,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
 def show(report: dict[str, Any]) -> str:
     mix, growth, rest = report["mixed"], report["growth"], report["restore"]
     econ, naive = report["economy"], report["economy_flush_every_second"]
-    ours, bare = mix["ours"], mix["bare"]
+    ours, bare, quiet = mix["ours"], mix["bare"], mix["ours_one_at_a_time"]
     normal = report["mixed_synchronous_normal"]
     lines = [
         f"Shangliang benchmark ({report['mode']}); python {report['python']}, "
@@ -177,15 +177,20 @@ def show(report: dict[str, Any]) -> str:
         f"  bare PTB, same {mix['updates']} updates: {bare['updates_per_s']} updates/s",
         f"  durable floor (bare PTB + one aiosqlite commit per update, FULL): "
         f"{mix['durable_floor']['updates_per_s']} updates/s",
-        f"  ours (inbox, lane, handlers, marks): {ours['updates_per_s']} updates/s "
+        f"  ours, saturated ({mix['updates_per_batch']} updates per getUpdates result; inbox, "
+        f"lanes, handlers, marks): {ours['updates_per_s']} updates/s "
         f"(updates {ours['busy_s'] - ours['scheduled_work_s']:.2f} s"
-        f" + scheduled card edits/wakes {ours['scheduled_work_s']:.2f} s; "
-        f"updates alone {ours['updates_per_s_process_update_only']}/s); "
+        f" + scheduled card edits/wakes {ours['scheduled_work_s']:.2f} s); "
         f"{ours['hops_per_update']} hops and {ours['commits_per_update']} commits per update",
+        f"  ours, quiet (each update alone, {quiet['updates']} updates): "
+        f"{quiet['updates_per_s']} updates/s; {quiet['hops_per_update']} hops and "
+        f"{quiet['commits_per_update']} commits per update",
         f"  ratio ours / bare: {mix['ratio_ours_to_bare']}; "
         f"ours / durable floor: {mix['ratio_ours_to_durable_floor']}",
-        "  latency per update (production path): "
+        "  latency of an update alone (production path): "
         + ", ".join(f"{k.removesuffix('_ms')} {v} ms" for k, v in ours["latency"].items()),
+        "  latency in a saturated batch (behind the rest of its batch): "
+        + ", ".join(f"{k.removesuffix('_ms')} {v} ms" for k, v in ours["latency_in_batch"].items()),
         "  bare latency: "
         + ", ".join(f"{k.removesuffix('_ms')} {v} ms" for k, v in bare["latency"].items()),
         "  floor for any durable handler on aiosqlite: one transaction with one INSERT "

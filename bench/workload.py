@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from telegram import Update
+
 from bench.world import BenchWorld, Group, Person, ScheduleDriver
 
 STANCES = {"support": "s", "oppose": "o", "concern": "c", "suggestion": "g"}
@@ -203,7 +205,8 @@ def kind_of(payload: dict[str, Any]) -> str:
 @dataclass
 class MixResult:
     updates: int
-    latencies: list[float]
+    latencies: list[float]  # each update: from its batch's arrival to its own end
+    batch_walls: list[float]  # each batch: from arrival to the end of its last update
     tick_seconds: float
     loop_seconds: float
     kinds: Counter[str]
@@ -215,8 +218,9 @@ class MixResult:
 
     @property
     def busy_seconds(self) -> float:
-        """Time spent in the product: process_update plus the scheduled card edits and wakes."""
-        return sum(self.latencies) + self.tick_seconds
+        """Time spent in the product: the batches' handling plus the scheduled card edits and
+        wakes."""
+        return sum(self.batch_walls) + self.tick_seconds
 
 
 async def run_mix(
@@ -228,10 +232,16 @@ async def run_mix(
     seed: int,
     rate: float = 10.0,
     in_flight: int = 2,
+    batch: int = 1,
     record: bool = False,
     profiler: cProfile.Profile | None = None,
 ) -> MixResult:
-    """Feed `updates` updates from `groups` new groups; `rate` updates per simulated second."""
+    """Feed `updates` updates from `groups` new groups; `rate` updates per simulated second.
+
+    `batch` is how many updates (of different groups) each getUpdates result carries: 1 is a
+    quiet bot, where every update comes alone; `groups` is a saturated one, where updates
+    wait at Telegram while the bot works and arrive together (so their units of work share
+    group commits)."""
     rng = random.Random(seed)
     made = [world.group(members) for _ in range(groups)]
     driver = ScheduleDriver(world)
@@ -240,6 +250,7 @@ async def run_mix(
     ]
     replies: list[Any] = [None] * len(slots)
     latencies: list[float] = []
+    batch_walls: list[float] = []
     kinds: Counter[str] = Counter()
     sequence: list[str] = []
     recorded: list[dict[str, Any]] = []
@@ -247,42 +258,66 @@ async def run_mix(
     probes = 0
     step = timedelta(seconds=1 / rate)
     next_tick = world.clock.now() + timedelta(seconds=1)
-    sticky: int | None = None
+    sticky: set[int] = set()
     loop_start = time.perf_counter()
+
+    async def next_step(index: int) -> Step | None:
+        """The story's next update, after its untimed probes; None when it has none now."""
+        nonlocal probes
+        while True:
+            group, story = slots[index]
+            try:
+                item = story.send(replies[index])
+            except StopIteration:
+                slots[index] = (group, topic_story(world, group, rng))
+                replies[index] = None
+                continue
+            if isinstance(item, Probe):
+                probes += 1
+                replies[index] = await item.fn()
+                continue
+            if item.payload is None:  # the button is gone (card retired): nothing to press
+                replies[index] = []
+                return None
+            return item
+
     while len(latencies) < updates:
-        index = sticky if sticky is not None else rng.randrange(len(slots))
-        sticky = None
-        group, story = slots[index]
-        try:
-            item = story.send(replies[index])
-        except StopIteration:
-            slots[index] = (group, topic_story(world, group, rng))
-            replies[index] = None
+        # One getUpdates result: at most one update per group (so that each story's replies
+        # are its own), sticky stories (a press and its answer) first, then in random order.
+        order = sorted(sticky) + [i for i in rng.sample(range(len(slots)), len(slots))]
+        sticky = set()
+        taken: dict[int, tuple[int, Step, tuple[dict[str, Any], Update]]] = {}
+        for index in order:
+            if len(taken) >= min(batch, updates - len(latencies)):
+                break
+            group = slots[index][0]
+            if id(group) in taken:
+                continue
+            item = await next_step(index)
+            if item is None:
+                continue
+            data, update = world.update(item.payload)
+            taken[id(group)] = (index, item, (data, update))
+            if record:
+                recorded.append(data)
+            kind = kind_of(item.payload)
+            kinds[kind] += 1
+            sequence.append(kind)
+        if not taken:
             continue
-        if isinstance(item, Probe):
-            probes += 1
-            replies[index] = await item.fn()
-            sticky = index
-            continue
-        if item.payload is None:  # the button is gone (card retired): nothing to press
-            replies[index] = []
-            continue
-        data, update = world.update(item.payload)
-        if record:
-            recorded.append(data)
-        kind = kind_of(item.payload)
-        kinds[kind] += 1
-        sequence.append(kind)
         if profiler is not None:
             profiler.enable()
-        latencies.append(await world.process(update))
+        walls = await world.process_batch([received for _i, _s, received in taken.values()])
         if profiler is not None:
             profiler.disable()
-        replies[index] = list(world.api.sent)
-        if item.sticky:
-            sticky = index
+        latencies.extend(walls)
+        batch_walls.append(max(walls))
+        for index, item, _update in taken.values():
+            replies[index] = world.api.sent_in(slots[index][0].chat_id)
+            if item.sticky:
+                sticky.add(index)
         driver.observe()
-        world.clock.advance(step)
+        world.clock.advance(step * len(taken))
         while world.clock.now() >= next_tick:
             next_tick += timedelta(seconds=1)
             if profiler is not None:
@@ -303,6 +338,7 @@ async def run_mix(
     return MixResult(
         updates=len(latencies),
         latencies=latencies,
+        batch_walls=batch_walls,
         tick_seconds=tick_seconds,
         loop_seconds=loop_seconds,
         kinds=kinds,

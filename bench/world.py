@@ -7,7 +7,9 @@ that the bench's own bookkeeping stays O(1) per update and does not pollute the 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
 import logging
 import time
 from collections import Counter
@@ -57,6 +59,10 @@ class BenchAPI(FakeBotAPI):
         elif method == "sendMessage":
             self.sent.append(body["result"])
         return code, body
+
+    def sent_in(self, chat_id: int) -> list[dict[str, Any]]:
+        """The messages sent to this chat during the last batch."""
+        return [m for m in self.sent if m["chat"]["id"] == chat_id]
 
     def total(self, method: str) -> int:
         return sum(n for (m, _chat), n in self.counts.items() if m == method)
@@ -199,6 +205,24 @@ class BenchWorld:
         assert self.app is not None
         data = {"update_id": next(self.update_ids), **payload}
         return data, Update.de_json(data, self.app.bot)
+
+    async def process_batch(self, received: list[tuple[dict[str, Any], Update]]) -> list[float]:
+        """Updates through the production path as one getUpdates result: stored in the inbox in
+        one transaction, queued, handled in their chats' lanes by the processor; returns each
+        update's wall time in seconds, from the batch's arrival to its own end. Each comes as
+        (its JSON as Telegram sends it, the parsed Update), as the poller hands them over."""
+        assert self.app is not None
+        self.api.sent.clear()
+        inbox = self.rt.inbox
+        start = time.perf_counter()
+
+        async def handled(update: Update) -> float:
+            await inbox.processed([update.update_id])
+            return time.perf_counter() - start
+
+        updates = [u for _data, u in received]
+        await inbox.accept(updates, payloads=[json.dumps(data) for data, _u in received])
+        return list(await asyncio.gather(*(handled(u) for u in updates)))
 
     async def process(self, update: Update) -> float:
         """One update through the production path: stored in the inbox as a batch of one, queued,

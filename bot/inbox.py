@@ -58,16 +58,24 @@ class Inbox:
         """When the bot received this update (UTC), while it is being handled."""
         return self._received.get(update_id)
 
-    async def accept(self, updates: Sequence[Update], screen: bool = True) -> int:
+    async def accept(
+        self,
+        updates: Sequence[Update],
+        screen: bool = True,
+        payloads: Sequence[str] | None = None,
+    ) -> int:
         """Store a batch, then queue what is new; returns how many were queued.
 
         `screen=False` for a backlog (what members sent while the bot was away): flood
         control judges bursts as they happen, not updates that arrive together late.
         Raises sqlite3.Error when the batch cannot be stored: then nothing was queued and the
-        caller must not confirm the batch to Telegram.
+        caller must not confirm the batch to Telegram. `payloads` are the updates' JSON as
+        received (the poller has it); without it they are serialised here.
         """
         now = self.rt.clock.now()
-        rows = [(u.update_id, json.dumps(u.to_dict())) for u in updates]
+        if payloads is None:
+            payloads = [json.dumps(u.to_dict()) for u in updates]
+        rows = [(u.update_id, p) for u, p in zip(updates, payloads, strict=True)]
         handled_before = await self.rt.db.run(lambda tx: repo.store_batch(tx, rows, now))
         queued = 0
         for update in updates:
