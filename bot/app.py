@@ -17,6 +17,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
+from bot.events import BallotCast, RatingGiven, TopicChanged
 from bot.i18n import LANGUAGES, N_, translator
 from bot.inbox import Inbox
 from bot.lanes import ChatLanes
@@ -115,7 +116,18 @@ def build_application(
 
     # The composition root: the one place where bot/ wires in the Telegram edge.
     register_handlers(app)
+    _subscribe(app, rt)
     return app
+
+
+def _subscribe(app: Application, rt: Runtime) -> None:
+    """What follows, after commit, from what the services publish (bot/events.py)."""
+    edits = rt.card_edits
+    if edits is None:
+        return
+    rt.events.subscribe(TopicChanged, lambda e: edits.request(app, "topic", e.topic_id, e.chat_id))
+    rt.events.subscribe(BallotCast, lambda e: edits.request(app, "vote", e.vote_id, e.chat_id))
+    rt.events.subscribe(RatingGiven, lambda e: edits.request(app, "round", e.round_id, e.chat_id))
 
 
 def poller_of(app: Application) -> Poller:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.clock import Clock
+from bot.events import Events
 from bot.flood import FloodGuard
 from bot.settings import Settings
 from bot.ttlcache import TTLCache
@@ -52,6 +53,8 @@ class Runtime:
     poller: Poller | None = None
     scheduler: Scheduler | None = None
     card_edits: CardEdits | None = None
+    # Domain events, published by the services after commit; subscribed in bot/app.py.
+    events: Events = field(default_factory=Events)
     # python-telegram-bot's JobQueue where it wakes the bot (None in tests: a frozen clock).
     job_queue: Any = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
@@ -18,6 +19,8 @@ import aiosqlite
 from storage.migrate import apply_migrations
 from storage.thread import in_db_thread
 from storage.timefmt import to_db
+
+log = logging.getLogger(__name__)
 
 MARK_HANDLED = "UPDATE inbox SET handled_at = ? WHERE update_id = ? AND handled_at IS NULL"
 
@@ -52,6 +55,13 @@ class Tx:
         # The earliest due time of the schedule rows this transaction added: told to the
         # scheduler once the transaction has committed (see Database.on_scheduled).
         self.earliest_scheduled: datetime | None = None
+        # Called in the event loop's thread once this transaction has committed (never if it
+        # rolls back): how domain events reach their subscribers (bot/events.py).
+        self.after_commit: list[Callable[[], None]] = []
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` after the commit, in the event loop's thread; not on rollback."""
+        self.after_commit.append(callback)
 
     def scheduled(self, due_at: datetime) -> None:
         """Note that a schedule row due at `due_at` (UTC) was added in this transaction."""
@@ -97,7 +107,7 @@ class _Unit:
 class _Done:
     ok: bool
     value: Any
-    earliest_scheduled: datetime | None = None
+    tx: Tx | None = None
 
 
 class Database:
@@ -221,8 +231,8 @@ class Database:
                     raise
                 continue
             for unit, done in zip(group, outcomes, strict=True):
-                if done.ok:
-                    self._committed(done.earliest_scheduled, unit.handles)
+                if done.ok and done.tx is not None:
+                    self._committed(done.tx, unit.handles)
                 if unit.future.done():
                     continue
                 if done.ok:
@@ -230,11 +240,17 @@ class Database:
                 else:
                     unit.future.set_exception(done.value)
 
-    def _committed(self, earliest_scheduled: datetime | None, handles: int | None) -> None:
-        if earliest_scheduled is not None and self.on_scheduled is not None:
-            self.on_scheduled(earliest_scheduled)
+    def _committed(self, tx: Tx, handles: int | None) -> None:
+        if tx.earliest_scheduled is not None and self.on_scheduled is not None:
+            self.on_scheduled(tx.earliest_scheduled)
         if handles is not None and self.on_handled is not None:
             self.on_handled(handles)
+        for callback in tx.after_commit:
+            try:
+                callback()
+            except Exception:
+                # A subscriber's fault must not undo what is committed nor stop the others.
+                log.exception("a callback after commit failed")
 
     @asynccontextmanager
     async def transaction(self, handles: int | None = None) -> AsyncIterator[Tx]:
@@ -257,7 +273,7 @@ class Database:
                 if conn.in_transaction:
                     await _finish(conn.execute("ROLLBACK"))
                 raise
-        self._committed(tx.earliest_scheduled, handles)
+        self._committed(tx, handles)
 
     @asynccontextmanager
     async def read(self, snapshot: bool = False) -> AsyncIterator[Tx]:
@@ -356,7 +372,7 @@ def _commit_group(raw: sqlite3.Connection, group: list[_Unit], handled_at: str) 
                 outcomes.append(_Done(False, exc))
                 continue
             raw.execute("RELEASE unit")
-            outcomes.append(_Done(True, value, tx.earliest_scheduled))
+            outcomes.append(_Done(True, value, tx))
         raw.execute("COMMIT")
         Stats.commits += 1
     except BaseException:
@@ -374,7 +390,8 @@ def _read_group(raw: sqlite3.Connection, group: list[_Unit]) -> list[_Done]:
     try:
         for unit in group:
             try:
-                outcomes.append(_Done(True, _drive(unit.work(Tx(_inline(raw))))))
+                tx = Tx(_inline(raw))
+                outcomes.append(_Done(True, _drive(unit.work(tx)), tx))
             except Exception as exc:
                 outcomes.append(_Done(False, exc))
     finally:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.durations import DurationError, parse_duration
 from bot.errors import UserError
+from bot.events import TopicChanged
 from bot.i18n import N_
 from bot.rules.permissions import Action
 from bot.rules.phases import Status
@@ -72,6 +73,8 @@ async def support(rt: Runtime, chat_id: int, actor: Actor, number: int) -> Suppo
         if added:
             await repo.record(tx, topic.id, now, actor.user_id, "supported")
         count = await repo.supporter_count(tx, topic.id)
+        if added:
+            rt.events.publish(tx, TopicChanged(chat_id, topic.id))
         return Supported(topic, added, count)
 
     return await run_unit(rt, actor, work)
@@ -108,6 +111,7 @@ async def escalate(rt: Runtime, chat_id: int, actor: Actor, number: int, reason:
     async def work(tx: Tx) -> TopicRow:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.ESCALATE, topic, actor)
+        rt.events.publish(tx, TopicChanged(chat_id, topic.id))
         vote = await vote_repo.current_vote(tx, topic.id)
         if vote is not None and vote.is_open:
             await vote_repo.close_vote(tx, vote.id, now, None)
@@ -139,6 +143,7 @@ async def _end(
     async def work(tx: Tx) -> TopicRow:
         topic = await load_topic(tx, chat_id, number)
         authorize(action, topic, actor)
+        rt.events.publish(tx, TopicChanged(chat_id, topic.id))
         await repo.set_status(tx, topic.id, status)
         await repo.record(tx, topic.id, now, actor.user_id, event, detail)
         await _cancel_topic_jobs(tx, rt, topic.id, now)
@@ -205,6 +210,8 @@ async def merge(
         target = await load_topic(tx, chat_id, into)
         authorize(Action.MERGE, source, actor)
         authorize(Action.MERGE, target, actor)
+        rt.events.publish(tx, TopicChanged(chat_id, source.id))
+        rt.events.publish(tx, TopicChanged(chat_id, target.id))
         await repo.move_supporters(tx, source.id, target.id)
         moved = await view_repo.move_views(tx, source.id, target.id)
         await repo.set_status(tx, source.id, Status.MERGED, merged_into=target.id)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.errors import UserError
+from bot.events import BallotCast, TopicChanged
 from bot.group_settings import GroupSettings
 from bot.i18n import N_
 from bot.ratios import parse_quorum, parse_ratio
@@ -77,6 +78,7 @@ async def open_vote(
     async def work(tx: Tx) -> VoteState:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.OPEN_VOTE, topic, actor)
+        rt.events.publish(tx, TopicChanged(chat_id, topic.id))
         draft = await draft_repo.get_draft(tx, topic.id, draft_no)
         if draft is None:
             raise UserError(
@@ -152,6 +154,7 @@ async def cast_ballot(
         if vote is None or not vote.is_open or actor.when(now) >= vote.closes_at:
             raise UserError(N_("This vote is closed."))
         previous = await repo.cast(tx, vote.id, actor.user_id, choice.value, reason, now)
+        rt.events.publish(tx, BallotCast(chat_id, vote.id))
         if previous is None:
             # Under secret ballot not even the record's timing ties a person to the live tally.
             who = None if vote.secret else actor.user_id
