@@ -141,7 +141,7 @@ async def mixed(tmp: Path, groups: int, members: int, updates: int, seed: int) -
         "ours": {
             "updates_per_s": round(ours_tp, 1),
             "busy_s": round(result.busy_seconds, 3),
-            "scheduled_work_s": round(result.tick_seconds, 3),
+            "scheduled_work_s": round(result.scheduled_work_seconds, 3),
             "loop_wall_s": round(result.loop_seconds, 3),
             # An update alone (the quiet run): what a member waits for.
             "latency": latency_summary(quiet.latencies),
@@ -287,7 +287,7 @@ async def economy(
     answers_before = world.api.total("answerCallbackQuery")
     events = interleave_changes(rng, g.everyone, 0.2)
     gap = timedelta(seconds=1 / per_second)
-    next_tick = world.clock.now() + timedelta(seconds=1)
+    next_second = world.clock.now() + timedelta(seconds=1)
     start_time = world.clock.now()
     for person, _change in events:
         code = rng.choices(list(CHOICES.values()), weights=(70, 15, 15))[0]
@@ -298,8 +298,8 @@ async def economy(
         )
         await feed(payload)
         world.clock.advance(gap)
-        while world.clock.now() >= next_tick:
-            next_tick += timedelta(seconds=1)
+        while world.clock.now() >= next_second:
+            next_second += timedelta(seconds=1)
             await driver.check()
     world.clock.advance(interval)  # the last coalesced edit goes out, as the job would
     await driver.check()

@@ -207,7 +207,7 @@ class MixResult:
     updates: int
     latencies: list[float]  # each update: from its batch's arrival to its own end
     batch_walls: list[float]  # each batch: from arrival to the end of its last update
-    tick_seconds: float
+    scheduled_work_seconds: float
     loop_seconds: float
     kinds: Counter[str]
     sequence: list[str] = field(default_factory=list)  # the kind of each update, in order
@@ -220,7 +220,7 @@ class MixResult:
     def busy_seconds(self) -> float:
         """Time spent in the product: the batches' handling plus the scheduled card edits and
         wakes."""
-        return sum(self.batch_walls) + self.tick_seconds
+        return sum(self.batch_walls) + self.scheduled_work_seconds
 
 
 async def run_mix(
@@ -254,10 +254,10 @@ async def run_mix(
     kinds: Counter[str] = Counter()
     sequence: list[str] = []
     recorded: list[dict[str, Any]] = []
-    tick_seconds = 0.0
+    scheduled_work_seconds = 0.0
     probes = 0
     step = timedelta(seconds=1 / rate)
-    next_tick = world.clock.now() + timedelta(seconds=1)
+    next_second = world.clock.now() + timedelta(seconds=1)
     sticky: set[int] = set()
     loop_start = time.perf_counter()
 
@@ -318,20 +318,20 @@ async def run_mix(
                 sticky.add(index)
         driver.observe()
         world.clock.advance(step * len(taken))
-        while world.clock.now() >= next_tick:
-            next_tick += timedelta(seconds=1)
+        while world.clock.now() >= next_second:
+            next_second += timedelta(seconds=1)
             if profiler is not None:
                 profiler.enable()
             start = time.perf_counter()
             await driver.check()
-            tick_seconds += time.perf_counter() - start
+            scheduled_work_seconds += time.perf_counter() - start
             if profiler is not None:
                 profiler.disable()
     # Let the last coalesced edits go out, as the JobQueue would within tally_refresh.
     world.clock.advance(world.rt.settings.limits.tally_refresh)
     start = time.perf_counter()
     await driver.check()
-    tick_seconds += time.perf_counter() - start
+    scheduled_work_seconds += time.perf_counter() - start
     loop_seconds = time.perf_counter() - loop_start
     for story in (s for _g, s in slots):
         story.close()
@@ -339,7 +339,7 @@ async def run_mix(
         updates=len(latencies),
         latencies=latencies,
         batch_walls=batch_walls,
-        tick_seconds=tick_seconds,
+        scheduled_work_seconds=scheduled_work_seconds,
         loop_seconds=loop_seconds,
         kinds=kinds,
         sequence=sequence,

@@ -1,16 +1,50 @@
-"""Callback data: short, versionless strings under Telegram's 64 bytes, parsed strictly. Every
-kind of button is built and parsed here, and nowhere else.
+"""What buttons and links carry back to the bot: short, versionless strings. Every kind of button
+is built and parsed here, and nowhere else; every deep link is built here (handlers/private.py
+reads them back).
 
-The shape is `kind:number[:ref][:code]`. The short kind names are what buttons already posted
-in groups carry, so they stay as they are (a renamed kind would break every older card).
-Anything that does not match a known shape is refused; a match still goes through the same
-rules as the equivalent command (chat, phase, role), so forged data gains nothing.
+The short wire prefixes are what buttons and links already posted in groups carry, so they keep
+their values (a renamed prefix would break every older card); only the Python names say what
+each one is. Anything that does not match a known shape is refused; a match still goes through
+the same rules as the equivalent command (chat, phase, role), so forged data gains nothing.
+
+Callback data, at most 64 bytes: ``prefix:number[:id][:code]``
+
+=====  ===================  ===========================================  ==========  ========
+wire   Kind                 the button                                   id          code
+=====  ===================  ===========================================  ==========  ========
+sup    SUPPORT              🙋 Second a proposed topic (number: topic)    -           -
+acc    ACCEPT               ✅ Accept a proposed topic (convenor)          -           -
+vw     VIEW                 a stance button: write a view on the topic   0           stance
+lst    LIST_VIEWS           📋 All views of the topic                     -           -
+bal    BALLOT               a ballot choice in the topic's vote          vote id     choice
+rate   RATE                 a satisfaction rating on a follow-up card    round id    rating
+prg    PROGRESS             📈 report progress (number: action A-number)  -           -
+ro     REOPEN               🔄 Reopen the topic (convenors' question)     -           -
+kf     KEEP_FOLLOWING       ➡ Keep following (same question)             -           -
+=====  ===================  ===========================================  ==========  ========
+
+Codes: stance s/o/c/g (support, oppose, concern, suggestion); choice a/n/d/b (agree, abstain,
+disagree, block); rating s/p/x (satisfied, partly, not satisfied).
+
+Deep links, ``https://t.me/<bot>?start=prefix_<group chat id>_<topic number>`` (a start
+payload of at most 64 characters), each opening the private chat about one group's topic:
+
+=====  ===================  ===========================================================
+wire   Link                 what the private chat then does
+=====  ===================  ===========================================================
+sub    SUBSCRIBE            🔔 Notify me: follow the topic's result and follow-up cards
+rc     RATING_COMMENT       💬 Comment privately on one's follow-up rating
+rp     REPORT_HERE          📈 Report here: an owner's /progress and /done act on the group
+av     ANONYMOUS_VIEW       🕶 Anonymous view: write a view posted without one's name
+bv     PRIVATE_BALLOT       🗳 Vote in private
+=====  ===================  ===========================================================
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.rules.phases import Choice, Stance
 
@@ -23,20 +57,64 @@ _CODE_OF_CHOICE = {v: k for k, v in CHOICE_CODE.items()}
 RATING_CODE = {"satisfied": "s", "partly": "p", "not_satisfied": "x"}
 RATING_OF_CODE = {v: k for k, v in RATING_CODE.items()}
 
+
+class Kind(StrEnum):
+    """What a button does; the value is the wire prefix of its callback data (table above)."""
+
+    SUPPORT = "sup"
+    ACCEPT = "acc"
+    VIEW = "vw"
+    LIST_VIEWS = "lst"
+    BALLOT = "bal"
+    RATE = "rate"
+    PROGRESS = "prg"
+    REOPEN = "ro"
+    KEEP_FOLLOWING = "kf"
+
+
+class Link(StrEnum):
+    """What a deep link opens; the value is the wire prefix of its start payload (table above)."""
+
+    SUBSCRIBE = "sub"
+    RATING_COMMENT = "rc"
+    REPORT_HERE = "rp"
+    ANONYMOUS_VIEW = "av"
+    PRIVATE_BALLOT = "bv"
+
+
+KINDS = frozenset(Kind)
 _SHAPE = re.compile(r"([a-z]{2,4}):([0-9]{1,9})(?::([0-9]{1,12}))?(?::([a-z]))?")
-SUPPORT, ACCEPT, VIEW, LIST_VIEWS, BALLOT = "sup", "acc", "vw", "lst", "bal"
-RATE, PROGRESS, REOPEN, KEEP_FOLLOWING = "rate", "prg", "ro", "kf"
-KINDS = {SUPPORT, ACCEPT, VIEW, LIST_VIEWS, BALLOT, RATE, PROGRESS, REOPEN, KEEP_FOLLOWING}
 # Kinds that carry a number only.
-_BARE = {SUPPORT, ACCEPT, LIST_VIEWS, PROGRESS, REOPEN, KEEP_FOLLOWING}
+_BARE = {
+    Kind.SUPPORT,
+    Kind.ACCEPT,
+    Kind.LIST_VIEWS,
+    Kind.PROGRESS,
+    Kind.REOPEN,
+    Kind.KEEP_FOLLOWING,
+}
 
 
 @dataclass(frozen=True)
 class Press:
-    kind: str
+    """A button press: its kind, the topic (or action) number, and what the kind adds."""
+
+    kind: Kind
     number: int
-    ref: int | None = None
+    # The third field, an id: a ballot's vote, a rating's round (0 on a view button). Read it
+    # as `vote_id` or `round_id`, which say which one it is.
+    target_id: int | None = None
     code: str | None = None
+
+    @property
+    def vote_id(self) -> int | None:
+        """The vote a ballot button belongs to."""
+        return self.target_id if self.kind == Kind.BALLOT else None
+
+    @property
+    def round_id(self) -> int | None:
+        """The follow-up round a rating button belongs to."""
+        return self.target_id if self.kind == Kind.RATE else None
 
     @property
     def stance(self) -> Stance | None:
@@ -58,51 +136,63 @@ def parse(data: str | None) -> Press | None:
     match = _SHAPE.fullmatch(data)
     if not match or match.group(1) not in KINDS:
         return None
-    kind, number, ref, code = match.groups()
-    press = Press(kind, int(number), int(ref) if ref else None, code)
-    if kind in _BARE and (ref is not None or code is not None):
+    prefix, number, target_id, code = match.groups()
+    kind = Kind(prefix)
+    press = Press(kind, int(number), int(target_id) if target_id else None, code)
+    if kind in _BARE and (target_id is not None or code is not None):
         return None
-    if kind == VIEW and press.stance is None:
+    if kind == Kind.VIEW and press.stance is None:
         return None
-    if kind == BALLOT and (press.choice is None or press.ref is None):
+    if kind == Kind.BALLOT and (press.choice is None or press.target_id is None):
         return None
-    if kind == RATE and (press.rating is None or press.ref is None):
+    if kind == Kind.RATE and (press.rating is None or press.target_id is None):
         return None
     return press
 
 
+def pattern(*kinds: Kind) -> str:
+    """The regular expression that routes these kinds' presses to one handler."""
+    return "^(" + "|".join(kinds) + "):"
+
+
 def support(number: int) -> str:
-    return f"sup:{number}"
+    return f"{Kind.SUPPORT}:{number}"
 
 
 def accept(number: int) -> str:
-    return f"acc:{number}"
+    return f"{Kind.ACCEPT}:{number}"
 
 
 def view(number: int, stance: Stance) -> str:
-    return f"vw:{number}::{_CODE_OF_STANCE[stance]}".replace("::", ":0:")
+    return f"{Kind.VIEW}:{number}:0:{_CODE_OF_STANCE[stance]}"
 
 
 def list_views(number: int) -> str:
-    return f"lst:{number}"
+    return f"{Kind.LIST_VIEWS}:{number}"
 
 
 def ballot(number: int, vote_id: int, choice: Choice) -> str:
-    return f"bal:{number}:{vote_id}:{_CODE_OF_CHOICE[choice]}"
+    return f"{Kind.BALLOT}:{number}:{vote_id}:{_CODE_OF_CHOICE[choice]}"
 
 
 def rate(number: int, round_id: int, rating: str) -> str:
     """A rating button of topic `number`'s round `round_id` (rating: a RATING_CODE key)."""
-    return f"rate:{number}:{round_id}:{RATING_CODE[rating]}"
+    return f"{Kind.RATE}:{number}:{round_id}:{RATING_CODE[rating]}"
 
 
 def progress(action_no: int) -> str:
-    return f"prg:{action_no}"
+    return f"{Kind.PROGRESS}:{action_no}"
 
 
 def reopen(number: int) -> str:
-    return f"ro:{number}"
+    return f"{Kind.REOPEN}:{number}"
 
 
 def keep_following(number: int) -> str:
-    return f"kf:{number}"
+    return f"{Kind.KEEP_FOLLOWING}:{number}"
+
+
+def start_link(bot_username: str, link: Link, chat_id: int, number: int) -> str:
+    """The deep link that opens the private chat with the bot about topic `number` of the group
+    `chat_id` (handlers/private.py reads it back)."""
+    return f"https://t.me/{bot_username}?start={link}_{chat_id}_{number}"

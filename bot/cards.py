@@ -92,8 +92,8 @@ def topic_buttons(_: Translate, card: TopicCard) -> Keyboard | None:
     rows = _phase_buttons(_, card)
     if card.bot_username and card.topic.status in OPEN:
         # Anyone may follow a topic privately: its result and every follow-up card.
-        link = (
-            f"https://t.me/{card.bot_username}?start=sub_{card.topic.chat_id}_{card.topic.number}"
+        link = callbacks.start_link(
+            card.bot_username, callbacks.Link.SUBSCRIBE, card.topic.chat_id, card.topic.number
         )
         rows.append([Button(_("🔔 Notify me"), url=link)])
     return keyboard(rows) if rows else None
@@ -132,7 +132,12 @@ def _phase_buttons(_: Translate, card: TopicCard) -> list[list[Button]]:
                 0,
                 Button(
                     _("🕶 Anonymous view"),
-                    url=f"https://t.me/{card.bot_username}?start=av_{topic.chat_id}_{topic.number}",
+                    url=callbacks.start_link(
+                        card.bot_username,
+                        callbacks.Link.ANONYMOUS_VIEW,
+                        topic.chat_id,
+                        topic.number,
+                    ),
                 ),
             )
         rows.append(last)
@@ -204,8 +209,8 @@ def ballot_card(
             for pair in ((Choice.AGREE, Choice.ABSTAIN), (Choice.DISAGREE, Choice.BLOCK))
         ]
         if bot_username and in_group:
-            link = (
-                f"https://t.me/{bot_username}?start=bv_{state.topic.chat_id}_{state.topic.number}"
+            link = callbacks.start_link(
+                bot_username, callbacks.Link.PRIVATE_BALLOT, state.topic.chat_id, state.topic.number
             )
             rows.append([Button(_("🗳 Vote in private"), url=link)])
         markup = keyboard(rows)

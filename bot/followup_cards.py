@@ -153,11 +153,15 @@ def followup_card(
             [
                 Button(
                     _("🔔 Notify me"),
-                    url=f"https://t.me/{bot_username}?start=sub_{topic.chat_id}_{topic.number}",
+                    url=callbacks.start_link(
+                        bot_username, callbacks.Link.SUBSCRIBE, topic.chat_id, topic.number
+                    ),
                 ),
                 Button(
                     _("💬 Comment privately"),
-                    url=f"https://t.me/{bot_username}?start=rc_{topic.chat_id}_{topic.number}",
+                    url=callbacks.start_link(
+                        bot_username, callbacks.Link.RATING_COMMENT, topic.chat_id, topic.number
+                    ),
                 ),
             ]
         )
@@ -216,7 +220,9 @@ def report_here(_: Translate, card: Card, bot_username: str) -> Keyboard:
             [
                 Button(
                     _("📈 Report here"),
-                    url=f"https://t.me/{bot_username}?start=rp_{topic.chat_id}_{topic.number}",
+                    url=callbacks.start_link(
+                        bot_username, callbacks.Link.REPORT_HERE, topic.chat_id, topic.number
+                    ),
                 )
             ]
         ]

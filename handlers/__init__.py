@@ -35,7 +35,7 @@ def register_handlers(app: Application) -> None:
 
     middleware.register(app)
     arrival.register(app)
-    basics.register(app, (views.start_anonymous, votes.start_private_ballot, followup.deep_link))
+    basics.register(app, (views.start_anonymous, votes.start_private_ballot, *followup.DEEP_LINKS))
     topics.register(app)
     views.register(app)
     drafts.register(app)

@@ -119,11 +119,14 @@ class Ctx:
         sent = message.edit_date if self.update.edited_message is not None else message.date
         return min(sent, received) if sent is not None else received
 
-    def actor(self, convenor: bool = False) -> Actor:
+    def actor_given(self, is_convenor: bool = False) -> Actor:
+        """The member as the services see them, with the convenor status the caller gives
+        (already looked up, or not needed: then False); nothing is asked of Telegram. An
+        anonymous administrator speaking as the group is a convenor either way."""
         person = self.person
         return Actor(
             user_id=self.user_id,
-            is_convenor=convenor or self.as_group,
+            is_convenor=is_convenor or self.as_group,
             is_bot=bool(person and person.is_bot and not self.as_group),
             name=person.first_name if person else "",
             update_id=self.update_id,
@@ -131,9 +134,10 @@ class Ctx:
             person=person,
         )
 
-    async def acting(self) -> Actor:
-        """The person with their convenor status looked up (cached briefly)."""
-        return self.actor(await self.is_convenor())
+    async def actor_looked_up(self) -> Actor:
+        """The member with their convenor status in this chat looked up first (a named
+        convenor, else Telegram's getChatMember; cached briefly): for what a convenor may do."""
+        return self.actor_given(await self.is_convenor())
 
     async def is_convenor(self) -> bool:
         if self.chat.is_private or self.person is None:

@@ -29,7 +29,7 @@ async def draft(ctx: Ctx) -> None:
     if len(parts) < 2:
         raise UserError(N_("Usage: /draft N the proposed wording"))
     topic, saved = await service.add_draft(
-        ctx.rt, ctx.chat_id, ctx.actor(), parse_number(parts[0]), parts[1]
+        ctx.rt, ctx.chat_id, ctx.actor_given(), parse_number(parts[0]), parts[1]
     )
     await post_draft(ctx, topic, saved)
 
@@ -42,7 +42,7 @@ async def amend(ctx: Ctx) -> None:
     if not text:
         raise UserError(N_("Reply to a draft's message with /amend and the new wording."))
     topic, _parent, saved = await service.amend(
-        ctx.rt, ctx.chat_id, ctx.actor(), replied.message_id if replied else None, text
+        ctx.rt, ctx.chat_id, ctx.actor_given(), replied.message_id if replied else None, text
     )
     await post_draft(ctx, topic, saved)
 

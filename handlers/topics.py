@@ -62,7 +62,7 @@ async def propose(ctx: Ctx) -> None:
 
 
 async def finish_proposal(ctx: Ctx, text: str) -> None:
-    topic = await topics.propose(ctx.rt, ctx.chat_id, ctx.actor(), text)
+    topic = await topics.propose(ctx.rt, ctx.chat_id, ctx.actor_given(), text)
     await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
 
 
@@ -75,7 +75,7 @@ async def support(ctx: Ctx) -> None:
 
 async def second(ctx: Ctx, number: int) -> str:
     """Second a topic (command or button); the thanks, or why it counted once already."""
-    result = await topics.support(ctx.rt, ctx.chat_id, ctx.actor(), number)
+    result = await topics.support(ctx.rt, ctx.chat_id, ctx.actor_given(), number)
     refresher(ctx).request(ctx.context.application, "topic", result.topic.id, ctx.chat_id)
     if result.added:
         return ctx.t(
@@ -88,7 +88,7 @@ async def second(ctx: Ctx, number: int) -> str:
 async def withdraw(ctx: Ctx) -> None:
     group_only(ctx)
     number = parse_number(need_args(ctx, 1, N_("Usage: /withdraw N"), most=1)[0])
-    topic = await topics.withdraw(ctx.rt, ctx.chat_id, ctx.actor(), number)
+    topic = await topics.withdraw(ctx.rt, ctx.chat_id, ctx.actor_given(), number)
     await ctx.reply(ctx.t(N_("Topic #{number} was withdrawn by its proposer."), number=number))
     refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
 
@@ -113,7 +113,7 @@ async def do_accept(
     topic = await topics.accept(
         ctx.rt,
         ctx.chat_id,
-        await ctx.acting(),
+        await ctx.actor_looked_up(),
         number,
         settings.views_duration,
         settings.vote_duration,
@@ -154,7 +154,7 @@ async def decline(ctx: Ctx) -> None:
     args = need_args(ctx, 2, N_("Usage: /decline N reason"))
     number = parse_number(args[0])
     reason = ctx.command_text().split(maxsplit=1)[1]
-    topic = await topics.decline(ctx.rt, ctx.chat_id, await ctx.acting(), number, reason)
+    topic = await topics.decline(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason)
     await ctx.reply(
         ctx.t(N_("Topic #{number} was declined: {reason}"), number=number, reason=reason.strip())
     )
@@ -168,7 +168,11 @@ async def merge(ctx: Ctx) -> None:
     if len(args) != 2:
         raise UserError(N_("Usage: /merge N M (merges topic N into topic M)"))
     source, target, moved = await topics.merge(
-        ctx.rt, ctx.chat_id, await ctx.acting(), parse_number(args[0]), parse_number(args[1])
+        ctx.rt,
+        ctx.chat_id,
+        await ctx.actor_looked_up(),
+        parse_number(args[0]),
+        parse_number(args[1]),
     )
     await ctx.reply(
         ctx.t(
@@ -188,7 +192,7 @@ async def merge(ctx: Ctx) -> None:
 async def end(ctx: Ctx) -> None:
     group_only(ctx)
     number = parse_number(need_args(ctx, 1, N_("Usage: /end N"), most=1)[0])
-    topic = await topics.close_topic(ctx.rt, ctx.chat_id, await ctx.acting(), number)
+    topic = await topics.close_topic(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number)
     await ctx.reply(ctx.t(N_("Topic #{number} is closed."), number=number))
     refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
 
@@ -199,7 +203,7 @@ async def escalate(ctx: Ctx) -> None:
     args = need_args(ctx, 2, N_("Usage: /escalate N reason"))
     number = parse_number(args[0])
     reason = ctx.command_text().split(maxsplit=1)[1]
-    topic = await topics.escalate(ctx.rt, ctx.chat_id, await ctx.acting(), number, reason)
+    topic = await topics.escalate(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason)
     await ctx.reply(
         ctx.t(
             N_(
@@ -221,7 +225,7 @@ async def new_round(ctx: Ctx) -> None:
     topic = await topics.new_round(
         ctx.rt,
         ctx.chat_id,
-        await ctx.acting(),
+        await ctx.actor_looked_up(),
         number,
         args[1].lower(),
         ctx.chat.settings.views_duration,
@@ -268,9 +272,9 @@ async def on_button(ctx: Ctx) -> None:
     press = callbacks.parse(query.data)
     if press is None or ctx.chat.is_private:
         raise UserError(N_("This button is no longer valid."))
-    if press.kind == "sup":
+    if press.kind == callbacks.Kind.SUPPORT:
         await answer_query(query, html_to_toast(await second(ctx, press.number)))
-    elif press.kind == "acc":
+    elif press.kind == callbacks.Kind.ACCEPT:
         await do_accept(ctx, press.number, None, None, query)
 
 
@@ -289,4 +293,8 @@ def register(app) -> None:
         ("topic", show_topic),
     ):
         app.add_handler(CommandHandler(name, callback))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(sup|acc):"))
+    app.add_handler(
+        CallbackQueryHandler(
+            on_button, pattern=callbacks.pattern(callbacks.Kind.SUPPORT, callbacks.Kind.ACCEPT)
+        )
+    )

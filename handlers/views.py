@@ -51,7 +51,9 @@ async def view(ctx: Ctx) -> None:
 
 
 async def record_view(ctx: Ctx, number: int, stance: Stance, text: str, message_id: int) -> None:
-    topic, saved = await service.add_view(ctx.rt, ctx.chat_id, ctx.actor(), number, stance, text)
+    topic, saved = await service.add_view(
+        ctx.rt, ctx.chat_id, ctx.actor_given(), number, stance, text
+    )
     await acknowledge(
         ctx,
         message_id,
@@ -91,7 +93,7 @@ async def edit_view(ctx: Ctx) -> None:
     changed = await service.change_view(
         ctx.rt,
         chat_id,
-        ctx.actor(),
+        ctx.actor_given(),
         number,
         view_no,
         parts[2],
@@ -114,7 +116,7 @@ async def retract(ctx: Ctx) -> None:
     changed = await service.change_view(
         ctx.rt,
         chat_id,
-        ctx.actor(),
+        ctx.actor_given(),
         number,
         view_no,
         None,
@@ -141,13 +143,13 @@ async def on_button(ctx: Ctx) -> None:
         return
     # A press is answered once and within seconds: whatever can refuse it comes first, then
     # the answer, then the group messages (which may wait for the group's sending budget).
-    if press.kind == "lst":
+    if press.kind == callbacks.Kind.LIST_VIEWS:
         header, items = await views_listing(ctx, press.number)
         await answer_query(query)
         await send_pages(ctx.context.bot, ctx.chat_id, header, items)
         return
     # Check now, so that nobody is asked to write a view that would then be refused.
-    await service.ensure_can_view(ctx.rt, ctx.chat_id, ctx.actor(), press.number)
+    await service.ensure_can_view(ctx.rt, ctx.chat_id, ctx.actor_given(), press.number)
     await answer_query(
         query, html_to_toast(ctx._("Write your view as a reply to the bot's question."))
     )
@@ -177,7 +179,7 @@ async def on_button(ctx: Ctx) -> None:
 
 async def start_anonymous(ctx: Ctx, payload: str) -> bool:
     """/start av_<chat>_<number> in private; True when the payload was ours."""
-    linked = await linked_group(ctx, payload, "av")
+    linked = await linked_group(ctx, payload, callbacks.Link.ANONYMOUS_VIEW)
     if linked is None:
         return False
     group, number = linked
@@ -279,4 +281,8 @@ def register(app) -> None:
     app.add_handler(CommandHandler("views", views))
     app.add_handler(CommandHandler("editview", edit_view))
     app.add_handler(CommandHandler("retract", retract))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(vw|lst):"))
+    app.add_handler(
+        CallbackQueryHandler(
+            on_button, pattern=callbacks.pattern(callbacks.Kind.VIEW, callbacks.Kind.LIST_VIEWS)
+        )
+    )

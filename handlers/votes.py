@@ -49,7 +49,7 @@ async def open_vote(ctx: Ctx) -> None:
     if len(args) > 3:
         raise UserError(N_("Usage: /vote N draft-number [duration]"))
     number, draft = parse_number(args[0]), numbers.draft_number(args[1])
-    actor = await ctx.acting()
+    actor = await ctx.actor_looked_up()
     await votes.check_can_open(ctx.rt, ctx.chat_id, actor, number)
     state = await votes.open_vote(
         ctx.rt,
@@ -76,19 +76,19 @@ async def post_ballot_card(bot, rt, chat, state) -> None:
 async def on_ballot_button(ctx: Ctx) -> None:
     query = ctx.update.callback_query
     press = callbacks.parse(query.data)
-    if press is None or press.kind != "bal":
+    if press is None or press.kind != callbacks.Kind.BALLOT:
         raise UserError(N_("This button is no longer valid."))
     chat_id = ctx.chat_id
     if ctx.chat.is_private:
         # A private ballot card names its vote; the vote names its group.
-        chat_id = await votes.chat_of_vote(ctx.rt, press.ref)
+        chat_id = await votes.chat_of_vote(ctx.rt, press.vote_id)
         if chat_id is None or not await is_member(ctx, chat_id):
             raise UserError(N_("This button is no longer valid."))
     if press.choice is Choice.BLOCK:
-        await ask_block_reason(ctx, chat_id, press.number, press.ref)
+        await ask_block_reason(ctx, chat_id, press.number, press.vote_id)
         return
     cast = await votes.cast_ballot(
-        ctx.rt, chat_id, ctx.actor(), press.number, press.choice, vote_id=press.ref
+        ctx.rt, chat_id, ctx.actor_given(), press.number, press.choice, vote_id=press.vote_id
     )
     await answer_query(query, html_to_toast(ctx._(CHOICE_TOAST[cast.choice])))
     refresher(ctx).request(ctx.context.application, "vote", cast.vote_id, chat_id)
@@ -146,7 +146,7 @@ async def finish_block(ctx: Ctx, payload: dict, reason: str) -> None:
     chat_id, number = payload["chat_id"], payload["number"]
     await about(ctx, chat_id, number)
     cast = await votes.cast_ballot(
-        ctx.rt, chat_id, ctx.actor(), number, Choice.BLOCK, reason, vote_id=payload["vote_id"]
+        ctx.rt, chat_id, ctx.actor_given(), number, Choice.BLOCK, reason, vote_id=payload["vote_id"]
     )
     await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     await ctx.reply(ctx._(CHOICE_TOAST[Choice.BLOCK]))
@@ -164,7 +164,7 @@ async def ballot(ctx: Ctx) -> None:
         raise UserError(N_("Usage: /ballot N agree|abstain|disagree|block [reason]"))
     chat_id = await target_chat(ctx, number)
     cast = await votes.cast_ballot(
-        ctx.rt, chat_id, ctx.actor(), number, choice, parts[2] if len(parts) > 2 else None
+        ctx.rt, chat_id, ctx.actor_given(), number, choice, parts[2] if len(parts) > 2 else None
     )
     text = ctx._(CHOICE_TOAST[choice])
     if ctx.chat.is_private:
@@ -195,7 +195,7 @@ async def ack_in_group(ctx: Ctx, text: str, secret: bool) -> None:
 
 
 async def start_private_ballot(ctx: Ctx, payload: str) -> bool:
-    linked = await linked_group(ctx, payload, "bv")
+    linked = await linked_group(ctx, payload, callbacks.Link.PRIVATE_BALLOT)
     if linked is None:
         return False
     group, number = linked
@@ -211,7 +211,7 @@ async def start_private_ballot(ctx: Ctx, payload: str) -> bool:
 async def close(ctx: Ctx) -> None:
     group_only(ctx)
     number = parse_number(need_args(ctx, 1, N_("Usage: /close N"), most=1)[0])
-    closed = await votes.close_vote(ctx.rt, ctx.chat_id, await ctx.acting(), number)
+    closed = await votes.close_vote(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number)
     if closed is None:
         raise UserError(N_("This vote is closed."))
     # The result card is a schedule row due now: it runs in this chat's lane right after.
@@ -222,7 +222,7 @@ async def post_result(app, rt, vote_id: int, before_the_rest: Any) -> None:
     there, so that nothing after the card can make it post twice); then, best effort, the
     ballot and topic cards frozen with the result and the subscribers' private copies."""
     from bot.services.followup import subscribers_of
-    from handlers.followup import send_private
+    from handlers.followup.subscriptions import send_private
 
     closed = await votes.result_of(rt, vote_id)
     topic = closed.state.topic
@@ -247,4 +247,6 @@ def register(app) -> None:
     app.add_handler(CommandHandler("vote", open_vote))
     app.add_handler(CommandHandler("ballot", ballot))
     app.add_handler(CommandHandler("close", close))
-    app.add_handler(CallbackQueryHandler(on_ballot_button, pattern=r"^bal:"))
+    app.add_handler(
+        CallbackQueryHandler(on_ballot_button, pattern=callbacks.pattern(callbacks.Kind.BALLOT))
+    )

@@ -3,7 +3,7 @@
 A unit of work runs many statements in aiosqlite's own thread in one hand-off, so that a use
 case costs one hop, not one per statement. aiosqlite documents no way to run a function of
 ours there; its private `Connection._execute(fn)` (through which every statement it offers is
-queued) and `Connection._conn` (the sqlite3 connection) do it. tests/test_db_thread.py fails if
+queued) and `Connection._conn` (the sqlite3 connection) do it. tests/test_units_of_work.py fails if
 aiosqlite changes underneath this.
 """
 

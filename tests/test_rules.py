@@ -439,7 +439,7 @@ def test_callback_parse_random_shapes_never_raise():
         if press.kind == "vw":
             assert press.stance is not None
         if press.kind == "bal":
-            assert press.choice is not None and press.ref is not None
+            assert press.choice is not None and press.vote_id is not None
         if press.kind == "rate":
-            assert press.rating is not None and press.ref is not None
+            assert press.rating is not None and press.round_id is not None
     assert parsed >= 100 and refused >= 100, (parsed, refused)

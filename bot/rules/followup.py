@@ -65,6 +65,15 @@ def quiet_until(now: datetime, window: tuple[time, time] | None, zone: ZoneInfo)
     return datetime.combine(end_day, end, tzinfo=zone).astimezone(UTC)
 
 
+# An action's stored statuses that end it: no more reports, reminders or cards about it.
+FINISHED = ("done", "dropped")
+
+
+def is_finished(status: str) -> bool:
+    """Is an action with this stored status over (done, or dropped by a convenor)?"""
+    return status in FINISHED
+
+
 def display_status(status: str, due_at: datetime, now: datetime) -> str:
     """open / in_progress / done / dropped as stored, and overdue when an open one has run late."""
     if status in ("open", "in_progress") and now >= due_at:

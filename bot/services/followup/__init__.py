@@ -4,16 +4,22 @@ follow-up schedule (delivery) and reopening. Callers import from here."""
 from __future__ import annotations
 
 from bot.services.followup.actions import (
+    DONE_WORDS,
     DUE_TEXT,
     Progress,
+    ProgressReport,
+    ReportKind,
     add_action,
     check_can_report,
+    find_owners,
     list_actions,
-    parse_action_number,
+    open_actions_of,
+    read_progress_answer,
+    read_report,
     report,
 )
-from bot.services.followup.delivery import card_posted, schedule_followups, take_job
-from bot.services.followup.ratings import comment, rate, round_state
+from bot.services.followup.delivery import card_posted, round_card, schedule_followups, take_job
+from bot.services.followup.ratings import comment, rate
 from bot.services.followup.reopening import check_can_reopen, reopen
 from bot.services.followup.shared import FOLLOWING, Card
 from bot.services.followup.subscriptions import (
@@ -26,22 +32,28 @@ from bot.services.followup.subscriptions import (
 
 __all__ = [
     "Card",
+    "DONE_WORDS",
     "DUE_TEXT",
     "FOLLOWING",
     "Progress",
+    "ProgressReport",
+    "ReportKind",
     "add_action",
     "card_posted",
     "check_can_reopen",
     "check_can_report",
     "comment",
+    "find_owners",
     "list_actions",
     "mark_private_ok",
     "mark_undeliverable",
-    "parse_action_number",
+    "open_actions_of",
     "rate",
+    "read_progress_answer",
+    "read_report",
     "reopen",
     "report",
-    "round_state",
+    "round_card",
     "schedule_followups",
     "subscribe",
     "subscribers_of",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bot import numbers
 from bot.errors import Msg, UserError
 from bot.i18n import N_
-from bot.rules.followup import DueError, parse_due
+from bot.rules.followup import DueError, is_finished, parse_due
 from bot.rules.permissions import Action
 from bot.rules.phases import Status
 from bot.runtime import Runtime
-from bot.services.chats import ChatContext
+from bot.services.chats import ChatContext, user_by_username
 from bot.services.common import (
     ACTION_STATUS_TEXT,
     REASON_MAX,
@@ -46,17 +49,105 @@ DUE_TEXT = {
 }
 
 
+class ReportKind(StrEnum):
+    """What a report on an action says."""
+
+    PROGRESS = "progress"  # a figure: /progress A3 40 [note]
+    DONE = "done"  # carried out: /done A3 [note]
+    DROP = "drop"  # given up, with a reason (a convenor's call): /drop A3 reason
+
+
+REPORT_USAGE = {
+    ReportKind.PROGRESS: N_("Usage: /progress A-number percent [note]"),
+    ReportKind.DONE: N_("Usage: /done A-number [note]"),
+    ReportKind.DROP: N_("Usage: /drop A-number reason"),
+}
+
+# The words that answer the bot's progress question with "carried out" instead of a figure
+# (compared in lower case).
+DONE_WORDS = frozenset({"done", "完成", "已完成"})
+
+_MENTION = re.compile(r"(?<!\w)@([A-Za-z0-9_]{5,32})")
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    """A report on action A`action_no` as the member typed it, read."""
+
+    kind: ReportKind
+    action_no: int
+    percent: int | None = None  # a PROGRESS report's figure, 0 to 100; None for the others
+    note: str = ""  # the member's note; a DROP's reason
+
+
 @dataclass(frozen=True)
 class Progress:
+    """What a report changed: the action, its topic, and whether that finished the topic (then
+    `final_round` is the round of the final card to post)."""
+
     action: ActionRow
     topic: TopicRow
     topic_done: bool
     final_round: RoundRow | None
 
 
-def parse_action_number(text: str) -> int:
-    """An action number as typed (``A3``, ``#A3``, ``Ａ３``); the rule is in bot.numbers."""
-    return numbers.action_number(text)
+def read_report(kind: ReportKind, text: str) -> ProgressReport:
+    """The arguments of /progress, /done or /drop (`kind` says which).
+
+    ``/progress A3 40 [note]``, ``/done A3 [note]``, ``/drop A3 reason``: the action number and
+    the percentage are read by bot.numbers (``Ａ３``, ``４０％`` too); the rest is the note, its
+    line breaks kept. Raises UserError: the command's usage when a part is missing, else what
+    bot.numbers says of a number that breaks its rule.
+    """
+    parts = text.strip().split(maxsplit=2 if kind == ReportKind.PROGRESS else 1)
+    if len(parts) < (1 if kind == ReportKind.DONE else 2):
+        raise UserError(REPORT_USAGE[kind])
+    action_no = numbers.action_number(parts[0])
+    if kind == ReportKind.PROGRESS:
+        note = parts[2] if len(parts) > 2 else ""
+        return ProgressReport(kind, action_no, numbers.percent(parts[1]), note)
+    return ProgressReport(kind, action_no, None, parts[1] if len(parts) > 1 else "")
+
+
+def read_progress_answer(action_no: int, text: str) -> ProgressReport:
+    """An answer to the bot's question about the progress of action A`action_no`.
+
+    A percentage and an optional note ("60 poles painted", "６０％"), or one of DONE_WORDS and
+    an optional note ("done", "完成 路灯都换了"). Raises UserError: /progress's usage for an
+    empty answer, else what bot.numbers says of a figure that is not a percentage.
+    """
+    parts = text.strip().split(maxsplit=1)
+    if not parts:
+        raise UserError(REPORT_USAGE[ReportKind.PROGRESS])
+    note = parts[1] if len(parts) > 1 else ""
+    if parts[0].lower() in DONE_WORDS:
+        return ProgressReport(ReportKind.DONE, action_no, None, note)
+    return ProgressReport(ReportKind.PROGRESS, action_no, numbers.percent(parts[0]), note)
+
+
+def open_actions_of(actions: Iterable[ActionRow], user_id: int) -> list[ActionRow]:
+    """The actions `user_id` owns that are not finished (neither done nor dropped): what their
+    private reminder lists."""
+    return [a for a in actions if user_id in a.owners and not is_finished(a.status)]
+
+
+async def find_owners(rt: Runtime, text: str, replied_author: int | None) -> list[int]:
+    """An action's owners, in order and each once: the author of the message /action replies to
+    (`replied_author`, None when there is none or it is a bot), then each @username named in
+    `text`. Raises UserError for a @username the bot has not seen yet."""
+    owners = [] if replied_author is None else [replied_author]
+    for username in _MENTION.findall(text):
+        user_id = await user_by_username(rt, username)
+        if user_id is None:
+            raise UserError(
+                N_(
+                    "I do not know @{username} yet: they should send any command in this group first, or reply to their message with /action."
+                ),
+                username=username,
+            )
+        if user_id not in owners:
+            owners.append(user_id)
+    return owners
 
 
 async def add_action(
@@ -100,18 +191,11 @@ async def add_action(
     return await run_unit(rt, actor, work)
 
 
-async def report(
-    rt: Runtime,
-    chat_id: int,
-    actor: Actor,
-    action_no: int,
-    percent: int | None,
-    note: str,
-    done: bool = False,
-    drop: bool = False,
-) -> Progress:
-    """A progress report by an owner or a convenor; `drop` (convenors only) gives up the action,
-    `note` being the reason."""
+async def report(rt: Runtime, chat_id: int, actor: Actor, said: ProgressReport) -> Progress:
+    """A report by an owner or a convenor (read_report, read_progress_answer); a DROP
+    (convenors only) gives up the action, its note being the reason."""
+    action_no, percent, note = said.action_no, said.percent, said.note
+    done, drop = said.kind == ReportKind.DONE, said.kind == ReportKind.DROP
     if drop:
         note = bounded(note, REASON_MAX, N_("reason"))
     if percent is not None and not 0 <= percent <= 100:
@@ -131,7 +215,7 @@ async def report(
             authorize(Action.ADD_ACTION, topic, actor)
         else:
             authorize(Action.REPORT_PROGRESS, topic, actor, owner=actor.user_id in action.owners)
-        if action.status in ("done", "dropped"):
+        if is_finished(action.status):
             raise UserError(
                 N_("Action A{action} is already {status}."),
                 action=action_no,
@@ -153,7 +237,7 @@ async def report(
             "dropped" if drop else "progress",
             f"A{action_no} {value}%",
         )
-        if status in ("done", "dropped"):
+        if is_finished(status):
             for kind in ACTION_KINDS:
                 await schedule.cancel(tx, kind, action.id, now)
         topic_done, final_round = await _maybe_done(tx, topic, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.ratios import parse_ratio
-from bot.rules.followup import needs_reopen, quiet_until
+from bot.rules.followup import is_finished, needs_reopen, quiet_until
 from bot.rules.phases import Status
 from bot.runtime import Runtime
 from bot.services.chats import load_chat
@@ -53,7 +53,7 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
         stale = (
             topic is None
             or topic.status not in FOLLOWING
-            or (subject is not None and subject.status in ("done", "dropped"))
+            or (subject is not None and is_finished(subject.status))
         )
         if stale:
             await schedule.finish(tx, job.id, now, late, outcome="obsolete")
@@ -85,9 +85,7 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | None:
             await topic_repo.set_status(tx, topic.id, Status.FOLLOWING_UP)
             topic = await topic_repo.get_topic_by_id(tx, topic.id)
         actions = await repo.actions_of(tx, topic.id)
-        owners = sorted(
-            {o for a in actions if a.status not in ("done", "dropped") for o in a.owners}
-        )
+        owners = sorted({o for a in actions if not is_finished(a.status) for o in a.owners})
         return Card(
             chat=chat,
             topic=topic,
@@ -118,3 +116,27 @@ async def card_posted(rt: Runtime, card: Card, message_id: int) -> None:
             await schedule.finish(tx, card.job_id, now, card.late)
 
     await rt.db.run(work)
+
+
+async def round_card(rt: Runtime, round_id: int) -> Card | None:
+    """The card of a rating round as it stands, to post (the final card, when the last action
+    is done) or to refresh in place (its counts changed): "final" for the final round, else a
+    plain follow-up card. None when the group is gone."""
+
+    async def work(tx: Tx) -> Card | None:
+        current = await repo.get_round(tx, round_id)
+        topic = await topic_repo.get_topic_by_id(tx, current.topic_id)
+        chat = await load_chat(tx, rt, topic.chat_id)
+        if chat is None:
+            return None
+        return Card(
+            chat=chat,
+            topic=topic,
+            kind="final" if current.kind == "final" else "followup",
+            round=current,
+            wording=await vote_repo.adopted_text(tx, topic.id) or "",
+            actions=await repo.actions_of(tx, topic.id),
+            counts=await repo.rating_counts(tx, round_id),
+        )
+
+    return await rt.db.view(work)

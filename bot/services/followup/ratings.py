@@ -18,9 +18,7 @@ from bot.services.common import (
 )
 from storage import Tx
 from storage import followup as repo
-from storage import topics as topic_repo
-from storage import votes as vote_repo
-from storage.followup import ActionRow, RoundRow
+from storage.followup import RoundRow
 from storage.topics import TopicRow
 
 
@@ -66,17 +64,3 @@ async def comment(rt: Runtime, chat_id: int, user_id: int, number: int, text: st
             )
 
     await rt.db.run(work)
-
-
-async def round_state(
-    rt: Runtime, round_id: int
-) -> tuple[TopicRow, RoundRow, list[ActionRow], dict[str, int], str]:
-    async def work(tx: Tx) -> tuple[TopicRow, RoundRow, list[ActionRow], dict[str, int], str]:
-        current = await repo.get_round(tx, round_id)
-        topic = await topic_repo.get_topic_by_id(tx, current.topic_id)
-        actions = await repo.actions_of(tx, topic.id)
-        counts = await repo.rating_counts(tx, round_id)
-        wording = await vote_repo.adopted_text(tx, topic.id) or ""
-        return topic, current, actions, counts, wording
-
-    return await rt.db.view(work)

@@ -1,0 +1,167 @@
+"""Action items in the group and in private: /action, /actions, /progress, /done, /drop, the
+📈 button on a follow-up card and the answer to the question it asks. How a report reads is the
+service's rule (bot/services/followup/actions.py); this module only carries it."""
+
+from __future__ import annotations
+
+from telegram import ForceReply
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot import callbacks, followup_cards
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.services import followup as service
+from bot.services import prompts
+from bot.services.common import parse_number
+from bot.services.followup import ProgressReport, ReportKind
+from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.followup.cards import post_final_card
+from handlers.private import about, is_convenor_of, linked_group, target_chat
+from handlers.render import send_pages
+from handlers.topics import group_only, need_args
+
+PROGRESS_PROMPT = "progress"
+
+
+@edge
+async def add_action(ctx: Ctx) -> None:
+    group_only(ctx)
+    parts = ctx.command_text().split(maxsplit=2)
+    if len(parts) < 3:
+        raise UserError(
+            N_(
+                "Usage: /action N due text (due is YYYY-MM-DD or a duration like 14d; reply to the owner's message or name @owner)"
+            )
+        )
+    # The owner may be the author of the message the command replies to (a person, not a bot).
+    replied = ctx.message.reply_to_message if ctx.message else None
+    author = replied.from_user if replied is not None else None
+    owners = await service.find_owners(
+        ctx.rt, parts[2], author.id if author is not None and not author.is_bot else None
+    )
+    topic, action = await service.add_action(
+        ctx.rt,
+        ctx.chat,
+        await ctx.actor_looked_up(),
+        parse_number(parts[0]),
+        parts[1],
+        parts[2],
+        owners,
+    )
+    names = await prompts.names(ctx.rt, list(action.owners))
+    await ctx.reply(
+        ctx.t(
+            N_("Action A{action} added to topic #{number}:"),
+            action=action.number,
+            number=topic.number,
+        )
+        + "\n"
+        + followup_cards.action_line(ctx._, action, names, ctx.rt.clock.now())
+    )
+
+
+@edge
+async def list_actions(ctx: Ctx) -> None:
+    group_only(ctx)
+    number = parse_number(need_args(ctx, 1, N_("Usage: /actions N"), most=1)[0])
+    topic, actions = await service.list_actions(ctx.rt, ctx.chat_id, number)
+    names = await prompts.names(ctx.rt, [o for a in actions for o in a.owners])
+    header, items = followup_cards.actions_list(ctx._, topic, actions, names, ctx.rt.clock.now())
+    await send_pages(ctx.context.bot, ctx.chat_id, header, items)
+
+
+async def _report(ctx: Ctx, said: ProgressReport) -> None:
+    """A report, from a command or an answer, in the group or in private (on the group the
+    member's last link opened)."""
+    chat_id = await target_chat(ctx)
+    convenor = await is_convenor_of(ctx, chat_id)
+    result = await service.report(ctx.rt, chat_id, ctx.actor_given(is_convenor=convenor), said)
+    await about(ctx, chat_id, result.topic.number)
+    names = await prompts.names(ctx.rt, list(result.action.owners))
+    await ctx.reply(followup_cards.action_line(ctx._, result.action, names, ctx.rt.clock.now()))
+    if result.topic_done and result.final_round is not None:
+        await post_final_card(ctx.context.application, ctx.rt, result.final_round.id)
+
+
+@edge
+async def progress(ctx: Ctx) -> None:
+    """/progress A3 40 [note]"""
+    await _report(ctx, service.read_report(ReportKind.PROGRESS, ctx.command_text()))
+
+
+@edge
+async def done(ctx: Ctx) -> None:
+    """/done A3 [note]"""
+    await _report(ctx, service.read_report(ReportKind.DONE, ctx.command_text()))
+
+
+@edge
+async def drop(ctx: Ctx) -> None:
+    """/drop A3 reason (convenors)"""
+    await _report(ctx, service.read_report(ReportKind.DROP, ctx.command_text()))
+
+
+@edge
+async def on_progress_button(ctx: Ctx) -> None:
+    """📈 A3 on a follow-up card: an owner or a convenor is asked for the figure."""
+    query = ctx.update.callback_query
+    press = callbacks.parse(query.data)
+    if press is None or press.kind != callbacks.Kind.PROGRESS or ctx.chat.is_private:
+        raise UserError(N_("This button is no longer valid."))
+    action_no = press.number
+    await service.check_can_report(
+        ctx.rt, ctx.chat_id, ctx.actor_given(is_convenor=await ctx.is_convenor()), action_no
+    )
+    # Answered before the question is posted (which may wait for the group's budget).
+    await answer_query(
+        query, html_to_toast(ctx._("Reply to the bot's question with the progress."))
+    )
+    prompt = await ctx.context.bot.send_message(
+        ctx.chat_id,
+        ctx.t(
+            N_(
+                "{name}, reply to this message with the progress of A{action}: a percentage and a note, e.g. “60 poles painted”, or “done”."
+            ),
+            name=ctx.person.first_name if ctx.person else "",
+            action=action_no,
+        ),
+        reply_markup=ForceReply(selective=True, input_field_placeholder="60 …"),
+    )
+    await prompts.ask(
+        ctx.rt, ctx.chat_id, ctx.user_id, PROGRESS_PROMPT, {"action": action_no}, prompt.message_id
+    )
+
+
+async def finish_progress(ctx: Ctx, payload: dict, text: str) -> None:
+    """The answer to the 📈 question: same rules and replies as the command."""
+    await _report(ctx, service.read_progress_answer(payload["action"], text))
+    await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
+
+
+async def open_report_link(ctx: Ctx, payload: str) -> bool:
+    """/start rp_<chat>_<number>: the owner's press on their reminder's link; their private
+    reports now go to that group. True when the payload was this link."""
+    if await linked_group(ctx, payload, callbacks.Link.REPORT_HERE) is None:
+        return False
+    await ctx.reply(
+        ctx._(
+            N_(
+                "Your reports here now go to this group: /progress A-number percent [note] or /done A-number [note]."
+            )
+        )
+    )
+    return True
+
+
+def register(app) -> None:
+    for name, callback in (
+        ("action", add_action),
+        ("actions", list_actions),
+        ("progress", progress),
+        ("done", done),
+        ("drop", drop),
+    ):
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(
+        CallbackQueryHandler(on_progress_button, pattern=callbacks.pattern(callbacks.Kind.PROGRESS))
+    )

@@ -1,0 +1,110 @@
+"""What the follow-up schedule posts: the follow-up cards with their rating buttons, the
+convenors' reopen question, the private copies for subscribers and owners; the final card when
+the last action is done; and the round card refreshed in place when its ratings change."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.error import TelegramError
+
+from bot import followup_cards
+from bot.i18n import translator
+from bot.retry import until_stored
+from bot.runtime import runtime_of
+from bot.services import followup as service
+from bot.services import kinds, prompts
+from handlers.common import scheduled, to_markup
+from handlers.followup.subscriptions import send_private
+from handlers.render import edit
+
+log = logging.getLogger(__name__)
+
+
+async def post_card(app: Any, rt: Any, card: service.Card) -> None:
+    _ = translator(card.chat.language)
+    now = rt.clock.now()
+    names = await prompts.names(rt, [o for a in card.actions for o in a.owners])
+    text, markup = followup_cards.followup_card(_, card, {}, names, now, rt.bot_username)
+    message = await app.bot.send_message(card.chat.chat_id, text, reply_markup=to_markup(markup))
+    # The one send the group sees is recorded (and its schedule row done) at once: whatever
+    # fails after it, a retry never posts the card again.
+    await until_stored(
+        rt, lambda: service.card_posted(rt, card, message.message_id), "a follow-up card"
+    )
+    if card.reopen_offer is not None:
+        question, buttons = followup_cards.reopen_question(
+            _,
+            card.topic,
+            card.reopen_offer,
+            card.subject if card.kind == kinds.OVERDUE_REOPEN else None,
+        )
+        try:
+            await app.bot.send_message(card.chat.chat_id, question, reply_markup=to_markup(buttons))
+        except TelegramError as exc:
+            log.warning("reopen question on topic %s not sent: %s", card.topic.id, exc)
+    for user_id in card.subscribers:
+        await send_private(
+            app,
+            rt,
+            user_id,
+            followup_cards.subscriber_note(_, card.chat.title) + "\n" + text,
+            "followup",
+            card.round.id,
+        )
+    reminder = followup_cards.owner_reminder(_, card, card.chat.title)
+    for user_id in card.owners:
+        lines = [
+            followup_cards.action_line(_, a, names, now)
+            for a in service.open_actions_of(card.actions, user_id)
+        ]
+        # Only the member's own press on a link chooses the group their private commands act
+        # on: a reminder from one group must not redirect a /ballot meant for another.
+        await send_private(
+            app,
+            rt,
+            user_id,
+            "\n".join([reminder, *lines]),
+            "reminder",
+            card.round.id,
+            followup_cards.report_here(_, card, rt.bot_username),
+        )
+
+
+async def post_final_card(app: Any, rt: Any, round_id: int) -> None:
+    """The final card (every action done: how satisfied are you with the outcome?)."""
+    card = await service.round_card(rt, round_id)
+    if card is not None:
+        await post_card(app, rt, card)
+
+
+async def refresh_round_card(bot: Any, rt: Any, round_id: int) -> None:
+    """The round's card edited in place with its counts; a closed round loses its buttons."""
+    card = await service.round_card(rt, round_id)
+    if card is None or card.round.card_message_id is None:
+        return
+    names = await prompts.names(rt, [o for a in card.actions for o in a.owners])
+    text, markup = followup_cards.followup_card(
+        translator(card.chat.language), card, card.counts, names, rt.clock.now(), rt.bot_username
+    )
+    await edit(
+        bot,
+        card.chat.chat_id,
+        card.round.card_message_id,
+        text,
+        markup if card.round.closed_at is None else None,
+    )
+
+
+async def run_followup(app: Any, job: Any, late: bool) -> None:
+    """A follow-up row of the schedule (a card at an offset, an action due soon or overdue)."""
+    rt = runtime_of(app)
+    card = await service.take_job(rt, job, late)
+    if card is not None:
+        await post_card(app, rt, card)
+
+
+def register_jobs(scheduler) -> None:
+    for kind in (kinds.FOLLOWUP, *kinds.ACTION_KINDS):
+        scheduler.register(kind, scheduled(run_followup))

@@ -1,0 +1,214 @@
+"""How a report on an action reads (bot/services/followup/actions.py): /progress, /done and
+/drop's arguments, the answer to the 📈 question, whose open actions a reminder lists, and the
+wire prefixes that buttons and links already posted in groups carry."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot import callbacks
+from bot.errors import UserError
+from bot.rules.followup import FINISHED, is_finished
+from bot.services.followup import (
+    DONE_WORDS,
+    ProgressReport,
+    ReportKind,
+    open_actions_of,
+    read_progress_answer,
+    read_report,
+)
+from storage import followup as repo
+from storage.followup import ActionRow
+from tests.test_followup import adopted_topic
+
+P, D, X = ReportKind.PROGRESS, ReportKind.DONE, ReportKind.DROP
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "report"),
+    [
+        (P, "A3 40", ProgressReport(P, 3, 40, "")),
+        (P, "A3 40% lamps ordered", ProgressReport(P, 3, 40, "lamps ordered")),
+        (P, "#a3 0", ProgressReport(P, 3, 0, "")),
+        (P, "Ａ３ ４０％ 一半", ProgressReport(P, 3, 40, "一半")),
+        (P, "A3 100 line one\nline two", ProgressReport(P, 3, 100, "line one\nline two")),
+        (P, "3 60", ProgressReport(P, 3, 60, "")),
+        (D, "A3", ProgressReport(D, 3, None, "")),
+        (D, "A3 all fitted", ProgressReport(D, 3, None, "all fitted")),
+        (D, "A3 40", ProgressReport(D, 3, None, "40")),  # /done takes no figure: it is the note
+        (X, "A2 nobody can do it", ProgressReport(X, 2, None, "nobody can do it")),
+    ],
+)
+def test_a_command_report_reads_its_action_figure_and_note(kind, text, report):
+    assert read_report(kind, text) == report
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "refusal"),
+    [
+        (P, "", "Usage: /progress A-number percent [note]"),
+        (P, "A3", "Usage: /progress A-number percent [note]"),
+        (D, "", "Usage: /done A-number [note]"),
+        (D, "   ", "Usage: /done A-number [note]"),
+        (X, "A2", "Usage: /drop A-number reason"),
+        (P, "A3 140", "Progress is a percentage from 0 to 100."),
+        (P, "A3 half", "Progress is a percentage from 0 to 100."),
+        (P, "A3 -5", "Progress is a percentage from 0 to 100."),
+        (P, "B3 40", "“{text}” is not an action number (like A3)."),
+        (D, "A² done", "“{text}” is not an action number (like A3)."),
+    ],
+)
+def test_a_command_report_that_breaks_the_grammar_is_refused_with_why(kind, text, refusal):
+    with pytest.raises(UserError) as caught:
+        read_report(kind, text)
+    assert caught.value.msgid == refusal
+
+
+@pytest.mark.parametrize(
+    ("text", "report"),
+    [
+        ("60", ProgressReport(P, 7, 60, "")),
+        ("60 poles painted", ProgressReport(P, 7, 60, "poles painted")),
+        ("６０％ 刷了一半", ProgressReport(P, 7, 60, "刷了一半")),
+        ("60\npoles painted", ProgressReport(P, 7, 60, "poles painted")),
+        ("  60   poles  ", ProgressReport(P, 7, 60, "poles")),
+        ("done", ProgressReport(D, 7, None, "")),
+        ("Done all fitted", ProgressReport(D, 7, None, "all fitted")),
+        ("DONE", ProgressReport(D, 7, None, "")),
+        ("完成", ProgressReport(D, 7, None, "")),
+        ("已完成 路灯都换了", ProgressReport(D, 7, None, "路灯都换了")),
+        ("0 not started", ProgressReport(P, 7, 0, "not started")),
+    ],
+)
+def test_an_answer_to_the_progress_question_is_a_figure_or_a_done_word(text, report):
+    assert read_progress_answer(7, text) == report
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("", "Usage: /progress A-number percent [note]"),
+        ("poles painted", "Progress is a percentage from 0 to 100."),
+        ("done, all fitted", "Progress is a percentage from 0 to 100."),  # not a done word
+        ("完成了", "Progress is a percentage from 0 to 100."),
+        ("101", "Progress is a percentage from 0 to 100."),
+    ],
+)
+def test_an_answer_that_is_neither_is_refused_with_why(text, refusal):
+    with pytest.raises(UserError) as caught:
+        read_progress_answer(7, text)
+    assert caught.value.msgid == refusal
+
+
+def test_the_done_words_are_lower_case_so_that_any_case_matches():
+    assert DONE_WORDS == {"done", "完成", "已完成"}
+    assert all(word == word.lower() for word in DONE_WORDS)
+
+
+def _action(number: int, status: str, owners: tuple[int, ...]) -> ActionRow:
+    due = datetime(2026, 4, 1, tzinfo=UTC)
+    return ActionRow(
+        number, 1, 1, number, "x", date(2026, 3, 31), due, status, 0, None, owners, None
+    )
+
+
+def test_an_owner_reminder_lists_only_their_unfinished_actions():
+    actions = [
+        _action(1, "open", (10,)),
+        _action(2, "in_progress", (10, 11)),
+        _action(3, "done", (10,)),
+        _action(4, "dropped", (10,)),
+        _action(5, "open", (11,)),
+    ]
+    assert [a.number for a in open_actions_of(actions, 10)] == [1, 2]
+    assert [a.number for a in open_actions_of(actions, 11)] == [2, 5]
+    assert open_actions_of(actions, 12) == []
+    assert FINISHED == ("done", "dropped")
+    assert [is_finished(s) for s in ("open", "in_progress", "done", "dropped")] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+
+
+def test_the_wire_prefixes_keep_their_values():
+    """Cards already posted in groups carry these: a changed value would break every one."""
+    assert {k.name: k.value for k in callbacks.Kind} == {
+        "SUPPORT": "sup",
+        "ACCEPT": "acc",
+        "VIEW": "vw",
+        "LIST_VIEWS": "lst",
+        "BALLOT": "bal",
+        "RATE": "rate",
+        "PROGRESS": "prg",
+        "REOPEN": "ro",
+        "KEEP_FOLLOWING": "kf",
+    }
+    assert {k.name: k.value for k in callbacks.Link} == {
+        "SUBSCRIBE": "sub",
+        "RATING_COMMENT": "rc",
+        "REPORT_HERE": "rp",
+        "ANONYMOUS_VIEW": "av",
+        "PRIVATE_BALLOT": "bv",
+    }
+    assert callbacks.reopen(4) == "ro:4" and callbacks.keep_following(4) == "kf:4"
+    assert callbacks.rate(4, 9, "partly") == "rate:4:9:p"
+    assert callbacks.start_link("shangliang_bot", callbacks.Link.RATING_COMMENT, -1001, 4) == (
+        "https://t.me/shangliang_bot?start=rc_-1001_4"
+    )
+
+
+def test_a_press_names_the_id_it_carries():
+    from bot.rules.phases import Choice
+
+    ballot = callbacks.parse(callbacks.ballot(3, 77, Choice.AGREE))
+    assert (ballot.vote_id, ballot.round_id) == (77, None)
+    rating = callbacks.parse(callbacks.rate(3, 88, "satisfied"))
+    assert (rating.round_id, rating.vote_id) == (88, None)
+    assert callbacks.parse("ro:3").kind is callbacks.Kind.REOPEN
+    assert callbacks.pattern(callbacks.Kind.REOPEN, callbacks.Kind.KEEP_FOLLOWING) == "^(ro|kf):"
+
+
+async def test_a_done_word_in_chinese_answers_the_progress_question(world):
+    group = world.group()
+    chen, alice, bob, carol = await adopted_topic(world, group)
+    hello = await bob.says("me")
+    await chen.replies_to(hello, "/action 1 30d Paint the poles")
+    await world.advance(days=7)
+    await bob.presses(group.last_bot_message(), "📈 A1")
+    await bob.replies_to(group.last_bot_message(), "已完成 全部刷好了")
+    assert "done" in group.last_bot_message()["text"]
+    async with world.rt.db.read() as tx:
+        action = await repo.get_action(tx, group.chat_id, 1)
+        reports = await repo.progress_of(tx, action.id)
+    assert action.status == "done"
+    assert [(r.percent, r.note, r.by) for r in reports] == [(100, "全部刷好了", bob.id)]
+
+
+async def test_an_answer_that_is_not_a_figure_is_explained_and_stores_nothing(world):
+    group = world.group()
+    chen, alice, bob, carol = await adopted_topic(world, group)
+    hello = await bob.says("me")
+    await chen.replies_to(hello, "/action 1 30d Paint the poles")
+    await world.advance(days=7)
+    await bob.presses(group.last_bot_message(), "📈 A1")
+    await bob.replies_to(group.last_bot_message(), "poles painted")
+    assert "Progress is a percentage from 0 to 100." in group.last_bot_message()["text"]
+    async with world.rt.db.read() as tx:
+        action = await repo.get_action(tx, group.chat_id, 1)
+        assert await repo.progress_of(tx, action.id) == []
+
+
+async def test_owners_are_the_replied_to_author_and_each_known_mention(world):
+    group = world.group()
+    chen, alice, bob, carol = await adopted_topic(world, group)
+    hello = await bob.says("me")
+    await chen.replies_to(hello, "/action 1 30d Paint the poles with @carol and @alice_unknown")
+    assert "I do not know @alice_unknown yet" in group.last_bot_message()["text"]
+    await chen.replies_to(hello, "/action 1 30d Paint the poles with @carol")
+    async with world.rt.db.read() as tx:
+        action = await repo.get_action(tx, group.chat_id, 1)
+    assert action.owners == (bob.id, carol.id)
