@@ -2,6 +2,7 @@
 
 Never installed globally: a group speaks its stored language, a private chat the user's own.
 Mark strings with `_("...")` where `_` is the translator for the reader; format after translating.
+`N_` marks a string translated later, `NC_` one with a context (msgctxt) for `pgettext`.
 """
 
 from __future__ import annotations
@@ -55,3 +56,13 @@ def pick_language(code: str | None, fallback: str = DEFAULT_LANGUAGE) -> str:
 
 def N_(message: str) -> str:
     return message
+
+
+Contextual = tuple[str, str]  # (msgctxt, English msgid), as NC_ marks it
+
+
+def NC_(context: str, message: str) -> Contextual:
+    """Mark `message` for extraction under a msgctxt: the same English can then translate
+    differently by use ("declined" a status, "declined" an event). Look it up with
+    `translations(language).pgettext(*marked)`."""
+    return context, message

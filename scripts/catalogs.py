@@ -18,7 +18,14 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "bot" / "locales"
-KEYWORDS = {"_": None, "N_": None, "t": (1,), "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "NC_": ((1, "c"), 2),  # NC_(context, message): a msgctxt
+    "t": (1,),
+    "gettext": None,
+    "ngettext": (1, 2),
+}
 METHOD_MAP = [("bot/**.py", "python"), ("handlers/**.py", "python")]
 
 
@@ -49,7 +56,7 @@ def missing(template: Catalog, language: str) -> list[str]:
     for message in template:
         if not message.id:
             continue
-        found = catalog.get(message.id)
+        found = catalog.get(message.id, context=message.context)
         if found is None or not found.string or found.fuzzy:
             lacking.append(message.id if isinstance(message.id, str) else message.id[0])
     return lacking

@@ -20,6 +20,7 @@ from typing import Any
 
 from storage.db import Tx
 from storage.rows import by_topic, from_row
+from storage.topics import Detail, decode_detail
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class ExportHistory:
     at: str
     actor_id: int | None
     event: str
-    detail: str
+    detail: Detail  # a dict; the free text of a row written before details were structured
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,9 @@ async def history(tx: Tx, chat_id: int) -> dict[int, list[ExportHistory]]:
     )
     found: dict[int, list[ExportHistory]] = defaultdict(list)
     for r in rows:
-        found[r["topic_id"]].append(ExportHistory(r["at"], r["actor_id"], r["event"], r["detail"]))
+        found[r["topic_id"]].append(
+            ExportHistory(r["at"], r["actor_id"], r["event"], decode_detail(r["detail"]))
+        )
     return dict(found)
 
 

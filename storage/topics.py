@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,12 +33,17 @@ class TopicRow:
     vote_duration_s: int | None = None
 
 
+# A history row's detail: the JSON object it was written as (`record`), or, for a row written
+# before details were structured, the free text it holds ("2 oppose anonymous").
+Detail = dict[str, Any] | str
+
+
 @dataclass(frozen=True)
 class HistoryRow:
     at: datetime
     actor_id: int | None
     event: str
-    detail: str
+    detail: Detail
 
 
 def _topic(row: Any) -> TopicRow:
@@ -137,14 +144,41 @@ async def move_supporters(tx: Tx, from_topic: int, to_topic: int) -> int:
 
 
 async def record(
-    tx: Tx, topic_id: int, at: datetime, actor_id: int | None, event: str, detail: str = ""
+    tx: Tx,
+    topic_id: int,
+    at: datetime,
+    actor_id: int | None,
+    event: str,
+    detail: Mapping[str, Any] | None = None,
 ) -> None:
+    """One event in the topic's history. `detail` is structured, JSON values only: the numbers
+    people type ({"draft": 2}, {"view": 3, "stance": "oppose", "anonymous": true}), counts, and
+    the user text the event is about ({"reason": ...}); it is stored as a JSON object in the
+    detail column. Never a secret ballot's voter or choice."""
+    if detail is not None and not isinstance(detail, Mapping):
+        raise TypeError(f"history detail must be a mapping, not {type(detail).__name__}")
     # One log line per event; ids only, never user text (the record itself keeps the detail).
     log.info("topic %s: %s by %s", topic_id, event, actor_id if actor_id is not None else "-")
     await tx.execute(
         "INSERT INTO history(topic_id, at, actor_id, event, detail) VALUES (?,?,?,?,?)",
-        (topic_id, to_db(at), actor_id, event, detail),
+        (topic_id, to_db(at), actor_id, event, encode_detail(detail)),
     )
+
+
+def encode_detail(detail: Mapping[str, Any] | None) -> str:
+    return json.dumps(dict(detail or {}), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_detail(text: str | None) -> Detail:
+    """The stored detail: a dict when it holds a JSON object (every row `record` writes), else
+    the text as it is (a row from before details were structured)."""
+    if not text or not text.startswith("{"):
+        return text or ""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, dict) else text
 
 
 async def history(tx: Tx, topic_id: int) -> list[HistoryRow]:
@@ -152,7 +186,10 @@ async def history(tx: Tx, topic_id: int) -> list[HistoryRow]:
         "SELECT at, actor_id, event, detail FROM history WHERE topic_id = ? ORDER BY id",
         (topic_id,),
     )
-    return [HistoryRow(from_db(r["at"]), r["actor_id"], r["event"], r["detail"]) for r in rows]
+    return [
+        HistoryRow(from_db(r["at"]), r["actor_id"], r["event"], decode_detail(r["detail"]))
+        for r in rows
+    ]
 
 
 async def set_focus(tx: Tx, user_id: int, chat_id: int, now: datetime) -> None:

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import stat
+import string
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,8 @@ import pytest
 
 from bot import export as export_module
 from bot.export import LABELS, TopicExtender, export_command
+from bot.export.record import detail_text
+from bot.i18n import translations
 from bot.settings import Settings
 from storage import Database
 from storage import chats as chat_repo
@@ -37,6 +40,16 @@ SECRET_REASON = "SECRET-REASON-do-not-export"
 
 def at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
+
+
+def view_detail(number: int, stance: str, anonymous: bool) -> dict:
+    """A "view" row's detail, as bot/services/views.py writes it."""
+    return {"view": number, "stance": stance, "anonymous": anonymous}
+
+
+def tally(agree: int, abstain: int, disagree: int, block: int) -> dict:
+    """An "adopted" / "not_adopted" row's detail, as bot/services/votes.py writes it."""
+    return {"tally": {"agree": agree, "abstain": abstain, "disagree": disagree, "block": block}}
 
 
 def settings_for(db: Path) -> Settings:
@@ -70,7 +83,7 @@ async def build(db_path: Path) -> None:
             river = await topic_repo.create_topic(
                 tx, RIVERSIDE, number, "Fix the footbridge", "", CAROL, at(1)
             )
-            await topic_repo.record(tx, river.id, at(1), CAROL, "proposed", river.title)
+            await topic_repo.record(tx, river.id, at(1), CAROL, "proposed", {"title": river.title})
             await view_repo.add_view(tx, river.id, CAROL, "support", "Yes", False, 1, at(2))
             await draft_repo.add_draft(tx, river.id, CAROL, "We repair it.", at(3))
 
@@ -79,66 +92,66 @@ async def build(db_path: Path) -> None:
             road = await topic_repo.create_topic(
                 tx, VILLAGE, number, "修村口的路", "雨天积水\n# 不是标题", ALICE, at(10)
             )
-            await topic_repo.record(tx, road.id, at(10), ALICE, "proposed", road.title)
+            await topic_repo.record(tx, road.id, at(10), ALICE, "proposed", {"title": road.title})
             for uid in (CAROL, BOB):
                 await topic_repo.add_supporter(tx, road.id, uid, at(11))
                 await topic_repo.record(tx, road.id, at(11), uid, "supported")
             v1 = await view_repo.add_view(
                 tx, road.id, ALICE, "support", "早该修了", False, 1, at(12)
             )
-            await topic_repo.record(tx, road.id, at(12), ALICE, "view", f"{v1.number} support")
+            await topic_repo.record(
+                tx, road.id, at(12), ALICE, "view", view_detail(v1.number, "support", False)
+            )
             v2 = await view_repo.add_view(
                 tx, road.id, BOB, "oppose", "# 钱从哪来？\n> 先算账", True, 1, at(13)
             )
             await topic_repo.record(
-                tx, road.id, at(13), None, "view", f"{v2.number} oppose anonymous"
+                tx, road.id, at(13), None, "view", view_detail(v2.number, "oppose", True)
             )
             v3 = await view_repo.add_view(
                 tx, road.id, CAROL, "concern", "施工扰民", False, 1, at(14)
             )
             await view_repo.update_view(tx, v3.id, None, True, at(15))
-            await topic_repo.record(tx, road.id, at(15), CAROL, "view_retracted", str(v3.number))
+            await topic_repo.record(
+                tx, road.id, at(15), CAROL, "view_retracted", {"view": v3.number}
+            )
             d1 = await draft_repo.add_draft(tx, road.id, ALICE, "下月修路。", at(20))
             d2 = await draft_repo.add_draft(tx, road.id, BOB, "下月修路，村委出资。", at(21), d1)
-            await topic_repo.record(tx, road.id, at(21), BOB, "amended", "1 -> 2")
+            await topic_repo.record(tx, road.id, at(21), BOB, "amended", {"parent": 1, "draft": 2})
             vote = await vote_repo.open_vote(
                 tx, road.id, d2.number, 1, at(30), at(90), 10, 4, "2/3", 0, False
             )
-            await topic_repo.record(tx, road.id, at(30), ALICE, "vote_opened", "draft 2")
+            await topic_repo.record(tx, road.id, at(30), ALICE, "vote_opened", {"draft": 2})
             for minute, uid, choice, reason in (
                 (31, ALICE, "agree", None),
                 (32, BOB, "disagree", "太贵"),
                 (33, CAROL, "agree", None),
             ):
                 await vote_repo.cast(tx, vote.id, uid, choice, reason, at(minute))
-                await topic_repo.record(tx, road.id, at(minute), uid, "ballot", "")
+                await topic_repo.record(tx, road.id, at(minute), uid, "ballot")
             await vote_repo.close_vote(tx, vote.id, at(90), "adopted")
             await topic_repo.set_status(tx, road.id, "adopted")
-            await topic_repo.record(
-                tx, road.id, at(90), None, "adopted", "agree=2 abstain=0 disagree=1 block=0"
-            )
+            await topic_repo.record(tx, road.id, at(90), None, "adopted", tally(2, 0, 1, 0))
 
             # Village topic #2: secret ballot, not adopted; cast in an order unlike the ids.
             number = await chat_repo.next_topic_number(tx, VILLAGE)
             well = await topic_repo.create_topic(tx, VILLAGE, number, "打一口新井", "", BOB, at(40))
-            await topic_repo.record(tx, well.id, at(40), BOB, "proposed", well.title)
+            await topic_repo.record(tx, well.id, at(40), BOB, "proposed", {"title": well.title})
             draft = await draft_repo.add_draft(tx, well.id, BOB, "在村东打井。", at(41))
             secret = await vote_repo.open_vote(
                 tx, well.id, draft.number, 1, at(50), at(100), 3, 2, "2/3", 0, True
             )
-            await topic_repo.record(tx, well.id, at(50), BOB, "vote_opened", "draft 1")
+            await topic_repo.record(tx, well.id, at(50), BOB, "vote_opened", {"draft": 1})
             for minute, uid, choice, reason in (
                 (51, CAROL, "block", SECRET_REASON),
                 (52, ALICE, "agree", None),
                 (53, BOB, "disagree", None),
             ):
                 await vote_repo.cast(tx, secret.id, uid, choice, reason, at(minute))
-                await topic_repo.record(tx, well.id, at(minute), uid, "ballot", "")
+                await topic_repo.record(tx, well.id, at(minute), uid, "ballot")
             await vote_repo.close_vote(tx, secret.id, at(100), "not_adopted")
             await topic_repo.set_status(tx, well.id, "not_adopted")
-            await topic_repo.record(
-                tx, well.id, at(100), None, "not_adopted", "agree=1 abstain=0 disagree=1 block=1"
-            )
+            await topic_repo.record(tx, well.id, at(100), None, "not_adopted", tally(1, 0, 1, 1))
     finally:
         await db.close()
 
@@ -201,7 +214,8 @@ async def test_json_has_exactly_the_contract_keys(db_path, tmp_path):
             for d in t["drafts"]:
                 assert set(d) == {"id", "version", "parent_id", "author_id", "text", "created_at"}
             for h in t["history"]:
-                assert set(h) == {"at", "actor_id", "event", "detail"}
+                # "data" (the detail's structure) added by the refactor issue (issue 10)
+                assert set(h) == {"at", "actor_id", "event", "detail", "data"}
             for vote in t["votes"]:
                 base = {
                     "draft_id", "opened_at", "closes_at", "closed_at", "eligible", "quorum",
@@ -449,11 +463,174 @@ async def test_markdown_minutes_in_english(db_path, tmp_path):
     assert "协商" not in text
 
 
-def test_label_sets_match_across_languages():
-    def shape(value):
-        return {k: shape(v) for k, v in value.items()} if isinstance(value, dict) else None
+def test_every_minutes_label_is_in_the_catalogs_with_the_same_placeholders():
+    """The minutes' wording is one table of English msgids (with a "minutes" msgctxt) that the
+    gettext catalogs translate: each has its Chinese, and both fill the same {fields}."""
 
-    assert shape(LABELS["zh"]) == shape(LABELS["en"])
+    def marked(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                yield from marked(item)
+        else:
+            yield value
+
+    def fields(text):
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+    zh, en = translations("zh"), translations("en")
+    labels = list(marked(LABELS))
+    assert len(labels) > 100  # the follow-up labels included
+    for context, msgid in labels:
+        assert context.startswith("minutes"), msgid
+        assert en.pgettext(context, msgid) == msgid
+        chinese = zh.pgettext(context, msgid)
+        assert chinese != msgid, f"no Chinese for {context!r} {msgid!r}"
+        assert fields(chinese) == fields(msgid), msgid
+
+
+# ----- the record's details --------------------------------------------------------------------
+async def test_history_details_are_stored_as_json_and_exported_as_data(db_path, tmp_path):
+    with sqlite3.connect(db_path) as conn:
+        stored = [r[0] for r in conn.execute("SELECT detail FROM history WHERE event = 'view'")]
+    assert [json.loads(text) for text in stored] == [
+        {"view": 1, "stance": "support", "anonymous": False},
+        {"view": 2, "stance": "oppose", "anonymous": True},
+    ]
+    doc = await export_json(db_path, tmp_path, chat=VILLAGE)
+    road = topic(doc, VILLAGE, 1)
+    # "detail" reads as it always did; "data" is what the services wrote.
+    assert [(h["event"], h["detail"], h["data"]) for h in road["history"]] == [
+        ("proposed", "修村口的路", {"title": "修村口的路"}),
+        ("supported", "", {}),
+        ("supported", "", {}),
+        ("view", "1 support", {"view": 1, "stance": "support", "anonymous": False}),
+        ("view", "2 oppose anonymous", {"view": 2, "stance": "oppose", "anonymous": True}),
+        ("view_retracted", "3", {"view": 3}),
+        ("amended", "1 -> 2", {"parent": 1, "draft": 2}),
+        ("vote_opened", "draft 2", {"draft": 2}),
+        ("ballot", "", {}),
+        ("ballot", "", {}),
+        ("ballot", "", {}),
+        ("adopted", "agree=2 abstain=0 disagree=1 block=0", tally(2, 0, 1, 0)),
+    ]
+    # Secret ballots: the rows carry nothing that ties a person to a choice.
+    well = topic(doc, VILLAGE, 2)
+    assert [h["data"] for h in well["history"] if h["event"] == "ballot"] == [{}, {}, {}]
+
+
+async def test_structured_details_read_as_words_in_the_minutes(db_path, tmp_path):
+    db = Database(db_path)
+    await db.open()
+    try:
+        async with db.transaction() as tx:
+            road = await topic_repo.get_topic(tx, VILLAGE, 1)
+            for minute, event, detail in (
+                (100, "accepted", {"views_close": "2026-03-03T02:00:00+00:00"}),
+                (101, "merged_in", {"from": 3, "views": 2}),
+                (102, "new_round", {"mode": "drafts"}),
+                (103, "declined", {"reason": "# 不归\n村里管"}),
+                (104, "reopened", {"round": 2}),
+            ):
+                await topic_repo.record(tx, road.id, at(minute), ALICE, event, detail)
+    finally:
+        await db.close()
+    lines = (await run_export(db_path, tmp_path / "out.md", "md", VILLAGE)).splitlines()
+    for line in (
+        "- 2026-03-02 11:40 · Alice (5003) · 受理并开始征集意见，截止 · 2026-03-03 10:00",
+        "- 2026-03-02 11:41 · Alice (5003) · 并入议题 · 议题 #3（2 条意见）",
+        "- 2026-03-02 11:42 · Alice (5003) · 开始新一轮 · 重新起草共识文本",
+        "- 2026-03-02 11:43 · Alice (5003) · 不予受理 · \\# 不归 村里管",  # user text stays text
+        "- 2026-03-02 11:44 · Alice (5003) · 重新开启 · round 2",
+    ):
+        assert line in lines, line
+
+
+async def test_rows_written_before_details_were_structured_still_export(db_path, tmp_path):
+    """Older databases hold free text in history.detail: it exports as text ("data": null),
+    and a row about an anonymous view still never names its author."""
+    old_rows = [
+        (at(120), BOB, "view", "2 oppose anonymous"),
+        (at(121), BOB, "view_edited", "2"),
+        (at(122), ALICE, "declined", "# not\nours"),
+        (at(123), ALICE, "proposed", "{not json"),
+        (at(124), ALICE, "proposed", "[1, 2]"),
+        (at(125), None, "ballot", ""),
+    ]
+    with sqlite3.connect(db_path) as conn:
+        [(road_id,)] = conn.execute(
+            "SELECT id FROM topics WHERE chat_id = ? AND number = 1", (VILLAGE,)
+        ).fetchall()
+        conn.executemany(
+            "INSERT INTO history(topic_id, at, actor_id, event, detail) VALUES (?,?,?,?,?)",
+            [(road_id, when.isoformat(), *rest) for when, *rest in old_rows],
+        )
+    doc = await export_json(db_path, tmp_path, chat=VILLAGE)
+    old = topic(doc, VILLAGE, 1)["history"][-len(old_rows) :]
+    assert [(h["actor_id"], h["event"], h["detail"], h["data"]) for h in old] == [
+        (None, "view", "2 oppose anonymous", None),
+        (None, "view_edited", "2", None),
+        (ALICE, "declined", "# not\nours", None),
+        (ALICE, "proposed", "{not json", None),
+        (ALICE, "proposed", "[1, 2]", None),
+        (None, "ballot", "", None),
+    ]
+    lines = (await run_export(db_path, tmp_path / "old.md", "md", VILLAGE)).splitlines()
+    for line in (
+        "- 2026-03-02 12:00 · 匿名 · 发表意见 · 2 oppose anonymous",
+        "- 2026-03-02 12:01 · 匿名 · 修改意见 · 2",
+        "- 2026-03-02 12:02 · Alice (5003) · 不予受理 · \\# not ours",
+        "- 2026-03-02 12:03 · Alice (5003) · 提出议题 · {not json",
+        "- 2026-03-02 12:05 · 匿名 · 投票",
+    ):
+        assert line in lines, line
+
+
+@pytest.mark.parametrize(
+    ("event", "data", "text"),
+    [
+        ("proposed", {"title": "修路"}, "修路"),
+        ("supported", {}, ""),
+        ("accepted", {"views_close": "2026-03-03T02:00:00+00:00"}, "2026-03-03T02:00:00+00:00"),
+        ("declined", {"reason": "Not ours"}, "Not ours"),
+        ("withdrawn", {}, ""),
+        ("closed", {}, ""),
+        ("escalated", {"reason": "the neighbours cannot agree"}, "the neighbours cannot agree"),
+        ("merged", {"into": 2}, "into #2"),
+        ("merged_in", {"from": 3, "views": 1}, "#3: 1 views"),
+        ("new_round", {"mode": "views"}, "views"),
+        ("view", view_detail(2, "oppose", True), "2 oppose anonymous"),
+        ("view", view_detail(1, "support", False), "1 support"),
+        ("view_edited", {"view": 2}, "2"),
+        ("view_retracted", {"view": 3}, "3"),
+        ("draft", {"draft": 1}, "1"),
+        ("amended", {"parent": 1, "draft": 2}, "1 -> 2"),
+        ("vote_opened", {"draft": 2}, "draft 2"),
+        ("ballot", {}, ""),
+        ("adopted", tally(2, 0, 1, 0), "agree=2 abstain=0 disagree=1 block=0"),
+        ("not_adopted", tally(1, 0, 1, 1), "agree=1 abstain=0 disagree=1 block=1"),
+        ("action_added", {"action": 1, "due": "2026-03-20"}, "A1 due 2026-03-20"),
+        ("progress", {"action": 1, "percent": 40}, "A1 40%"),
+        ("dropped", {"action": 2, "percent": 0}, "A2 0%"),
+        ("done", {}, "every action done"),
+        ("reopened", {"round": 2}, "round 2"),
+        # An event this version does not know, a detail without the expected keys.
+        ("later_event", {"a": 1, "b": "x"}, "a=1 b=x"),
+        ("view", {"view": 2}, "view=2"),
+    ],
+)
+def test_the_detail_text_reads_as_the_record_always_did(event, data, text):
+    assert detail_text(event, data) == text
+
+
+async def test_record_takes_a_structured_detail(tmp_path):
+    db = Database(tmp_path / "r.db")
+    await db.open()
+    try:
+        async with db.transaction() as tx:
+            with pytest.raises(TypeError):
+                await topic_repo.record(tx, 1, T0, None, "view", "2 oppose")  # type: ignore[arg-type]
+    finally:
+        await db.close()
 
 
 # ----- extension point -------------------------------------------------------------------------

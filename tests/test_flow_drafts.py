@@ -74,7 +74,11 @@ async def test_amend_makes_a_new_version_and_keeps_the_parent(world):
     assert rows[0].text == "Repair the well, shared per household."
     assert rows[1].message_id == second["message_id"]
     amended = [h.detail for h in await history_of(world, group) if h.event == "amended"]
-    assert amended == ["1 -> 2", "2 -> 3", "1 -> 4"]
+    assert amended == [
+        {"parent": 1, "draft": 2},
+        {"parent": 2, "draft": 3},
+        {"parent": 1, "draft": 4},
+    ]
 
 
 async def test_amend_with_the_same_wording_is_refused(world):

@@ -8,40 +8,29 @@ from typing import Any
 
 from bot.export.minutes import LABELS, Minutes
 from bot.export.record import TopicExtender
+from bot.i18n import NC_
 from bot.rules.followup import display_status
 from storage import export_followup as repo
 from storage.db import Tx
 from storage.export import ExportTopic
 
-LABELS["zh"].update(
-    actions_heading="落实事项",
-    action_line="事项 A{id}：{text}（负责人：{owners}；截止：{due}；状态：{status}）",
-    progress_line="{time} · {who} · 进度 {percent}%{note}",
-    ratings_heading="满意度",
-    rating_line="第 {round} 轮：满意 {satisfied}，基本满意 {partly}，不满意 {not_satisfied}",
+LABELS.update(
+    actions_heading=NC_("minutes", "Action items"),
+    action_line=NC_("minutes", "A{id}: {text} (owners: {owners}; due {due}; {status})"),
+    progress_line=NC_("minutes", "{time} · {who} · {percent}%{note}"),
+    ratings_heading=NC_("minutes", "Satisfaction"),
+    rating_line=NC_(
+        "minutes",
+        "Round {round}: satisfied {satisfied}, partly {partly}, not satisfied {not_satisfied}",
+    ),
     action_statuses={
-        "open": "未开始",
-        "in_progress": "进行中",
-        "done": "已完成",
-        "overdue": "已逾期",
-        "dropped": "已取消",
+        "open": NC_("minutes: action status", "open"),
+        "in_progress": NC_("minutes: action status", "in progress"),
+        "done": NC_("minutes: action status", "done"),
+        "overdue": NC_("minutes: action status", "overdue"),
+        "dropped": NC_("minutes: action status", "dropped"),
     },
-    subscribers_line="关注人数：{n}",
-)
-LABELS["en"].update(
-    actions_heading="Action items",
-    action_line="A{id}: {text} (owners: {owners}; due {due}; {status})",
-    progress_line="{time} · {who} · {percent}%{note}",
-    ratings_heading="Satisfaction",
-    rating_line="Round {round}: satisfied {satisfied}, partly {partly}, not satisfied {not_satisfied}",
-    action_statuses={
-        "open": "open",
-        "in_progress": "in progress",
-        "done": "done",
-        "overdue": "overdue",
-        "dropped": "dropped",
-    },
-    subscribers_line="Subscribers: {n}",
+    subscribers_line=NC_("minutes", "Subscribers: {n}"),
 )
 
 

@@ -10,210 +10,128 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.export.record import CHOICES, STANCES, TOPIC_EXTENDERS, VIEW_EVENTS, Export
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, NC_, translations
 
-LABELS: dict[str, dict[str, Any]] = {
-    "zh": {
-        "minutes": "协商纪要：{title}",
-        "untitled": "群组 {chat_id}",
-        "generated": "导出时间：{time}（以下时间均为 {zone} 时间）",
-        "chat_id": "群组编号：{chat_id}",
-        "no_topics": "暂无议题。",
-        "topic": "议题 #{id}：{title}",
-        "status": "状态",
-        "proposer": "提议人",
-        "proposed_at": "提出时间",
-        "supporters": "附议人数",
-        "details": "说明",
-        "sep": "：",
-        "list_sep": "、",
-        "comma": "，",
-        "count": "{what}（{n}）",
-        "views": "意见",
-        "views_summary": "共 {n} 条",
-        "retracted": "另有 {n} 条意见已撤回。",
-        "none": "无。",
-        "anonymous": "匿名",
-        "drafts": "共识文本草案",
-        "draft": "草案 {id}（第 {version} 版{parent}；{author}；{time}）",
-        "draft_parent": "，由草案 {parent} 修改",
-        "votes": "表决",
-        "vote": "第 {n} 次表决：草案 {draft}",
-        "vote_time": "时间",
-        "vote_period": "{opened} 至 {closes}",
-        "vote_closed": "，实际结束于 {closed}",
-        "rule": "规则",
-        "rule_text": (
-            "应参加 {eligible} 人，至少 {quorum} 人参加方为有效；"
-            "同意票须达表态票（不计弃权）的 {threshold}；允许否决票 {blocks} 张"
-        ),
-        "tally": "计票",
-        "result": "结果",
-        "results": {"adopted": "通过", "not_adopted": "未通过", None: "表决进行中"},
-        "secret": "无记名表决：只记录谁参加了表决，不记录各人的选择。",
-        "voters": "参加表决",
-        "ballots": "各人表决",
-        "reason": "理由",
-        "adopted_text": "通过的文本",
-        "history": "记录",
-        "nobody": "系统",
-        "details_of": {
-            "view": "意见 {n}（{stance}）",
-            "view_anonymous": "意见 {n}（{stance}，匿名）",
-            "view_no": "意见 {n}",
-            "draft": "草案 {n}",
-            "amended": "草案 {a} → 草案 {b}",
-            "merged": "议题 #{n}",
-            "merged_in": "议题 #{n}（{views} 条意见）",
-            "rounds": {"views": "重新征集意见", "drafts": "重新起草共识文本"},
-        },
-        "stances": {"support": "支持", "oppose": "反对", "concern": "担忧", "suggestion": "建议"},
-        "choices": {"agree": "同意", "abstain": "弃权", "disagree": "反对", "block": "否决"},
-        "statuses": {
-            "proposed": "已提议，待受理",
-            "declined": "未受理",
-            "withdrawn": "已撤回",
-            "merged": "已并入其他议题",
-            "deliberating": "协商中",
-            "voting": "表决中",
-            "adopted": "已通过",
-            "not_adopted": "未通过",
-            "following_up": "跟踪落实中",
-            "done": "已办结",
-            "closed": "已关闭",
-            "escalated": "已提交调解",
-        },
-        "events": {
-            "proposed": "提出议题",
-            "supported": "附议",
-            "accepted": "受理并开始征集意见，截止",
-            "declined": "不予受理",
-            "withdrawn": "撤回议题",
-            "closed": "关闭议题",
-            "merged": "并入",
-            "merged_in": "并入议题",
-            "new_round": "开始新一轮",
-            "view": "发表意见",
-            "view_edited": "修改意见",
-            "view_retracted": "撤回意见",
-            "draft": "提交草案",
-            "amended": "修改草案",
-            "vote_opened": "发起表决",
-            "ballot": "投票",
-            "adopted": "表决通过",
-            "not_adopted": "表决未通过",
-            "action_added": "新增落实事项",
-            "progress": "报告进展",
-            "done": "全部落实完成",
-            "reopened": "重新开启",
-        },
+# The minutes' wording, as English msgids translated through the gettext catalogs
+# (bot/locales; the Chinese is in the zh catalog). Every label has a msgctxt beginning
+# "minutes": the minutes are a document to print and file, and the same English may read
+# differently in Chinese by use ("declined" a status, "declined" an event).
+# Keys name a label for `Minutes.label`; a nested dict is a table for `Minutes.lookup`.
+LABELS: dict[str, Any] = {
+    "minutes": NC_("minutes", "Minutes: {title}"),
+    "untitled": NC_("minutes", "Group {chat_id}"),
+    "generated": NC_("minutes", "Exported {time} (all times {zone})"),
+    "chat_id": NC_("minutes", "Group id: {chat_id}"),
+    "no_topics": NC_("minutes", "No topics yet."),
+    "topic": NC_("minutes", "Topic #{id}: {title}"),
+    "status": NC_("minutes", "Status"),
+    "proposer": NC_("minutes", "Proposed by"),
+    "proposed_at": NC_("minutes", "Proposed on"),
+    "supporters": NC_("minutes", "Seconded by"),
+    "details": NC_("minutes", "Details"),
+    # TRANSLATORS: between a label and its value ("Status: adopted").
+    "sep": NC_("minutes", ": "),
+    # TRANSLATORS: between the items of a list ("agree 2, abstain 0").
+    "list_sep": NC_("minutes: list separator", ", "),
+    # TRANSLATORS: between the parts of one item ("Alice, 2026-03-02 10:00").
+    "comma": NC_("minutes", ", "),
+    "count": NC_("minutes", "{what} ({n})"),
+    "views": NC_("minutes", "Views"),
+    "views_summary": NC_("minutes", "{n} in all"),
+    "retracted": NC_("minutes", "{n} more views were retracted."),
+    "none": NC_("minutes", "None."),
+    "anonymous": NC_("minutes", "anonymous"),
+    "drafts": NC_("minutes", "Consensus drafts"),
+    "draft": NC_("minutes", "Draft {id} (version {version}{parent}; {author}; {time})"),
+    "draft_parent": NC_("minutes", ", amending draft {parent}"),
+    "votes": NC_("minutes", "Votes"),
+    "vote": NC_("minutes", "Vote {n}: draft {draft}"),
+    "vote_time": NC_("minutes", "Time"),
+    "vote_period": NC_("minutes", "{opened} to {closes}"),
+    "vote_closed": NC_("minutes", ", closed {closed}"),
+    "rule": NC_("minutes", "Rule"),
+    "rule_text": NC_(
+        "minutes",
+        "{eligible} eligible, at least {quorum} must vote; agree must reach {threshold} "
+        "of the ballots taking a side (abstentions not counted); {blocks} blocks allowed",
+    ),
+    "tally": NC_("minutes", "Tally"),
+    "result": NC_("minutes", "Result"),
+    "secret": NC_("minutes", "Secret ballot: who voted is recorded, not what anyone chose."),
+    "voters": NC_("minutes", "Voted"),
+    "ballots": NC_("minutes", "Ballots"),
+    "reason": NC_("minutes", "reason"),
+    "adopted_text": NC_("minutes", "Adopted text"),
+    "history": NC_("minutes", "Record"),
+    "nobody": NC_("minutes", "system"),
+    # The details of the record's rows, in words.
+    "detail_view": NC_("minutes", "view {n} ({stance})"),
+    "detail_view_anonymous": NC_("minutes", "view {n} ({stance}, anonymous)"),
+    "detail_view_no": NC_("minutes", "view {n}"),
+    "detail_draft": NC_("minutes", "draft {n}"),
+    "detail_amended": NC_("minutes", "draft {a} → draft {b}"),
+    "detail_merged": NC_("minutes", "topic #{n}"),
+    "detail_merged_in": NC_("minutes", "topic #{n} ({views} views)"),
+    "rounds": {
+        "views": NC_("minutes: round", "views again"),
+        "drafts": NC_("minutes: round", "drafting again"),
     },
-    "en": {
-        "minutes": "Minutes: {title}",
-        "untitled": "Group {chat_id}",
-        "generated": "Exported {time} (all times {zone})",
-        "chat_id": "Group id: {chat_id}",
-        "no_topics": "No topics yet.",
-        "topic": "Topic #{id}: {title}",
-        "status": "Status",
-        "proposer": "Proposed by",
-        "proposed_at": "Proposed on",
-        "supporters": "Seconded by",
-        "details": "Details",
-        "sep": ": ",
-        "list_sep": ", ",
-        "comma": ", ",
-        "count": "{what} ({n})",
-        "views": "Views",
-        "views_summary": "{n} in all",
-        "retracted": "{n} more views were retracted.",
-        "none": "None.",
-        "anonymous": "anonymous",
-        "drafts": "Consensus drafts",
-        "draft": "Draft {id} (version {version}{parent}; {author}; {time})",
-        "draft_parent": ", amending draft {parent}",
-        "votes": "Votes",
-        "vote": "Vote {n}: draft {draft}",
-        "vote_time": "Time",
-        "vote_period": "{opened} to {closes}",
-        "vote_closed": ", closed {closed}",
-        "rule": "Rule",
-        "rule_text": (
-            "{eligible} eligible, at least {quorum} must vote; agree must reach {threshold} "
-            "of the ballots taking a side (abstentions not counted); {blocks} blocks allowed"
-        ),
-        "tally": "Tally",
-        "result": "Result",
-        "results": {"adopted": "adopted", "not_adopted": "not adopted", None: "vote in progress"},
-        "secret": "Secret ballot: who voted is recorded, not what anyone chose.",
-        "voters": "Voted",
-        "ballots": "Ballots",
-        "reason": "reason",
-        "adopted_text": "Adopted text",
-        "history": "Record",
-        "nobody": "system",
-        "details_of": {
-            "view": "view {n} ({stance})",
-            "view_anonymous": "view {n} ({stance}, anonymous)",
-            "view_no": "view {n}",
-            "draft": "draft {n}",
-            "amended": "draft {a} → draft {b}",
-            "merged": "topic #{n}",
-            "merged_in": "topic #{n} ({views} views)",
-            "rounds": {"views": "views again", "drafts": "drafting again"},
-        },
-        "stances": {
-            "support": "Support",
-            "oppose": "Oppose",
-            "concern": "Concern",
-            "suggestion": "Suggestion",
-        },
-        "choices": {
-            "agree": "agree",
-            "abstain": "abstain",
-            "disagree": "disagree",
-            "block": "block",
-        },
-        "statuses": {
-            "proposed": "proposed, awaiting a convenor",
-            "declined": "declined",
-            "withdrawn": "withdrawn",
-            "merged": "merged into another topic",
-            "deliberating": "deliberating",
-            "voting": "voting",
-            "adopted": "adopted",
-            "not_adopted": "not adopted",
-            "following_up": "following up",
-            "done": "done",
-            "closed": "closed",
-            "escalated": "escalated to mediation",
-        },
-        "events": {
-            "proposed": "proposed the topic",
-            "supported": "seconded",
-            "accepted": "accepted; views close",
-            "declined": "declined",
-            "withdrawn": "withdrew the topic",
-            "closed": "closed the topic",
-            "merged": "merged",
-            "merged_in": "merged in",
-            "new_round": "started a new round",
-            "view": "gave a view",
-            "view_edited": "edited a view",
-            "view_retracted": "retracted a view",
-            "draft": "drafted",
-            "amended": "amended a draft",
-            "vote_opened": "opened a vote",
-            "ballot": "voted",
-            "adopted": "vote carried",
-            "not_adopted": "vote not carried",
-            "action_added": "added an action item",
-            "progress": "reported progress",
-            "done": "every action done",
-            "reopened": "reopened",
-        },
+    "results": {
+        "adopted": NC_("minutes: vote result", "adopted"),
+        "not_adopted": NC_("minutes: vote result", "not adopted"),
+        None: NC_("minutes: vote result", "vote in progress"),
+    },
+    "stances": {
+        "support": NC_("minutes: stance", "Support"),
+        "oppose": NC_("minutes: stance", "Oppose"),
+        "concern": NC_("minutes: stance", "Concern"),
+        "suggestion": NC_("minutes: stance", "Suggestion"),
+    },
+    "choices": {
+        "agree": NC_("minutes: choice", "agree"),
+        "abstain": NC_("minutes: choice", "abstain"),
+        "disagree": NC_("minutes: choice", "disagree"),
+        "block": NC_("minutes: choice", "block"),
+    },
+    "statuses": {
+        "proposed": NC_("minutes: topic status", "proposed, awaiting a convenor"),
+        "declined": NC_("minutes: topic status", "declined"),
+        "withdrawn": NC_("minutes: topic status", "withdrawn"),
+        "merged": NC_("minutes: topic status", "merged into another topic"),
+        "deliberating": NC_("minutes: topic status", "deliberating"),
+        "voting": NC_("minutes: topic status", "voting"),
+        "adopted": NC_("minutes: topic status", "adopted"),
+        "not_adopted": NC_("minutes: topic status", "not adopted"),
+        "following_up": NC_("minutes: topic status", "following up"),
+        "done": NC_("minutes: topic status", "done"),
+        "closed": NC_("minutes: topic status", "closed"),
+        "escalated": NC_("minutes: topic status", "escalated to mediation"),
+    },
+    "events": {
+        "proposed": NC_("minutes: event", "proposed the topic"),
+        "supported": NC_("minutes: event", "seconded"),
+        "accepted": NC_("minutes: event", "accepted; views close"),
+        "declined": NC_("minutes: event", "declined"),
+        "withdrawn": NC_("minutes: event", "withdrew the topic"),
+        "closed": NC_("minutes: event", "closed the topic"),
+        "merged": NC_("minutes: event", "merged"),
+        "merged_in": NC_("minutes: event", "merged in"),
+        "new_round": NC_("minutes: event", "started a new round"),
+        "view": NC_("minutes: event", "gave a view"),
+        "view_edited": NC_("minutes: event", "edited a view"),
+        "view_retracted": NC_("minutes: event", "retracted a view"),
+        "draft": NC_("minutes: event", "drafted"),
+        "amended": NC_("minutes: event", "amended a draft"),
+        "vote_opened": NC_("minutes: event", "opened a vote"),
+        "ballot": NC_("minutes: event", "voted"),
+        "adopted": NC_("minutes: event", "vote carried"),
+        "not_adopted": NC_("minutes: event", "vote not carried"),
+        "action_added": NC_("minutes: event", "added an action item"),
+        "progress": NC_("minutes: event", "reported progress"),
+        "done": NC_("minutes: event", "every action done"),
+        "reopened": NC_("minutes: event", "reopened"),
     },
 }
-DEFAULT_LANGUAGE = "zh"
 
 # A line of user text starting with one of these would turn into a heading, quote, list,
 # rule, table or code block: a backslash in front keeps it text.
@@ -224,17 +142,19 @@ class Minutes:
     """What a section renderer needs: labels in the chat's language, names, local times."""
 
     def __init__(self, language: str, zone: tzinfo, names: Mapping[int, str]) -> None:
-        self.language = language if language in LABELS else DEFAULT_LANGUAGE
-        self.labels = LABELS[self.language]
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self._pgettext = translations(self.language).pgettext
         self.zone = zone
         self.names = names
 
     def label(self, key: str, **values: Any) -> str:
-        text = self.labels[key]
+        text = self._pgettext(*LABELS[key])
         return text.format(**values) if values else text
 
     def lookup(self, table: str, key: Any) -> str:
-        return self.labels[table].get(key, str(key))
+        """`key`'s entry in the table LABELS[table], translated; `key` itself if it has none."""
+        marked = LABELS[table].get(key)
+        return self._pgettext(*marked) if marked is not None else str(key)
 
     def who(self, user_id: int | None) -> str:
         if user_id is None:
@@ -335,7 +255,7 @@ def _topic_minutes(topic: Mapping[str, Any], m: Minutes) -> list[str]:
         else:
             actor = m.label("nobody")
         event = m.lookup("events", row["event"])
-        detail = _history_detail(row["event"], row["detail"], m)
+        detail = _history_detail(row, m)
         line = f"- {m.when(row['at'])} · {actor} · {event}"
         out.append(f"{line} · {detail}" if detail else line)
     if not topic["history"]:
@@ -344,43 +264,45 @@ def _topic_minutes(topic: Mapping[str, Any], m: Minutes) -> list[str]:
     return out
 
 
-_TALLY_DETAIL = re.compile(r"^(\w+=\d+)( \w+=\d+)*$")
+def _history_detail(row: Mapping[str, Any], m: Minutes) -> str:
+    """A row's detail in words, read from its structure ("data"); a detail with no words here,
+    or a row from before details were structured (no "data"), as its text, kept text."""
+    data = row.get("data")
+    if isinstance(data, Mapping):
+        words = _detail_words(row["event"], data, m)
+        if words is not None:
+            return words
+    return m.inline(row["detail"]) if row["detail"] else ""
 
 
-def _history_detail(event: str, detail: str, m: Minutes) -> str:
-    """The services write details for machines ("2 oppose anonymous"): say them in words."""
-    if not detail:
-        return ""
-    words = m.labels["details_of"]
-    parts = detail.split()
-    if event == "view" and parts[0].isdigit() and len(parts) >= 2:
-        key = "view_anonymous" if parts[-1] == "anonymous" else "view"
-        return words[key].format(n=parts[0], stance=m.lookup("stances", parts[1]))
-    if event in ("view_edited", "view_retracted") and detail.isdigit():
-        return words["view_no"].format(n=detail)
-    if event == "draft" and detail.isdigit():
-        return words["draft"].format(n=detail)
-    if event == "vote_opened" and len(parts) == 2 and parts[1].isdigit():
-        return words["draft"].format(n=parts[1])
-    amended = re.fullmatch(r"(\d+) -> (\d+)", detail)
-    if event == "amended" and amended:
-        return words["amended"].format(a=amended.group(1), b=amended.group(2))
-    if event == "accepted":
-        return m.when(detail)
-    merged = re.fullmatch(r"into #(\d+)", detail)
-    if event == "merged" and merged:
-        return words["merged"].format(n=merged.group(1))
-    merged_in = re.fullmatch(r"#(\d+): (\d+) views", detail)
-    if event == "merged_in" and merged_in:
-        return words["merged_in"].format(n=merged_in.group(1), views=merged_in.group(2))
-    if event == "new_round" and detail in words["rounds"]:
-        return words["rounds"][detail]
-    if event in ("adopted", "not_adopted") and _TALLY_DETAIL.match(detail):
-        counts = dict(part.split("=", 1) for part in parts)
+def _detail_words(event: str, data: Mapping[str, Any], m: Minutes) -> str | None:
+    def number(key: str) -> int | None:
+        value = data.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    if event == "view" and number("view") is not None and data.get("stance") in STANCES:
+        key = "detail_view_anonymous" if data.get("anonymous") is True else "detail_view"
+        return m.label(key, n=number("view"), stance=m.lookup("stances", data["stance"]))
+    if event in ("view_edited", "view_retracted") and number("view") is not None:
+        return m.label("detail_view_no", n=number("view"))
+    if event in ("draft", "vote_opened") and number("draft") is not None:
+        return m.label("detail_draft", n=number("draft"))
+    if event == "amended" and number("parent") is not None and number("draft") is not None:
+        return m.label("detail_amended", a=number("parent"), b=number("draft"))
+    if event == "accepted" and isinstance(data.get("views_close"), str):
+        return m.inline(m.when(data["views_close"]))
+    if event == "merged" and number("into") is not None:
+        return m.label("detail_merged", n=number("into"))
+    if event == "merged_in" and number("from") is not None and number("views") is not None:
+        return m.label("detail_merged_in", n=number("from"), views=number("views"))
+    if event == "new_round" and data.get("mode") in LABELS["rounds"]:
+        return m.lookup("rounds", data["mode"])
+    tally = data.get("tally")
+    if event in ("adopted", "not_adopted") and isinstance(tally, Mapping):
         return m.label("list_sep").join(
-            f"{m.lookup('choices', c)} {counts[c]}" for c in CHOICES if c in counts
+            f"{m.lookup('choices', c)} {tally[c]}" for c in CHOICES if isinstance(tally.get(c), int)
         )
-    return m.inline(detail)
+    return None
 
 
 def _views_minutes(views: list[Mapping[str, Any]], m: Minutes) -> list[str]:

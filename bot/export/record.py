@@ -32,7 +32,8 @@ class TopicExtender:
     storage/) and returns {topic.row_id: JSON-ready value}; topics it leaves out get `empty()`.
     `markdown(value, minutes)`, if given, returns the lines of the topic's section in the
     minutes (use `minutes.label`, `minutes.who`, `minutes.when`, `minutes.text`); it is placed
-    after the votes and before the record. Add the section's headings to both LABELS dicts.
+    after the votes and before the record. Add the section's wording to `minutes.LABELS` as
+    `NC_("minutes", "English")` and its Chinese to the zh catalog (scripts/catalogs.py).
     """
 
     key: str
@@ -196,8 +197,10 @@ VIEW_EVENTS = ("view", "view_edited", "view_retracted")
 def _history_records(
     rows: list[ExportHistory], views: list[ExportView], votes: list[ExportVote]
 ) -> list[dict[str, Any]]:
-    """The record, with two guards on top of what the services already write:
+    """The record: each row's "detail" as text (as it always read) and "data", its structure
+    (the object the services wrote; null for a row from before details were structured).
 
+    Two guards on top of what the services already write:
     - a row about an anonymous view never names its author;
     - under a secret ballot a "ballot" row loses its actor: "voters" says who voted, and a
       name with the time of casting could be matched against the live tally on the vote card.
@@ -206,22 +209,75 @@ def _history_records(
     by_opening = sorted(votes, key=lambda v: v.opened_at)
     records = []
     for row in rows:
+        data = row.detail if isinstance(row.detail, dict) else None
+        text = detail_text(row.event, data) if data is not None else str(row.detail)
         actor = row.actor_id
-        if row.event in VIEW_EVENTS and (
-            row.detail.endswith(" anonymous") or _leading_number(row.detail) in anonymous
-        ):
+        if row.event in VIEW_EVENTS and _about_anonymous_view(data, text, anonymous):
             actor = None
         if row.event == "ballot" and actor is not None:
             vote = _vote_at(by_opening, row.at)
             if vote is None or vote.secret:
                 actor = None
-        records.append({"at": row.at, "actor_id": actor, "event": row.event, "detail": row.detail})
+        records.append(
+            {"at": row.at, "actor_id": actor, "event": row.event, "detail": text, "data": data}
+        )
     return records
 
 
-def _leading_number(detail: str) -> int | None:
-    head = detail.split(" ", 1)[0]
-    return int(head) if head.isdigit() else None
+def _about_anonymous_view(data: Mapping[str, Any] | None, text: str, anonymous: set[int]) -> bool:
+    if data is not None:
+        view = data.get("view")
+        return data.get("anonymous") is True or (isinstance(view, int) and view in anonymous)
+    # A row from before details were structured: "2 oppose anonymous", "2".
+    head = text.split(" ", 1)[0]
+    return text.endswith(" anonymous") or (head.isdigit() and int(head) in anonymous)
+
+
+# ----- a history row's detail as text ----------------------------------------------------------
+# The services write structured details (storage.topics.record); the export's "detail" keeps the
+# text each event's detail has always had, for consumers that read it: "2 oppose anonymous",
+# "1 -> 2", "agree=2 abstain=0 disagree=1 block=0". Its "data" is the structure itself.
+def _view_text(d: Mapping[str, Any]) -> str:
+    return f"{d['view']} {d['stance']}" + (" anonymous" if d.get("anonymous") else "")
+
+
+def _tally_text(d: Mapping[str, Any]) -> str:
+    return " ".join(f"{choice}={count}" for choice, count in d["tally"].items())
+
+
+_DETAIL_TEXT: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "proposed": lambda d: str(d["title"]),
+    "accepted": lambda d: str(d["views_close"]),
+    "declined": lambda d: str(d["reason"]),
+    "escalated": lambda d: str(d["reason"]),
+    "merged": lambda d: f"into #{d['into']}",
+    "merged_in": lambda d: f"#{d['from']}: {d['views']} views",
+    "new_round": lambda d: str(d["mode"]),
+    "view": _view_text,
+    "view_edited": lambda d: str(d["view"]),
+    "view_retracted": lambda d: str(d["view"]),
+    "draft": lambda d: str(d["draft"]),
+    "amended": lambda d: f"{d['parent']} -> {d['draft']}",
+    "vote_opened": lambda d: f"draft {d['draft']}",
+    "adopted": _tally_text,
+    "not_adopted": _tally_text,
+    "action_added": lambda d: f"A{d['action']} due {d['due']}",
+    "progress": lambda d: f"A{d['action']} {d['percent']}%",
+    "dropped": lambda d: f"A{d['action']} {d['percent']}%",
+    "done": lambda d: "every action done",
+    "reopened": lambda d: f"round {d['round']}",
+}
+
+
+def detail_text(event: str, data: Mapping[str, Any]) -> str:
+    """A structured detail as the one line of text the export's "detail" carries."""
+    if not data and event != "done":
+        return ""
+    try:
+        return _DETAIL_TEXT[event](data)
+    except (KeyError, TypeError, AttributeError):
+        # An event this table does not know, or a detail without the keys it expects.
+        return " ".join(f"{key}={value}" for key, value in data.items())
 
 
 def _vote_at(votes_by_opening: list[ExportVote], at: str) -> ExportVote | None:

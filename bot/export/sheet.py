@@ -64,6 +64,3 @@ def adopted_text(topic: Mapping[str, Any]) -> str | None:
                 if draft["id"] == vote["draft_id"]:
                     return draft["text"]
     return None
-
-
-# The minutes are a document to print and file, not chat UI: their wording lives here as plain

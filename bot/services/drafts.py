@@ -24,7 +24,7 @@ async def add_draft(
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.DRAFT, topic, actor)
         draft = await repo.add_draft(tx, topic.id, actor.user_id, text, now)
-        await topic_repo.record(tx, topic.id, now, actor.user_id, "draft", str(draft.number))
+        await topic_repo.record(tx, topic.id, now, actor.user_id, "draft", {"draft": draft.number})
         return topic, draft
 
     return await run_unit(rt, actor, work)
@@ -52,7 +52,12 @@ async def amend(
             )
         draft = await repo.add_draft(tx, topic.id, actor.user_id, text, now, parent=parent)
         await topic_repo.record(
-            tx, topic.id, now, actor.user_id, "amended", f"{parent.number} -> {draft.number}"
+            tx,
+            topic.id,
+            now,
+            actor.user_id,
+            "amended",
+            {"parent": parent.number, "draft": draft.number},
         )
         return topic, parent, draft
 

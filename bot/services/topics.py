@@ -57,7 +57,7 @@ async def propose(rt: Runtime, chat_id: int, actor: Actor, text: str) -> TopicRo
     async def work(tx: Tx) -> TopicRow:
         number = await chat_repo.next_topic_number(tx, chat_id)
         topic = await repo.create_topic(tx, chat_id, number, title, details, actor.user_id, now)
-        await repo.record(tx, topic.id, now, actor.user_id, "proposed", title)
+        await repo.record(tx, topic.id, now, actor.user_id, "proposed", {"title": title})
         return topic
 
     return await run_unit(rt, actor, work)
@@ -117,7 +117,7 @@ async def escalate(rt: Runtime, chat_id: int, actor: Actor, number: int, reason:
             await vote_repo.close_vote(tx, vote.id, now, None)
             await schedule.cancel(tx, "vote_close", vote.id, now)
         await repo.set_status(tx, topic.id, Status.ESCALATED)
-        await repo.record(tx, topic.id, now, actor.user_id, "escalated", reason)
+        await repo.record(tx, topic.id, now, actor.user_id, "escalated", {"reason": reason})
         await _cancel_topic_jobs(tx, rt, topic.id, now)
         return await repo.get_topic_by_id(tx, topic.id)
 
@@ -145,7 +145,9 @@ async def _end(
         authorize(action, topic, actor)
         rt.events.publish(tx, TopicChanged(chat_id, topic.id))
         await repo.set_status(tx, topic.id, status)
-        await repo.record(tx, topic.id, now, actor.user_id, event, detail)
+        await repo.record(
+            tx, topic.id, now, actor.user_id, event, {"reason": detail} if detail else None
+        )
         await _cancel_topic_jobs(tx, rt, topic.id, now)
         return await repo.get_topic_by_id(tx, topic.id)
 
@@ -191,7 +193,9 @@ async def accept(
             deadline,
             vote_duration_s=int(vote_for.total_seconds()),
         )
-        await repo.record(tx, topic.id, now, actor.user_id, "accepted", _iso(deadline))
+        await repo.record(
+            tx, topic.id, now, actor.user_id, "accepted", {"views_close": _iso(deadline)}
+        )
         await schedule.add(tx, chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round})
         return await repo.get_topic_by_id(tx, topic.id)
 
@@ -215,9 +219,9 @@ async def merge(
         await repo.move_supporters(tx, source.id, target.id)
         moved = await view_repo.move_views(tx, source.id, target.id)
         await repo.set_status(tx, source.id, Status.MERGED, merged_into=target.id)
-        await repo.record(tx, source.id, now, actor.user_id, "merged", f"into #{target.number}")
+        await repo.record(tx, source.id, now, actor.user_id, "merged", {"into": target.number})
         await repo.record(
-            tx, target.id, now, actor.user_id, "merged_in", f"#{source.number}: {moved} views"
+            tx, target.id, now, actor.user_id, "merged_in", {"from": source.number, "views": moved}
         )
         await schedule.cancel(tx, VIEWS_CLOSE, source.id, now)
         return source, await repo.get_topic_by_id(tx, target.id), moved
@@ -245,7 +249,7 @@ async def new_round(
         authorize(Action.NEW_ROUND, topic, actor)
         deadline = now + views_for if mode == "views" else now
         await repo.set_status(tx, topic.id, Status.DELIBERATING, deadline, round=topic.round + 1)
-        await repo.record(tx, topic.id, now, actor.user_id, "new_round", mode)
+        await repo.record(tx, topic.id, now, actor.user_id, "new_round", {"mode": mode})
         if mode == "views":
             await schedule.add(
                 tx, chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1}

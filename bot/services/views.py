@@ -62,7 +62,7 @@ async def add_view(
             now,
             None if anonymous else actor.user_id,
             "view",
-            f"{view.number} {stance.value}{' anonymous' if anonymous else ''}",
+            {"view": view.number, "stance": stance.value, "anonymous": anonymous},
         )
         return topic, view
 
@@ -116,7 +116,7 @@ async def change_view(
             now,
             None if view.anonymous else actor.user_id,
             "view_retracted" if text is None else "view_edited",
-            str(view_no),
+            {"view": view_no},
         )
         return await repo.get_view(tx, topic.id, view_no)
 

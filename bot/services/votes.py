@@ -106,7 +106,7 @@ async def open_vote(
         )
         await topic_repo.set_status(tx, topic.id, Status.VOTING, closes_at)
         await topic_repo.record(
-            tx, topic.id, now, actor.user_id, "vote_opened", f"draft {draft.number}"
+            tx, topic.id, now, actor.user_id, "vote_opened", {"draft": draft.number}
         )
         await schedule.cancel(tx, VIEWS_CLOSE, topic.id, now)
         await schedule.add(tx, chat_id, VOTE_CLOSE, vote.id, closes_at)
@@ -158,7 +158,7 @@ async def cast_ballot(
         if previous is None:
             # Under secret ballot not even the record's timing ties a person to the live tally.
             who = None if vote.secret else actor.user_id
-            await topic_repo.record(tx, topic.id, now, who, "ballot", "")
+            await topic_repo.record(tx, topic.id, now, who, "ballot")
         return Cast(vote.id, vote.secret, choice, previous)
 
     return await run_unit(rt, actor, work)
@@ -199,7 +199,7 @@ async def close_vote(
             now,
             actor.user_id if actor else None,
             result,
-            " ".join(f"{k}={v}" for k, v in outcome.tally.as_dict().items()),
+            {"tally": outcome.tally.as_dict()},
         )
         await schedule.cancel(tx, VOTE_CLOSE, vote.id, now)
         if outcome.adopted:

@@ -176,7 +176,12 @@ async def add_action(
         if topic.status == Status.ADOPTED:
             await topic_repo.set_status(tx, topic.id, Status.FOLLOWING_UP)
         await topic_repo.record(
-            tx, topic.id, now, actor.user_id, "action_added", f"A{action.number} due {due_date}"
+            tx,
+            topic.id,
+            now,
+            actor.user_id,
+            "action_added",
+            {"action": action.number, "due": due_date.isoformat()},
         )
         reminder = due_at - settings.due_reminder
         if reminder > now:
@@ -235,7 +240,7 @@ async def report(rt: Runtime, chat_id: int, actor: Actor, said: ProgressReport) 
             now,
             actor.user_id,
             "dropped" if drop else "progress",
-            f"A{action_no} {value}%",
+            {"action": action_no, "percent": value},
         )
         if is_finished(status):
             for kind in ACTION_KINDS:
@@ -268,7 +273,7 @@ async def _maybe_done(tx: Tx, topic: TopicRow, now: datetime) -> tuple[bool, Rou
     if not live or any(a.status != "done" for a in live):
         return False, None
     await topic_repo.set_status(tx, topic.id, Status.DONE)
-    await topic_repo.record(tx, topic.id, now, None, "done", "every action done")
+    await topic_repo.record(tx, topic.id, now, None, "done")
     await schedule.cancel_for_topic(
         tx, topic.id, [a.id for a in actions], FOLLOWUP_TOPIC_KINDS, ACTION_KINDS, now
     )

@@ -45,7 +45,7 @@ async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> T
             tx, topic.id, Status.DELIBERATING, deadline, round=topic.round + 1
         )
         await topic_repo.record(
-            tx, topic.id, now, actor.user_id, "reopened", f"round {topic.round + 1}"
+            tx, topic.id, now, actor.user_id, "reopened", {"round": topic.round + 1}
         )
         await schedule.add(
             tx, chat.chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1}
