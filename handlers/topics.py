@@ -24,10 +24,6 @@ def group_only(ctx: Ctx) -> None:
         raise UserError(N_("This command works in a group chat."))
 
 
-def refresher(ctx: Ctx):
-    return ctx.rt.card_edits
-
-
 def need_args(ctx: Ctx, count: int, usage: str, most: int | None = None) -> list[str]:
     """At least `count` arguments (and at most `most`), or the usage line."""
     if len(ctx.args) < count or (most is not None and len(ctx.args) > most):
@@ -76,7 +72,6 @@ async def support(ctx: Ctx) -> None:
 async def second(ctx: Ctx, number: int) -> str:
     """Second a topic (command or button); the thanks, or why it counted once already."""
     result = await topics.support(ctx.rt, ctx.chat_id, ctx.actor_given(), number)
-    refresher(ctx).request(ctx.context.application, "topic", result.topic.id, ctx.chat_id)
     if result.added:
         return ctx.t(
             N_("Thank you: {count} now support topic #{number}."), count=result.count, number=number
@@ -88,9 +83,8 @@ async def second(ctx: Ctx, number: int) -> str:
 async def withdraw(ctx: Ctx) -> None:
     group_only(ctx)
     number = parse_number(need_args(ctx, 1, N_("Usage: /withdraw N"), most=1)[0])
-    topic = await topics.withdraw(ctx.rt, ctx.chat_id, ctx.actor_given(), number)
+    await topics.withdraw(ctx.rt, ctx.chat_id, ctx.actor_given(), number)
     await ctx.reply(ctx.t(N_("Topic #{number} was withdrawn by its proposer."), number=number))
-    refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
 
 
 @edge
@@ -154,11 +148,10 @@ async def decline(ctx: Ctx) -> None:
     args = need_args(ctx, 2, N_("Usage: /decline N reason"))
     number = parse_number(args[0])
     reason = ctx.command_text().split(maxsplit=1)[1]
-    topic = await topics.decline(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason)
+    await topics.decline(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason)
     await ctx.reply(
         ctx.t(N_("Topic #{number} was declined: {reason}"), number=number, reason=reason.strip())
     )
-    refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
 
 
 @edge
@@ -184,17 +177,14 @@ async def merge(ctx: Ctx) -> None:
             views=moved,
         )
     )
-    refresher(ctx).request(ctx.context.application, "topic", source.id, ctx.chat_id)
-    refresher(ctx).request(ctx.context.application, "topic", target.id, ctx.chat_id)
 
 
 @edge
 async def end(ctx: Ctx) -> None:
     group_only(ctx)
     number = parse_number(need_args(ctx, 1, N_("Usage: /end N"), most=1)[0])
-    topic = await topics.close_topic(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number)
+    await topics.close_topic(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number)
     await ctx.reply(ctx.t(N_("Topic #{number} is closed."), number=number))
-    refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
 
 
 @edge
@@ -203,7 +193,7 @@ async def escalate(ctx: Ctx) -> None:
     args = need_args(ctx, 2, N_("Usage: /escalate N reason"))
     number = parse_number(args[0])
     reason = ctx.command_text().split(maxsplit=1)[1]
-    topic = await topics.escalate(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason)
+    await topics.escalate(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason)
     await ctx.reply(
         ctx.t(
             N_(
@@ -214,7 +204,6 @@ async def escalate(ctx: Ctx) -> None:
             chat=str(ctx.chat_id),
         )
     )
-    refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
 
 
 @edge

@@ -19,7 +19,7 @@ from bot.text import fill, mention
 from handlers.common import Ctx, answer_query, edge, html_to_toast
 from handlers.private import about, linked_group, target_chat
 from handlers.render import send_pages
-from handlers.topics import group_only, need_args, refresher
+from handlers.topics import group_only, need_args
 
 VIEW_PROMPT = "view"
 ANON_PROMPT = "anon_view"
@@ -59,7 +59,6 @@ async def record_view(ctx: Ctx, number: int, stance: Stance, text: str, message_
         message_id,
         ctx.t(N_("View {view} on topic #{number} recorded."), view=saved.number, number=number),
     )
-    refresher(ctx).request(ctx.context.application, "topic", topic.id, ctx.chat_id)
 
 
 @edge
@@ -104,7 +103,6 @@ async def edit_view(ctx: Ctx) -> None:
         await ctx.reply(done)  # names the group and topic, which a reaction could not
     else:
         await acknowledge(ctx, ctx.message.message_id, done)
-    refresher(ctx).request(ctx.context.application, "topic", changed.topic_id, chat_id)
 
 
 @edge
@@ -129,7 +127,6 @@ async def retract(ctx: Ctx) -> None:
             number=number,
         )
     )
-    refresher(ctx).request(ctx.context.application, "topic", changed.topic_id, chat_id)
 
 
 @edge
@@ -273,7 +270,6 @@ async def post_anonymous(ctx: Ctx, payload: dict, text: str) -> None:
         ),
     )
     await ctx.reply(ctx.t(N_("Your view was posted in the group without your name.")))
-    refresher(ctx).request(ctx.context.application, "topic", topic.id, chat_id)
 
 
 def register(app) -> None:

@@ -19,7 +19,7 @@ from bot.services.common import parse_number
 from handlers.common import Ctx, answer_query, edge, html_to_toast, to_markup
 from handlers.private import about, is_member, linked_group, target_chat, where
 from handlers.render import refresh_ballot_card, refresh_topic_card
-from handlers.topics import group_only, need_args, refresher
+from handlers.topics import group_only, need_args
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,6 @@ async def open_vote(ctx: Ctx) -> None:
         args[2] if len(args) > 2 else None,
     )
     await post_ballot_card(ctx.context.bot, ctx.rt, ctx.chat, state)
-    refresher(ctx).request(ctx.context.application, "topic", state.topic.id, ctx.chat_id)
 
 
 async def post_ballot_card(bot, rt, chat, state) -> None:
@@ -91,7 +90,6 @@ async def on_ballot_button(ctx: Ctx) -> None:
         ctx.rt, chat_id, ctx.actor_given(), press.number, press.choice, vote_id=press.vote_id
     )
     await answer_query(query, html_to_toast(ctx._(CHOICE_TOAST[cast.choice])))
-    refresher(ctx).request(ctx.context.application, "vote", cast.vote_id, chat_id)
 
 
 async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | None) -> None:
@@ -145,12 +143,11 @@ async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | N
 async def finish_block(ctx: Ctx, payload: dict, reason: str) -> None:
     chat_id, number = payload["chat_id"], payload["number"]
     await about(ctx, chat_id, number)
-    cast = await votes.cast_ballot(
+    await votes.cast_ballot(
         ctx.rt, chat_id, ctx.actor_given(), number, Choice.BLOCK, reason, vote_id=payload["vote_id"]
     )
     await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     await ctx.reply(ctx._(CHOICE_TOAST[Choice.BLOCK]))
-    refresher(ctx).request(ctx.context.application, "vote", cast.vote_id, chat_id)
 
 
 @edge
@@ -172,7 +169,6 @@ async def ballot(ctx: Ctx) -> None:
     else:
         # In the group, a ballot costs no message when the vote is secret: only a reaction.
         await ack_in_group(ctx, text, cast.secret)
-    refresher(ctx).request(ctx.context.application, "vote", cast.vote_id, chat_id)
 
 
 async def ack_in_group(ctx: Ctx, text: str, secret: bool) -> None:

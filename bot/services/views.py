@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bot.errors import UserError
+from bot.events import TopicChanged
 from bot.i18n import N_
 from bot.rules.permissions import Action
 from bot.rules.phases import Stance
@@ -53,6 +54,7 @@ async def add_view(
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.VIEW, topic, actor)
         _check_open(topic, actor.when(now))
+        rt.events.publish(tx, TopicChanged(chat_id, topic.id))
         view = await repo.add_view(
             tx, topic.id, actor.user_id, stance.value, text, anonymous, topic.round, now
         )
@@ -110,6 +112,7 @@ async def change_view(
         if view.author_id != actor.user_id:
             raise UserError(N_("Only its author can change view {view}."), view=view_no)
         await repo.update_view(tx, view.id, text, retracted=text is None, now=now)
+        rt.events.publish(tx, TopicChanged(chat_id, topic.id))
         await topic_repo.record(
             tx,
             topic.id,

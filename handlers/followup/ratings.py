@@ -12,7 +12,6 @@ from bot.services import followup as service
 from bot.services import prompts
 from handlers.common import Ctx, answer_query, edge, html_to_toast
 from handlers.private import about, linked_group
-from handlers.topics import refresher
 
 COMMENT_PROMPT = "rating_comment"
 
@@ -38,7 +37,6 @@ async def on_rating_button(ctx: Ctx) -> None:
             )
         ),
     )
-    refresher(ctx).request(ctx.context.application, "round", current.id, ctx.chat_id)
 
 
 async def open_comment_link(ctx: Ctx, payload: str) -> bool:
