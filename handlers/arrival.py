@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import ReplyParameters, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, TypeHandler
+from telegram.ext import Application, CallbackContext, TypeHandler
 
 from bot.flood import FloodVerdict
 from bot.i18n import N_, translator
@@ -87,7 +86,7 @@ async def chat_language(rt: Runtime, chat_id: int) -> str:
     return known.language if known is not None else rt.settings.defaults.language
 
 
-async def send_flood_notice(notice: FloodNotice, context: Any) -> None:
+async def send_flood_notice(notice: FloodNotice, context: CallbackContext) -> None:
     """Ask the member, by name and as a reply to the command that tripped the guard."""
     language = await chat_language(runtime_of(context.application), notice.chat_id)
     text = fill(

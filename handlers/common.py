@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -20,7 +21,7 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot.buttons import Keyboard
 from bot.errors import ChatClosed, ChatMoved, UserError
@@ -30,6 +31,7 @@ from bot.services import chats
 from bot.services.chats import ChatContext, Person
 from bot.services.common import Actor
 from bot.text import fill
+from storage.schedule import Job
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +197,7 @@ def html_to_toast(text: str) -> str:
     return plain if len(plain) <= 200 else plain[:199] + "…"
 
 
-async def answer_query(query: Any, text: str | None = None, alert: bool = False) -> None:
+async def answer_query(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
     try:
         await query.answer(text, show_alert=alert)
     except BadRequest as exc:
@@ -261,7 +263,7 @@ def scheduled(fn: Callable[[Any, Any, bool], Awaitable[None]]) -> Callable[..., 
     (ChatMoved, ChatClosed), so that bot/scheduler.py never speaks Telegram."""
 
     @functools.wraps(fn)
-    async def wrapper(app: Any, job: Any, late: bool) -> None:
+    async def wrapper(app: Application, job: Job, late: bool) -> None:
         try:
             await fn(app, job, late)
         except ChatMigrated as exc:

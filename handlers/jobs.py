@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+
+from telegram.ext import Application
 
 from bot.i18n import N_, translator
 from bot.retry import until_stored
@@ -19,11 +20,11 @@ from storage.schedule import Job
 log = logging.getLogger(__name__)
 
 
-async def views_close(app: Any, job: Job, late: bool) -> None:
+async def views_close(app: Application, job: Job, late: bool) -> None:
     rt = runtime_of(app)
     topic = await topics.get_by_id(rt, job.ref_id)
     chat = await load_chat_context(rt, job.chat_id)
-    if topic is not None and chat is not None and topic.status == "deliberating":
+    if chat is not None and topics.announces_views_closed(topic):
         _ = translator(chat.language)
         # Sent, then marked: a failed send is retried by the schedule.
         await app.bot.send_message(
@@ -45,13 +46,13 @@ async def views_close(app: Any, job: Job, late: bool) -> None:
         await refresh_topic_card(app.bot, rt, chat.chat_id, topic.id)
 
 
-async def vote_close(app: Any, job: Job, late: bool) -> None:
+async def vote_close(app: Application, job: Job, late: bool) -> None:
     rt = runtime_of(app)
     # The result card is its own row, due now: the same run of the schedule posts it.
     await votes.close_vote(rt, None, None, vote_id=job.ref_id, job_id=job.id, late=late)
 
 
-async def result(app: Any, job: Job, late: bool) -> None:
+async def result(app: Application, job: Job, late: bool) -> None:
     rt = runtime_of(app)
     # The group's result card, then the mark: a failed send is retried by the schedule, and
     # nothing after the card (edits, private copies) can make it post twice.

@@ -6,8 +6,9 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import Message
+from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application, CallbackContext
 
 from bot import cards
 from bot.buttons import Keyboard
@@ -39,7 +40,7 @@ async def topic_card(
 
 
 async def post_topic_card(
-    bot: Any, rt: Runtime, chat: ChatContext, topic: TopicRow, reply_to: int | None = None
+    bot: Bot, rt: Runtime, chat: ChatContext, topic: TopicRow, reply_to: int | None = None
 ) -> Message | None:
     text, markup = await topic_card(rt, chat, topic)
     message = await bot.send_message(chat.chat_id, text, reply_markup=to_markup(markup))
@@ -47,7 +48,7 @@ async def post_topic_card(
     return message
 
 
-async def edit(bot: Any, chat_id: int, message_id: int, text: str, markup: Keyboard | None) -> bool:
+async def edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: Keyboard | None) -> bool:
     """Edit a card; False when it is gone (someone deleted it). "Not modified" is success."""
     try:
         await bot.edit_message_text(
@@ -64,7 +65,7 @@ async def edit(bot: Any, chat_id: int, message_id: int, text: str, markup: Keybo
 
 
 async def send_pages(
-    bot: Any, chat_id: int, header: str, items: list[str], reply_to: Any = None
+    bot: Bot, chat_id: int, header: str, items: list[str], reply_to: Any = None
 ) -> list[Message]:
     """Long lists go out as several messages, split between items, never inside a tag."""
     sent = []
@@ -90,7 +91,7 @@ class CardRefresher:
     def interval(self) -> timedelta:
         return self.rt.settings.limits.tally_refresh
 
-    def request(self, app: Any, kind: str, ref_id: int, chat_id: int) -> None:
+    def request(self, app: Application, kind: str, ref_id: int, chat_id: int) -> None:
         key = (kind, ref_id)
         if key in self._dirty:
             return
@@ -110,14 +111,14 @@ class CardRefresher:
     def pending(self) -> list[tuple[str, int]]:
         return list(self._dirty)
 
-    async def _fire(self, context: Any) -> None:
+    async def _fire(self, context: CallbackContext) -> None:
         await self.flush_one(context.application, context.job.data)
 
-    async def flush(self, app: Any) -> None:
+    async def flush(self, app: Application) -> None:
         for key in list(self._dirty):
             await self.flush_one(app, key)
 
-    async def flush_one(self, app: Any, key: tuple[str, int]) -> None:
+    async def flush_one(self, app: Application, key: tuple[str, int]) -> None:
         chat_id = self._dirty.pop(key, None)
         if chat_id is None:
             return
@@ -134,7 +135,7 @@ async def chat_of(rt: Runtime, chat_id: int) -> ChatContext | None:
     return await load_chat_context(rt, chat_id)
 
 
-async def refresh_topic_card(bot: Any, rt: Runtime, chat_id: int, topic_id: int) -> None:
+async def refresh_topic_card(bot: Bot, rt: Runtime, chat_id: int, topic_id: int) -> None:
     chat = await chat_of(rt, chat_id)
     topic = await topics.get_by_id(rt, topic_id)
     if chat is None or topic is None or topic.card_message_id is None:
@@ -144,7 +145,7 @@ async def refresh_topic_card(bot: Any, rt: Runtime, chat_id: int, topic_id: int)
         await topics.set_card(rt, topic.id, None)
 
 
-async def refresh_ballot_card(bot: Any, rt: Runtime, vote_id: int) -> None:
+async def refresh_ballot_card(bot: Bot, rt: Runtime, vote_id: int) -> None:
     state = await votes.state(rt, vote_id)
     chat = await chat_of(rt, state.topic.chat_id)
     if chat is None or state.vote.card_message_id is None:

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from telegram import ForceReply
+from telegram import CallbackQuery, ForceReply
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, cards
@@ -98,7 +96,11 @@ async def accept(ctx: Ctx) -> None:
 
 
 async def do_accept(
-    ctx: Ctx, number: int, views_text: str | None, vote_text: str | None, query: Any = None
+    ctx: Ctx,
+    number: int,
+    views_text: str | None,
+    vote_text: str | None,
+    query: CallbackQuery | None = None,
 ) -> None:
     """Accept topic `number`; a press (`query`) is answered once it is accepted, before the
     cards: an answer is taken only within seconds, and the group's messages may have to wait

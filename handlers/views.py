@@ -11,7 +11,7 @@ from bot import callbacks, cards, numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.rules.phases import Stance, parse_stance
-from bot.services import prompts, topics
+from bot.services import prompts
 from bot.services import views as service
 from bot.services.chats import load_chat_context
 from bot.services.common import Actor, parse_number
@@ -181,11 +181,7 @@ async def start_anonymous(ctx: Ctx, payload: str) -> bool:
         return False
     group, number = linked
     chat_id = group.chat_id
-    if not group.settings.anonymous_views:
-        raise UserError(N_("This group does not take anonymous views."))
-    topic = await topics.get(ctx.rt, chat_id, number)
-    if not topics.views_open(topic, ctx.rt.clock.now()):
-        raise UserError(N_("Views on topic #{number} are closed."), number=number)
+    topic = await service.ensure_can_view_anonymously(ctx.rt, chat_id, number, group.settings)
     await prompts.ask(
         ctx.rt, ctx.chat_id, ctx.user_id, ANON_PROMPT, {"chat_id": chat_id, "number": number}, None
     )

@@ -305,9 +305,16 @@ async def set_card(rt: Runtime, topic_id: int, message_id: int | None) -> None:
 
 
 def views_open(topic: TopicRow, now: datetime) -> bool:
+    """Does the topic take views at `now` (UTC)? While deliberating, until its deadline."""
     return topic.status == Status.DELIBERATING and (
         topic.phase_deadline is None or now < topic.phase_deadline
     )
+
+
+def announces_views_closed(topic: TopicRow | None) -> bool:
+    """At its views deadline a topic still deliberating gets a notice (one that moved on
+    meanwhile, to a vote or an end, has had its own message)."""
+    return topic is not None and topic.status == Status.DELIBERATING
 
 
 def _iso(moment: datetime) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.errors import UserError
 from bot.events import TopicChanged
+from bot.group_settings import GroupSettings
 from bot.i18n import N_
 from bot.rules.permissions import Action
 from bot.rules.phases import Stance
@@ -69,6 +70,19 @@ async def add_view(
         return topic, view
 
     return await run_unit(rt, actor, work)
+
+
+async def ensure_can_view_anonymously(
+    rt: Runtime, chat_id: int, number: int, settings: GroupSettings
+) -> TopicRow:
+    """Before asking in private for an anonymous view: does the group take anonymous views
+    (its setting), and does the topic take views now? Raises UserError saying which not."""
+    if not settings.anonymous_views:
+        raise UserError(N_("This group does not take anonymous views."))
+    topic = await rt.db.view(lambda tx: load_topic(tx, chat_id, number))
+    if not views_open(topic, rt.clock.now()):
+        raise UserError(N_("Views on topic #{number} are closed."), number=number)
+    return topic
 
 
 async def ensure_can_view(rt: Runtime, chat_id: int, actor: Actor, number: int) -> TopicRow:

@@ -5,24 +5,26 @@ the last action is done; and the round card refreshed in place when its ratings 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
+from telegram import Bot
 from telegram.error import TelegramError
+from telegram.ext import Application
 
 from bot import followup_cards
 from bot.i18n import translator
 from bot.retry import until_stored
-from bot.runtime import runtime_of
+from bot.runtime import Runtime, runtime_of
 from bot.services import followup as service
 from bot.services import kinds, prompts
 from handlers.common import scheduled, to_markup
 from handlers.followup.subscriptions import send_private
 from handlers.render import edit
+from storage.schedule import Job
 
 log = logging.getLogger(__name__)
 
 
-async def post_card(app: Any, rt: Any, card: service.Card) -> None:
+async def post_card(app: Application, rt: Runtime, card: service.Card) -> None:
     _ = translator(card.chat.language)
     now = rt.clock.now()
     names = await prompts.names(rt, [o for a in card.actions for o in a.owners])
@@ -72,14 +74,14 @@ async def post_card(app: Any, rt: Any, card: service.Card) -> None:
         )
 
 
-async def post_final_card(app: Any, rt: Any, round_id: int) -> None:
+async def post_final_card(app: Application, rt: Runtime, round_id: int) -> None:
     """The final card (every action done: how satisfied are you with the outcome?)."""
     card = await service.round_card(rt, round_id)
     if card is not None:
         await post_card(app, rt, card)
 
 
-async def refresh_round_card(bot: Any, rt: Any, round_id: int) -> None:
+async def refresh_round_card(bot: Bot, rt: Runtime, round_id: int) -> None:
     """The round's card edited in place with its counts; a closed round loses its buttons."""
     card = await service.round_card(rt, round_id)
     if card is None or card.round.card_message_id is None:
@@ -97,7 +99,7 @@ async def refresh_round_card(bot: Any, rt: Any, round_id: int) -> None:
     )
 
 
-async def run_followup(app: Any, job: Any, late: bool) -> None:
+async def run_followup(app: Application, job: Job, late: bool) -> None:
     """A follow-up row of the schedule (a card at an offset, an action due soon or overdue)."""
     rt = runtime_of(app)
     card = await service.take_job(rt, job, late)

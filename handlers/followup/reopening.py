@@ -4,8 +4,8 @@ question a follow-up card brings (🔄 Reopen, ➡ Keep following)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
+from telegram import CallbackQuery
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, cards
@@ -27,7 +27,7 @@ async def reopen(ctx: Ctx) -> None:
     await do_reopen(ctx, number)
 
 
-async def do_reopen(ctx: Ctx, number: int, query: Any = None) -> None:
+async def do_reopen(ctx: Ctx, number: int, query: CallbackQuery | None = None) -> None:
     """Reopen topic `number`; a press (`query`) is answered once it is reopened, before the
     group messages (an answer is taken only within seconds; they may wait for the budget)."""
     topic = await service.reopen(ctx.rt, ctx.chat, await ctx.actor_looked_up(), number)

@@ -8,11 +8,12 @@ import logging
 from typing import Any
 
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot import callbacks
 from bot.cards import status_text
 from bot.i18n import N_
+from bot.runtime import Runtime
 from bot.services import followup as service
 from bot.services.common import parse_number
 from bot.text import esc
@@ -91,8 +92,8 @@ async def my_subscriptions(ctx: Ctx) -> None:
 
 
 async def send_private(
-    app: Any,
-    rt: Any,
+    app: Application,
+    rt: Runtime,
     user_id: int,
     text: str,
     kind: str,
