@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from bot.clock import Clock
 from bot.events import Events
@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from bot.poller import Poller
     from bot.scheduler import Scheduler
 
+# The Telegram edge's application (python-telegram-bot's Application). bot/ never looks inside
+# it (bot/ does not import telegram): it only hands it back to the edge, to the scheduled
+# handlers and the card edits.
+EdgeApp: TypeAlias = Any
+
 # Where the application keeps its Runtime (python-telegram-bot's bot_data).
 RUNTIME_KEY = "runtime"
 
@@ -26,13 +31,13 @@ RUNTIME_KEY = "runtime"
 class CardEdits(Protocol):
     """Coalesced edits of cards (the Telegram edge's CardRefresher, handlers/render.py)."""
 
-    def request(self, app: Any, kind: str, ref_id: int, chat_id: int) -> None:
+    def request(self, app: EdgeApp, kind: str, ref_id: int, chat_id: int) -> None:
         """The card (kind, ref_id) in chat_id needs refreshing, once, soon."""
 
     def forget(self, kind: str, ref_id: int) -> None:
         """The card was brought up to date by other means."""
 
-    async def flush(self, app: Any) -> None:
+    async def flush(self, app: EdgeApp) -> None:
         """Every requested edit now (at stop, and when time passes in tests)."""
 
 
@@ -77,6 +82,6 @@ class Runtime:
         return cls(settings=settings, db=db, clock=clock)
 
 
-def runtime_of(app: Any) -> Runtime:
+def runtime_of(app: EdgeApp) -> Runtime:
     """The Runtime of a python-telegram-bot Application built by bot.app.build_application."""
     return app.bot_data[RUNTIME_KEY]

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.errors import ChatClosed, ChatMoved
 from bot.lanes import ChatLanes
-from bot.runtime import Runtime
+from bot.runtime import EdgeApp, Runtime
 from storage import Tx, schedule
 from storage.schedule import Job
 
@@ -53,7 +53,7 @@ class Scheduler:
         self._started = False
         # Set once start() has run (the start-up's catch-up is under way).
         self.started = asyncio.Event()
-        self.app: Any = None
+        self.app: EdgeApp = None
         rt.db.on_scheduled = self.notify
 
     @property
@@ -69,7 +69,7 @@ class Scheduler:
     def register(self, kind: str, handler: JobHandler) -> None:
         self.handlers[kind] = handler
 
-    async def start(self, app: Any) -> None:
+    async def start(self, app: EdgeApp) -> None:
         """Run what fell due while we were down, then arm for the next row. Called once the
         updates received before the stop have been handled, so they count first."""
         self.app = app
@@ -143,7 +143,7 @@ class Scheduler:
     async def _wake(self, context: Any) -> None:
         await self.run_due(context.application)
 
-    async def run_due(self, app: Any) -> int:
+    async def run_due(self, app: EdgeApp) -> int:
         """Claim every due row and start it in its chat's lane; returns how many were claimed.
 
         Does not wait for them (see `idle`): a chat waiting for its send budget must not hold
@@ -168,7 +168,7 @@ class Scheduler:
         await self.arm()
         return len(jobs)
 
-    async def _run_in_lane(self, app: Any, claimed: Job) -> None:
+    async def _run_in_lane(self, app: EdgeApp, claimed: Job) -> None:
         try:
             async with self.lanes.lane(claimed.chat_id):
                 job = await self.rt.db.view(lambda tx: schedule.get_job(tx, claimed.id))
@@ -187,7 +187,7 @@ class Scheduler:
                 except Exception:
                     log.exception("could not re-arm the schedule")
 
-    async def _run(self, app: Any, job: Job, now: datetime) -> None:
+    async def _run(self, app: EdgeApp, job: Job, now: datetime) -> None:
         handler = self.handlers.get(job.kind)
         late = now - job.due_at > LATE_AFTER
         if handler is None:
