@@ -19,7 +19,14 @@ import warnings
 from collections.abc import Callable
 
 from telegram import Bot, Update
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    Conflict,
+    EndPointNotFound,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.warnings import PTBUserWarning
 
 from bot.inbox import Inbox
@@ -27,6 +34,8 @@ from bot.inbox import Inbox
 log = logging.getLogger(__name__)
 
 BATCH = 100
+# How long to wait for getUpdates' answer beyond the long polling time itself (seconds).
+READ_MARGIN = 10.0
 
 # do_api_request advises the typed method for a known endpoint; the poller wants the raw JSON.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
@@ -125,19 +134,24 @@ class Poller:
         Through `Bot.do_api_request` (documented, returning the raw result) rather than
         `get_updates`: the inbox stores what Telegram sent, and serialising parsed objects back
         (`to_dict`) cost a third of an update's handling. The read timeout grows by the long
-        polling timeout as in `get_updates`. Raises what `get_updates` raises.
+        polling timeout plus READ_MARGIN. Raises what `get_updates` raises (InvalidToken for a
+        token Telegram refuses).
         """
-        read_timeout = (self.bot.request.read_timeout or 0) + poll_seconds
-        result = await self.bot.do_api_request(
-            "getUpdates",
-            api_kwargs={
-                "offset": self._offset,
-                "limit": BATCH,
-                "timeout": poll_seconds,
-                "allowed_updates": list(Update.ALL_TYPES),
-            },
-            read_timeout=read_timeout,
-        )
+        try:
+            result = await self.bot.do_api_request(
+                "getUpdates",
+                api_kwargs={
+                    "offset": self._offset,
+                    "limit": BATCH,
+                    "timeout": poll_seconds,
+                    "allowed_updates": list(Update.ALL_TYPES),
+                },
+                read_timeout=poll_seconds + READ_MARGIN,
+            )
+        except EndPointNotFound as exc:
+            # do_api_request's name, once the bot is initialised, for a token Telegram no
+            # longer accepts (401/404): the same fault get_updates reports as InvalidToken.
+            raise InvalidToken(str(exc)) from exc
         return [(Update.de_json(raw, self.bot), json.dumps(raw)) for raw in result]
 
     async def _store(self, received: list[tuple[Update, str]], live: bool) -> None:

@@ -129,6 +129,7 @@ class Database:
         # Units of work waiting for the next group commit, and the task committing them.
         self._waiting: list[_Unit] = []
         self._committer: asyncio.Task[None] | None = None
+        self._closing = False
         # Called after a commit that added schedule rows, with the earliest due time (UTC):
         # the scheduler wakes earlier if needed. No caller of schedule.add has to remember.
         self.on_scheduled: Callable[[datetime], None] | None = None
@@ -160,7 +161,9 @@ class Database:
         may want a write lock the bot holds."""
         if self._conn is None:
             return
-        if self._committer is not None and not self._committer.done():
+        # No new units from now on (they are refused, not lost); those queued are committed.
+        self._closing = True
+        while self._committer is not None and not self._committer.done():
             await asyncio.wait({self._committer})
         async with self._lock:
             try:
@@ -169,6 +172,7 @@ class Database:
             finally:
                 await self._conn.close()
                 self._conn = None
+                self._closing = False
 
     @property
     def is_open(self) -> bool:
@@ -199,6 +203,9 @@ class Database:
 
     def _future(self) -> asyncio.Future[Any]:
         self._require()
+        if self._closing:
+            # A sqlite3.Error, which every caller of a unit already expects from the database.
+            raise sqlite3.OperationalError("the database is closing")
         return asyncio.get_running_loop().create_future()
 
     async def _enqueue(self, unit: _Unit) -> Any:
@@ -208,48 +215,70 @@ class Database:
         return await unit.future
 
     async def _commit_waiting(self) -> None:
-        """Commit what waits, group by group; units that arrive meanwhile form the next group."""
-        while self._waiting:
-            group = [u for u in self._waiting[:GROUP_MAX] if not u.future.cancelled()]
-            del self._waiting[:GROUP_MAX]
-            if not group:
-                continue
+        """Commit what waits, group by group; units that arrive meanwhile form the next group.
+        Whatever ends this task, no caller is left waiting for ever: units still queued then
+        fail with the reason."""
+        try:
+            while self._waiting:
+                group = [u for u in self._waiting[:GROUP_MAX] if not u.future.cancelled()]
+                del self._waiting[:GROUP_MAX]
+                if group:
+                    await self._commit_one_group(group)
+        except BaseException as exc:
+            waiting, self._waiting = self._waiting, []
+            for unit in waiting:
+                if not unit.future.done():
+                    unit.future.set_exception(exc)
+            raise
+
+    async def _commit_one_group(self, group: list[_Unit]) -> None:
+        try:
             conn = self._require()
             handled_at = to_db(self._now())
-            try:
-                async with self._lock:
-                    outcomes = await _finish(
-                        in_db_thread(
-                            conn, partial(_commit_group, group=group, handled_at=handled_at)
-                        )
-                    )
-            except BaseException as exc:
-                for unit in group:
-                    if not unit.future.done():
-                        unit.future.set_exception(exc)
-                if isinstance(exc, asyncio.CancelledError):
+            async with self._lock:
+                hop = asyncio.ensure_future(
+                    in_db_thread(conn, partial(_commit_group, group=group, handled_at=handled_at))
+                )
+                try:
+                    outcomes = await asyncio.shield(hop)
+                except asyncio.CancelledError:
+                    # Cancelled while the group ran in the database thread: it finishes there
+                    # regardless; its callers hear what really happened, then we stop.
+                    outcomes = await hop
+                    self._deliver(group, outcomes)
                     raise
+        except BaseException as exc:
+            for unit in group:
+                if not unit.future.done():
+                    unit.future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self._deliver(group, outcomes)
+
+    def _deliver(self, group: list[_Unit], outcomes: list[_Done]) -> None:
+        for unit, done in zip(group, outcomes, strict=True):
+            if done.ok and done.tx is not None:
+                self._committed(done.tx, unit.handles)
+            if unit.future.done():
                 continue
-            for unit, done in zip(group, outcomes, strict=True):
-                if done.ok and done.tx is not None:
-                    self._committed(done.tx, unit.handles)
-                if unit.future.done():
-                    continue
-                if done.ok:
-                    unit.future.set_result(done.value)
-                else:
-                    unit.future.set_exception(done.value)
+            if done.ok:
+                unit.future.set_result(done.value)
+            else:
+                unit.future.set_exception(done.value)
 
     def _committed(self, tx: Tx, handles: int | None) -> None:
+        """Tell who wants to know that a unit committed. A listener's fault must not undo what
+        is committed, keep its caller waiting, nor silence the others: logged, and on."""
+        hooks: list[Callable[[], Any]] = []
         if tx.earliest_scheduled is not None and self.on_scheduled is not None:
-            self.on_scheduled(tx.earliest_scheduled)
+            hooks.append(partial(self.on_scheduled, tx.earliest_scheduled))
         if handles is not None and self.on_handled is not None:
-            self.on_handled(handles)
-        for callback in tx.after_commit:
+            hooks.append(partial(self.on_handled, handles))
+        for hook in (*hooks, *tx.after_commit):
             try:
-                callback()
+                hook()
             except Exception:
-                # A subscriber's fault must not undo what is committed nor stop the others.
                 log.exception("a callback after commit failed")
 
     @asynccontextmanager
@@ -352,6 +381,7 @@ def _commit_group(raw: sqlite3.Connection, group: list[_Unit], handled_at: str) 
     outcome; a failure of the transaction itself (BEGIN, COMMIT, a rollback SQLite forced)
     rolls everything back and raises.
     """
+    _end_stray_transaction(raw)
     if not any(unit.writes for unit in group):
         return _read_group(raw, group)
     outcomes: list[_Done] = []
@@ -361,10 +391,14 @@ def _commit_group(raw: sqlite3.Connection, group: list[_Unit], handled_at: str) 
             tx = Tx(_inline(raw))
             raw.execute("SAVEPOINT unit")
             try:
-                value = _drive(unit.work(tx))
+                if unit.writes:
+                    value = _drive(unit.work(tx))
+                else:
+                    value = _read_only(raw, unit, tx)
                 if unit.handles is not None:
                     raw.execute(MARK_HANDLED, (handled_at, unit.handles))
-            except Exception as exc:
+            except (Exception, asyncio.CancelledError) as exc:
+                # CancelledError too: one unit's, never its neighbours' (other chats) business.
                 if not raw.in_transaction:
                     raise  # SQLite rolled the whole transaction back (a full disk, I/O)
                 raw.execute("ROLLBACK TO unit")
@@ -382,6 +416,23 @@ def _commit_group(raw: sqlite3.Connection, group: list[_Unit], handled_at: str) 
     return outcomes
 
 
+def _end_stray_transaction(raw: sqlite3.Connection) -> None:
+    """A transaction left open by a ROLLBACK that itself failed (an I/O error) would make
+    every later BEGIN fail and every read see uncommitted rows: end it first."""
+    if raw.in_transaction:
+        log.warning("a transaction was left open; rolled back")
+        raw.execute("ROLLBACK")
+
+
+def _read_only(raw: sqlite3.Connection, unit: _Unit, tx: Tx) -> Any:
+    """A view inside a write group: SQLite refuses any write it attempts (query_only)."""
+    raw.execute("PRAGMA query_only = ON")
+    try:
+        return _drive(unit.work(tx))
+    finally:
+        raw.execute("PRAGMA query_only = OFF")
+
+
 def _read_group(raw: sqlite3.Connection, group: list[_Unit]) -> list[_Done]:
     """In the database thread: units that only read, with no transaction (WAL readers take no
     lock), and SQLite refusing any write among them."""
@@ -392,7 +443,7 @@ def _read_group(raw: sqlite3.Connection, group: list[_Unit]) -> list[_Done]:
             try:
                 tx = Tx(_inline(raw))
                 outcomes.append(_Done(True, _drive(unit.work(tx)), tx))
-            except Exception as exc:
+            except (Exception, asyncio.CancelledError) as exc:
                 outcomes.append(_Done(False, exc))
     finally:
         raw.execute("PRAGMA query_only = OFF")

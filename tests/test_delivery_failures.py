@@ -8,6 +8,7 @@ import sqlite3
 from datetime import timedelta
 
 import aiosqlite
+import pytest
 from telegram.error import NetworkError
 
 from storage.migrate import apply_migrations
@@ -163,3 +164,36 @@ async def test_a_short_lock_after_the_result_card_does_not_post_it_again(tmp_pat
             other.execute("COMMIT")
         other.close()
         await world.stop()
+
+
+async def test_a_token_revoked_while_running_is_reported_as_an_invalid_token():
+    """getUpdates goes through Bot.do_api_request, which names a refused token
+    EndPointNotFound once the bot is initialised: the poller still reports InvalidToken."""
+    from telegram import Bot
+    from telegram.error import InvalidToken
+    from telegram.request import BaseRequest
+
+    from bot.poller import Poller
+
+    class Revoked(BaseRequest):
+        @property
+        def read_timeout(self) -> float:
+            return 5.0
+
+        async def initialize(self) -> None:
+            pass
+
+        async def shutdown(self) -> None:
+            pass
+
+        async def do_request(self, url, method, request_data=None, **_kwargs):
+            if url.endswith("getMe"):
+                return 200, (
+                    b'{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"b","username":"b"}}'
+                )
+            return 401, b'{"ok":false,"error_code":401,"description":"Unauthorized"}'
+
+    bot = Bot("1:abc", request=Revoked(), get_updates_request=Revoked())
+    await bot.initialize()
+    with pytest.raises(InvalidToken):
+        await Poller(bot, object(), timeout=0, give_up_after=1).run()

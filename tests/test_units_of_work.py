@@ -193,3 +193,87 @@ async def test_a_view_reads_while_another_process_holds_the_write_lock_and_canno
     # The connection writes again afterwards.
     await db.run(lambda tx: tx.execute("INSERT INTO t VALUES (3, 'after')"))
     assert await _rows(db) == [(1, "seen"), (3, "after")]
+
+
+async def test_a_view_beside_a_write_cannot_write_either(db):
+    results = await asyncio.gather(
+        db.run(lambda tx: tx.execute("INSERT INTO t VALUES (1, 'run')")),
+        db.view(lambda tx: tx.execute("INSERT INTO t VALUES (2, 'sneaked')")),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], sqlite3.OperationalError)
+    assert await _rows(db) == [(1, "run")]
+
+
+async def test_a_unit_raising_cancelled_error_fails_alone_and_strands_nobody(db):
+    async def bad(tx: Tx) -> None:
+        await tx.execute("INSERT INTO t VALUES (1, 'bad')")
+        raise asyncio.CancelledError
+
+    async def good(tx: Tx) -> int:
+        await tx.execute("INSERT INTO t VALUES (2, 'good')")
+        return 2
+
+    first = asyncio.ensure_future(db.run(bad))
+    neighbour = asyncio.ensure_future(db.run(good))
+    await asyncio.sleep(0)
+    behind = asyncio.ensure_future(db.run(good))
+    done, _ = await asyncio.wait({first, neighbour, behind}, timeout=5)
+    assert len(done) == 3
+    assert first.cancelled()
+    assert neighbour.result() == 2 and behind.result() == 2
+    assert await _rows(db) == [(2, "good"), (2, "good")]
+
+
+async def test_a_listener_that_raises_leaves_no_caller_waiting(db):
+    from datetime import UTC, datetime
+
+    def notify(_due: object) -> None:
+        raise RuntimeError("scheduler hook failed")
+
+    db.on_scheduled = notify
+
+    async def schedules(tx: Tx) -> None:
+        tx.scheduled(datetime(2030, 1, 1, tzinfo=UTC))
+        await tx.execute("INSERT INTO t VALUES (1, 's')")
+
+    async def plain(tx: Tx) -> int:
+        await tx.execute("INSERT INTO t VALUES (2, 'p')")
+        return 2
+
+    a = asyncio.ensure_future(db.run(schedules))
+    b = asyncio.ensure_future(db.run(plain))
+    done, _ = await asyncio.wait({a, b}, timeout=5)
+    db.on_scheduled = None
+    assert done == {a, b} and b.result() == 2
+    assert await _rows(db) == [(1, "s"), (2, "p")]
+
+
+async def test_units_sent_while_closing_are_refused_not_stranded(db):
+    closing = asyncio.ensure_future(db.close())
+    await asyncio.sleep(0)
+    late = [
+        asyncio.ensure_future(db.run(lambda tx: tx.execute("INSERT INTO t VALUES (1, 'a')")))
+        for _ in range(2)
+    ]
+    await closing
+    done, _ = await asyncio.wait(set(late), timeout=5)
+    assert done == set(late)
+    assert all(isinstance(t.exception(), sqlite3.Error) for t in late)
+
+
+async def test_a_group_committed_while_its_committer_is_cancelled_reports_the_truth(db):
+    heard: list[str] = []
+
+    async def work(tx: Tx) -> int:
+        await tx.execute("INSERT INTO t VALUES (1, 'c')")
+        tx.on_commit(lambda: heard.append("committed"))
+        return 1
+
+    caller = asyncio.ensure_future(db.run(work))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    db._committer.cancel()
+    await asyncio.wait({caller}, timeout=5)
+    assert await _rows(db) == [(1, "c")]
+    assert caller.result() == 1 and heard == ["committed"]
