@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, field_validator
 
 from bot.durations import format_duration, parse_duration
+from bot.i18n import N_
 from bot.numbers import fold, read_whole
 from bot.ratios import parse_quorum, parse_ratio
 
@@ -74,6 +75,8 @@ class GroupSettings(BaseModel):
     quiet_hours: str = "22:00-08:00"
     reopen_share: str = "1/2"
     overdue_reopen_after: Duration = timedelta(days=7)
+    # In a forum group where the bot may manage topics: each accepted topic in its own thread.
+    topic_threads: Flag = True
 
     @field_validator("timezone")
     @classmethod
@@ -133,3 +136,23 @@ class GroupSettings(BaseModel):
 
 
 SETTING_KEYS = tuple(GroupSettings.model_fields)
+
+# What each setting means, shown beside it by /settings (translated there; a key without a
+# label is shown alone).
+SETTING_LABELS = {
+    "language": N_("language of the group"),
+    "timezone": N_("time zone"),
+    "views_duration": N_("how long views are taken"),
+    "vote_duration": N_("how long a vote lasts"),
+    "quorum": N_("ballots needed for a vote to count"),
+    "threshold": N_("share of agree ballots that carries a vote"),
+    "blocks_allowed": N_("blocks a vote may have and still carry"),
+    "anonymous_views": N_("views may be anonymous"),
+    "secret_ballot": N_("secret ballot"),
+    "followup_offsets": N_("follow-up cards after adoption"),
+    "due_reminder": N_("reminder before an action is due"),
+    "quiet_hours": N_("no scheduled messages in these hours"),
+    "reopen_share": N_("share of unsatisfied ratings that asks about reopening"),
+    "overdue_reopen_after": N_("ask about reopening this long after an action is overdue"),
+    "topic_threads": N_("in a forum group, each accepted topic gets its own thread"),
+}

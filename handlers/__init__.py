@@ -14,6 +14,7 @@ from handlers import (
     jobs,
     middleware,
     replies,
+    threads,
     topics,
     views,
     votes,
@@ -26,6 +27,7 @@ def register_handlers(app: Application) -> None:
     scheduler = rt.scheduler
     jobs.register(scheduler)
     followup.register_jobs(scheduler)
+    threads.register_jobs(scheduler)
     refresher = CardRefresher(rt)
     refresher.renderers["round"] = lambda bot, rt_, _chat, ref: followup.refresh_round_card(
         bot, rt_, ref

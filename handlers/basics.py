@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.errors import UserError
-from bot.group_settings import SETTING_KEYS
+from bot.group_settings import SETTING_KEYS, SETTING_LABELS
 from bot.i18n import N_
 from bot.services import chats
 from handlers.common import Ctx, Handler, edge, require_convenor
@@ -23,6 +24,11 @@ HELP_GROUP = N_(
     "6. <b>Follow-up</b>: a convenor adds actions with /action N due text (replying to the owner); owners report with /progress A1 50 or /done A1; everyone rates the follow-up cards. 🔔 on a card follows a topic privately.\n"
     "A matter deliberation cannot settle goes to mediation with /escalate N reason, its record attached.\n"
     "/topics lists open topics, /topic N shows one, /settings shows the rules of this group."
+)
+# Forum groups and the right to manage topics, told with the help (its own catalog message).
+HELP_FORUM = N_(
+    "<b>Forum groups</b>: a topic lives in the thread it was proposed in, and its cards, vote and follow-up go there; a command is answered where it was sent. "
+    "If I am an administrator allowed to manage topics, each accepted topic gets a thread of its own, “#N title”, which I close when the topic ends and reopen with /reopen N; /settings topic_threads off keeps topics where they were proposed."
 )
 HELP_PRIVATE = N_(
     "<b>商量 Shangliang</b> runs deliberation in your group chats.\n"
@@ -48,14 +54,20 @@ def start_with(deep_links: Sequence[DeepLink]) -> Handler:
         for link in deep_links:
             if ctx.chat.is_private and ctx.args and await link(ctx, ctx.args[0]):
                 return
-        await ctx.reply(ctx._(HELP_PRIVATE if ctx.chat.is_private else HELP_GROUP))
+        await ctx.reply(help_text(ctx))
 
     return start
 
 
+def help_text(ctx: Ctx) -> str:
+    if ctx.chat.is_private:
+        return ctx._(HELP_PRIVATE)
+    return ctx._(HELP_GROUP) + "\n" + ctx._(HELP_FORUM)
+
+
 @edge
 async def help_command(ctx: Ctx) -> None:
-    await ctx.reply(ctx._(HELP_PRIVATE if ctx.chat.is_private else HELP_GROUP))
+    await ctx.reply(help_text(ctx))
 
 
 def _group_only(ctx: Ctx) -> None:
@@ -70,12 +82,8 @@ async def language(ctx: Ctx) -> None:
         raise UserError(N_("Usage: /language zh|en"))
     await require_convenor(ctx)
     await chats.set_language(ctx.rt, ctx.chat_id, ctx.args[0])
-    ctx.chat = ctx.chat.__class__(
-        ctx.chat.chat_id,
-        False,
-        ctx.chat.title,
-        ctx.chat.settings.model_copy(update={"language": ctx.args[0].lower()}),
-        ctx.chat.active,
+    ctx.chat = replace(
+        ctx.chat, settings=ctx.chat.settings.model_copy(update={"language": ctx.args[0].lower()})
     )
     await ctx.reply(ctx._("This group now speaks English."))
 
@@ -89,7 +97,10 @@ def _settings_lines(ctx: Ctx) -> str:
             value = ",".join(value)
         elif isinstance(value, bool):
             value = "on" if value else "off"
-        lines.append(f"<code>{key}</code> = {html.escape(str(value))}")
+        line = f"<code>{key}</code> = {html.escape(str(value))}"
+        if key in SETTING_LABELS:
+            line += f" · {html.escape(ctx._(SETTING_LABELS[key]))}"
+        lines.append(line)
     lines.append(ctx._("A convenor changes one with /settings key value."))
     return "\n".join(lines)
 
@@ -105,7 +116,7 @@ async def settings(ctx: Ctx) -> None:
     await require_convenor(ctx)
     key, value = ctx.args[0], " ".join(ctx.args[1:])
     updated = await chats.change_setting(ctx.rt, ctx.chat_id, key, value)
-    ctx.chat = ctx.chat.__class__(ctx.chat.chat_id, False, ctx.chat.title, updated, ctx.chat.active)
+    ctx.chat = replace(ctx.chat, settings=updated)
     shown = updated.model_dump(mode="json")[key.strip().lower()]
     if isinstance(shown, list):
         shown = ",".join(shown)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import (
+    Bot,
     CallbackQuery,
     ForceReply,
     InlineKeyboardButton,
@@ -26,10 +27,12 @@ from telegram.ext import Application, ContextTypes
 from bot.buttons import Keyboard
 from bot.errors import ChatClosed, ChatMoved, UserError
 from bot.i18n import translator
+from bot.rules.threads import thread_of_message
 from bot.runtime import Runtime, runtime_of
-from bot.services import chats
+from bot.services import chats, threads
 from bot.services.chats import ChatContext, Person
 from bot.services.common import Actor
+from bot.services.threads import Place
 from bot.text import fill
 from storage.schedule import Job
 
@@ -50,6 +53,9 @@ class Ctx:
     # In private, the line naming the group (and topic) the command acts on: every reply,
     # refusals included, starts with it (handlers/private.py sets it).
     about: str = ""
+    # The forum thread the update came from (None: General, or a group without threads):
+    # replies go there (bot.rules.threads.thread_of_message).
+    thread: int | None = None
 
     def _(self, msgid: str) -> str:
         return translator(self.chat.language)(msgid)
@@ -60,6 +66,11 @@ class Ctx:
     @property
     def chat_id(self) -> int:
         return self.chat.chat_id
+
+    @property
+    def place(self) -> Place:
+        """Where a reply goes: this chat, in the thread the update came from."""
+        return Place(self.chat_id, self.thread)
 
     @property
     def user_id(self) -> int:
@@ -94,7 +105,7 @@ class Ctx:
         )
         if self.about:
             text = f"{self.about}\n{text}"
-        return await send(self.context, self.chat_id, text, markup, reply_to)
+        return await post(self.context.bot, self.place, text, markup, reply_to)
 
     async def refuse(self, err: UserError) -> None:
         text = self.t(err.msgid, **err.params)
@@ -184,9 +195,43 @@ async def send(
     markup: Markup = None,
     reply_to: ReplyParameters | None = None,
 ) -> Message | None:
-    return await context.bot.send_message(
-        chat_id, text, reply_markup=to_markup(markup), reply_parameters=reply_to
-    )
+    return await post(context.bot, Place(chat_id), text, markup, reply_to)
+
+
+async def post(
+    bot: Bot,
+    place: Place,
+    text: str,
+    markup: Markup = None,
+    reply_to: ReplyParameters | None = None,
+    rt: Runtime | None = None,
+) -> Message:
+    """Every message the bot posts in a chat goes out here, into the thread `place` names
+    (bot/services/threads.py decides it: `place_of` for a topic, `Ctx.place` for a reply);
+    General, or a group without threads, gets no message_thread_id at all (Telegram refuses
+    General's id). A thread Telegram refuses (deleted: "message thread not found"; closed to
+    a bot that may not manage topics: TOPIC_CLOSED) is not worth losing the message for: it
+    goes to General instead, and a deleted topic's thread is forgotten (with `rt`)."""
+    try:
+        return await bot.send_message(
+            place.chat_id,
+            text,
+            reply_markup=to_markup(markup),
+            reply_parameters=reply_to,
+            message_thread_id=place.thread_id,
+        )
+    except BadRequest as exc:
+        lowered = str(exc).lower()
+        gone = "thread not found" in lowered
+        if place.thread_id is None or not (gone or "topic_closed" in lowered):
+            raise
+        log.info(
+            "chat %s refused thread %s (%s): posted in General", place.chat_id, place.thread_id, exc
+        )
+    if gone and rt is not None and place.topic_id is not None:
+        await threads.forget_thread(rt, place.topic_id)
+    # A reply would follow its message back into the refused thread.
+    return await bot.send_message(place.chat_id, text, reply_markup=to_markup(markup))
 
 
 def html_to_toast(text: str) -> str:
@@ -214,12 +259,15 @@ async def build_ctx(update: Update, context: Context) -> Ctx | None:
     message = update.effective_message
     sender_chat = message.sender_chat if message is not None else None
     as_group = sender_chat is not None and sender_chat.id == tg_chat.id
+    is_forum = bool(tg_chat.is_forum)
+    thread = thread_of_update(update)
     chat = await chats.chat_context(
         rt,
         tg_chat.id,
         tg_chat.type,
         tg_chat.title or tg_chat.full_name or "",
         tg_user.language_code if tg_user else None,
+        is_forum=is_forum,
     )
     person = (
         Person(
@@ -228,7 +276,19 @@ async def build_ctx(update: Update, context: Context) -> Ctx | None:
         if tg_user
         else None
     )
-    return Ctx(rt, update, context, chat, person, as_group)
+    return Ctx(rt, update, context, chat, person, as_group, thread=thread)
+
+
+def thread_of_update(update: Update) -> int | None:
+    """The forum thread an update came from, to answer there: that of the message it brings
+    or is about (a press's: the card pressed); None for General or a group without threads."""
+    chat = update.effective_chat
+    message = update.effective_message
+    return thread_of_message(
+        bool(chat is not None and chat.is_forum),
+        getattr(message, "message_thread_id", None),
+        getattr(message, "is_topic_message", None),
+    )
 
 
 Handler = Callable[[Ctx], Awaitable[None]]

@@ -54,7 +54,7 @@ async def drafts(ctx: Ctx) -> None:
     topic, rows = await service.list_drafts(ctx.rt, ctx.chat_id, number)
     names = await prompts.names(ctx.rt, [d.author_id for d in rows])
     header, items = cards.drafts_list(ctx._, topic, rows, names, ctx.chat.settings)
-    await send_pages(ctx.context.bot, ctx.chat_id, header, items)
+    await send_pages(ctx.context.bot, ctx.place, header, items)
 
 
 def register(app) -> None:

@@ -9,7 +9,8 @@ from telegram.error import TelegramError
 
 from bot.i18n import N_, translator
 from bot.runtime import runtime_of
-from handlers.common import Context
+from bot.services.threads import Place
+from handlers.common import Context, post, thread_of_update
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ async def on_error(update: object, context: Context) -> None:
         if update.callback_query is not None:
             await update.callback_query.answer(text, show_alert=True)
         else:
-            await context.bot.send_message(update.effective_chat.id, text)
+            place = Place(update.effective_chat.id, thread_of_update(update))
+            await post(context.bot, place, text)
     except TelegramError:
         log.warning("could not apologise in chat %s", update.effective_chat.id)

@@ -13,7 +13,7 @@ from bot.services import kinds, topics, votes
 from bot.services.chats import load_chat_context
 from bot.text import fill
 from handlers.common import scheduled
-from handlers.render import refresh_topic_card
+from handlers.render import post_about, refresh_topic_card
 from handlers.votes import post_result
 from storage.schedule import Job
 
@@ -27,8 +27,11 @@ async def views_close(app: Application, job: Job, late: bool) -> None:
     if chat is not None and topics.announces_views_closed(topic):
         _ = translator(chat.language)
         # Sent, then marked: a failed send is retried by the schedule.
-        await app.bot.send_message(
-            chat.chat_id,
+        await post_about(
+            app.bot,
+            rt,
+            chat,
+            topic,
             fill(
                 _(
                     N_(

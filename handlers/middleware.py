@@ -18,6 +18,7 @@ from telegram.ext import (
 
 from bot.runtime import runtime_of
 from bot.services import chats
+from handlers import threads
 from handlers.common import Context
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,9 @@ async def follow_membership(update: Update, context: Context) -> None:
     chat = change.chat
     if chat.type == "private":
         return
-    await chats.chat_context(rt, chat.id, chat.type, chat.title or "")
+    await chats.chat_context(rt, chat.id, chat.type, chat.title or "", is_forum=bool(chat.is_forum))
+    # May it manage forum topics now? Asked again when next needed (handlers/threads.py).
+    threads.rights_changed(rt, chat.id)
     if await chats.set_active(rt, chat.id, present):
         log.info("bot %s chat %s", "added to" if present else "removed from", chat.id)
         if present:

@@ -14,10 +14,11 @@ from bot import cards
 from bot.buttons import Keyboard
 from bot.i18n import translator
 from bot.runtime import Runtime
-from bot.services import topics, votes
+from bot.services import threads, topics, votes
 from bot.services.chats import ChatContext
+from bot.services.threads import Place
 from bot.text import split_items
-from handlers.common import to_markup
+from handlers.common import Markup, post, to_markup
 from storage.topics import TopicRow
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,29 @@ async def topic_card(
 
 
 async def post_topic_card(
-    bot: Bot, rt: Runtime, chat: ChatContext, topic: TopicRow, reply_to: int | None = None
+    bot: Bot, rt: Runtime, chat: ChatContext, topic: TopicRow, place: Place | None = None
 ) -> Message | None:
+    """The topic's card, in its thread (or in `place`: where /topic N was asked)."""
     text, markup = await topic_card(rt, chat, topic)
-    message = await bot.send_message(chat.chat_id, text, reply_markup=to_markup(markup))
+    if place is None:
+        message = await post_about(bot, rt, chat, topic, text, markup)
+    else:
+        message = await post(bot, place, text, markup)
     await topics.set_card(rt, topic.id, message.message_id)
     return message
+
+
+async def post_about(
+    bot: Bot,
+    rt: Runtime,
+    chat: ChatContext,
+    topic: TopicRow,
+    text: str,
+    markup: Markup = None,
+) -> Message:
+    """A message about `topic` that answers no command (a card, a notice, a result): in the
+    thread where the topic lives (bot.services.threads.place_of)."""
+    return await post(bot, threads.place_of(chat, topic), text, markup, rt=rt)
 
 
 async def edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: Keyboard | None) -> bool:
@@ -65,14 +83,14 @@ async def edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: Keybo
 
 
 async def send_pages(
-    bot: Bot, chat_id: int, header: str, items: list[str], reply_to: Any = None
+    bot: Bot, where: Place | int, header: str, items: list[str], reply_to: Any = None
 ) -> list[Message]:
-    """Long lists go out as several messages, split between items, never inside a tag."""
+    """Long lists go out as several messages, split between items, never inside a tag; to
+    `where` (a chat id, or a place: the thread a listing was asked in)."""
+    place = where if isinstance(where, Place) else Place(where)
     sent = []
     for index, page in enumerate(split_items(header, items)):
-        sent.append(
-            await bot.send_message(chat_id, page, reply_parameters=reply_to if index == 0 else None)
-        )
+        sent.append(await post(bot, place, page, reply_to=reply_to if index == 0 else None))
     return sent
 
 
@@ -156,5 +174,5 @@ async def refresh_ballot_card(bot: Bot, rt: Runtime, vote_id: int) -> None:
     if not await edit(bot, chat.chat_id, state.vote.card_message_id, text, markup):
         # Someone deleted the card while the vote is open: post a fresh one.
         if state.vote.is_open:
-            message = await bot.send_message(chat.chat_id, text, reply_markup=to_markup(markup))
+            message = await post_about(bot, rt, chat, state.topic, text, markup)
             await votes.set_card(rt, vote_id, message.message_id)

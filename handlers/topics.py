@@ -9,10 +9,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks, cards
 from bot.errors import UserError
 from bot.i18n import N_
+from bot.rules.threads import thread_link, thread_name
 from bot.services import prompts, topics
 from bot.services.common import parse_number
+from bot.text import Html, esc
 from handlers.common import Ctx, answer_query, edge, html_to_toast
 from handlers.render import post_topic_card, send_pages
+from handlers.threads import open_own_thread
 
 PROPOSE_PROMPT = "propose"
 
@@ -56,7 +59,8 @@ async def propose(ctx: Ctx) -> None:
 
 
 async def finish_proposal(ctx: Ctx, text: str) -> None:
-    topic = await topics.propose(ctx.rt, ctx.chat_id, ctx.actor_given(), text)
+    # The topic lives in the thread it was proposed in, until it gets one of its own.
+    topic = await topics.propose(ctx.rt, ctx.chat_id, ctx.actor_given(), text, ctx.thread)
     await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
 
 
@@ -120,20 +124,30 @@ async def do_accept(
         await answer_query(
             query, html_to_toast(ctx.t(N_("Topic #{number} accepted."), number=number))
         )
+    # In a forum, a thread of its own where everything about it happens from now on.
+    topic = await open_own_thread(ctx.context.bot, ctx.rt, ctx.chat, topic)
     if topic.card_message_id is not None:
         # The proposal card (still the topic's card) points to the new one, which carries the
-        # view buttons.
-        await retire_card(
-            ctx,
-            topic.card_message_id,
-            ctx.t(
+        # view buttons: below it, or in the topic's own thread.
+        link = thread_link(ctx.chat_id, topic.thread_id) if topic.own_thread else None
+        if link is None:
+            retired = ctx.t(
                 N_(
                     "<b>Topic #{number}: {title}</b>\nAccepted for deliberation: see the new card below."
                 ),
                 number=number,
                 title=topic.title,
-            ),
-        )
+            )
+        else:
+            retired = ctx.t(
+                N_(
+                    "<b>Topic #{number}: {title}</b>\nAccepted for deliberation. It continues in its own thread: {link}"
+                ),
+                number=number,
+                title=topic.title,
+                link=Html(f'<a href="{link}">{esc(thread_name(number, topic.title))}</a>'),
+            )
+        await retire_card(ctx, topic.card_message_id, retired)
     await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
 
 
@@ -245,7 +259,7 @@ async def new_round(ctx: Ctx) -> None:
 async def list_topics(ctx: Ctx) -> None:
     group_only(ctx)
     header, items = cards.topics_list(ctx._, await topics.list_open(ctx.rt, ctx.chat_id))
-    await send_pages(ctx.context.bot, ctx.chat_id, header, items)
+    await send_pages(ctx.context.bot, ctx.place, header, items)
 
 
 @edge
@@ -253,7 +267,8 @@ async def show_topic(ctx: Ctx) -> None:
     group_only(ctx)
     number = parse_number(need_args(ctx, 1, N_("Usage: /topic N"), most=1)[0])
     topic = await topics.get(ctx.rt, ctx.chat_id, number)
-    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
+    # Shown where it was asked for.
+    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic, ctx.place)
 
 
 @edge

@@ -16,9 +16,9 @@ from bot.services import views as service
 from bot.services.chats import load_chat_context
 from bot.services.common import Actor, parse_number
 from bot.text import fill, mention
-from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.common import Ctx, answer_query, edge, html_to_toast, post
 from handlers.private import about, linked_group, target_chat
-from handlers.render import send_pages
+from handlers.render import post_about, send_pages
 from handlers.topics import group_only, need_args
 
 VIEW_PROMPT = "view"
@@ -70,7 +70,7 @@ async def views(ctx: Ctx) -> None:
 
 async def show_views(ctx: Ctx, number: int) -> None:
     header, items = await views_listing(ctx, number)
-    await send_pages(ctx.context.bot, ctx.chat_id, header, items)
+    await send_pages(ctx.context.bot, ctx.place, header, items)
 
 
 async def views_listing(ctx: Ctx, number: int) -> tuple[str, list[str]]:
@@ -143,7 +143,7 @@ async def on_button(ctx: Ctx) -> None:
     if press.kind == callbacks.Kind.LIST_VIEWS:
         header, items = await views_listing(ctx, press.number)
         await answer_query(query)
-        await send_pages(ctx.context.bot, ctx.chat_id, header, items)
+        await send_pages(ctx.context.bot, ctx.place, header, items)
         return
     # Check now, so that nobody is asked to write a view that would then be refused.
     await service.ensure_can_view(ctx.rt, ctx.chat_id, ctx.actor_given(), press.number)
@@ -151,15 +151,16 @@ async def on_button(ctx: Ctx) -> None:
         query, html_to_toast(ctx._("Write your view as a reply to the bot's question."))
     )
     name = ctx.person.first_name if ctx.person else ""
-    prompt = await ctx.context.bot.send_message(
-        ctx.chat_id,
+    prompt = await post(
+        ctx.context.bot,
+        ctx.place,  # the card's thread
         ctx.t(
             N_("{name}, reply to this message with your view ({stance}) on topic #{number}."),
             name=mention(ctx.user_id, name),
             stance=ctx._(cards.STANCE_LABEL[press.stance]),
             number=press.number,
         ),
-        reply_markup=ForceReply(selective=True, input_field_placeholder=ctx._("Your view")),
+        ForceReply(selective=True, input_field_placeholder=ctx._("Your view")),
     )
     await prompts.ask(
         ctx.rt,
@@ -253,8 +254,11 @@ async def post_anonymous(ctx: Ctx, payload: dict, text: str) -> None:
     )
     await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     _ = translator(group.language)
-    await ctx.context.bot.send_message(
-        chat_id,
+    await post_about(
+        ctx.context.bot,
+        ctx.rt,
+        group,
+        topic,
         fill(
             _(N_("🕶 Anonymous view {view} on topic #{number} ({stance}):\n{text}")),
             {

@@ -16,9 +16,9 @@ from bot.rules.phases import Choice, parse_choice
 from bot.services import prompts, votes
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
-from handlers.common import Ctx, answer_query, edge, html_to_toast, to_markup
+from handlers.common import Ctx, answer_query, edge, html_to_toast, post
 from handlers.private import about, is_member, linked_group, target_chat, where
-from handlers.render import refresh_ballot_card, refresh_topic_card
+from handlers.render import post_about, refresh_ballot_card, refresh_topic_card
 from handlers.topics import group_only, need_args
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ async def open_vote(ctx: Ctx) -> None:
 async def post_ballot_card(bot, rt, chat, state) -> None:
     _ = translator(chat.language)
     text, markup = cards.ballot_card(_, state, chat.settings, rt.bot_username)
-    message = await bot.send_message(chat.chat_id, text, reply_markup=to_markup(markup))
+    message = await post_about(bot, rt, chat, state.topic, text, markup)
     await votes.set_card(rt, state.vote.id, message.message_id)
 
 
@@ -132,10 +132,11 @@ async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | N
         ctx.update.callback_query,
         html_to_toast(ctx._("A block needs a reason: reply to the bot's question.")),
     )
-    prompt = await ctx.context.bot.send_message(
-        chat_id,
+    prompt = await post(
+        ctx.context.bot,
+        ctx.place,  # the ballot card's thread
         question,
-        reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder),
+        ForceReply(selective=True, input_field_placeholder=placeholder),
     )
     await prompts.ask(ctx.rt, chat_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id)
 
@@ -225,7 +226,7 @@ async def post_result(app, rt, vote_id: int, before_the_rest: Any) -> None:
     chat = await load_chat_context(rt, topic.chat_id)
     names = await prompts.names(rt, [b.user_id for b in closed.dissent])
     text = cards.result_card(translator(chat.language), closed, names)
-    await app.bot.send_message(chat.chat_id, text)
+    await post_about(app.bot, rt, chat, topic, text)
     await before_the_rest()
     refresher = rt.card_edits
     refresher.forget("vote", vote_id)

@@ -20,6 +20,8 @@ class ChatRow:
     settings: dict[str, Any]
     active: bool
     created_at: datetime
+    # As Telegram last reported it (chat.is_forum): a supergroup with threads.
+    is_forum: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,34 @@ async def get_chat(tx: Tx, chat_id: int) -> ChatRow | None:
 
 
 async def ensure_chat(
-    tx: Tx, chat_id: int, chat_type: str, title: str, now: datetime, settings: dict[str, Any]
+    tx: Tx,
+    chat_id: int,
+    chat_type: str,
+    title: str,
+    now: datetime,
+    settings: dict[str, Any],
+    is_forum: bool | None = None,
 ) -> ChatRow:
-    """The chat's row, created with the given settings on first sight; the title is kept fresh."""
+    """The chat's row, created with the given settings on first sight; the title, type and
+    forum flag are kept as Telegram last reported them (`is_forum` None: not reported, kept)."""
+    forum = None if is_forum is None else int(is_forum)
     await tx.execute(
-        "INSERT INTO chats(chat_id, type, title, settings_json, created_at) VALUES (?,?,?,?,?) "
-        "ON CONFLICT(chat_id) DO UPDATE SET title = excluded.title, type = excluded.type "
-        "WHERE chats.title IS NOT excluded.title OR chats.type IS NOT excluded.type",
-        (chat_id, chat_type, title, json.dumps(settings, ensure_ascii=False), to_db(now)),
+        "INSERT INTO chats(chat_id, type, title, settings_json, created_at, is_forum) "
+        "VALUES (?,?,?,?,?,?) "
+        "ON CONFLICT(chat_id) DO UPDATE SET title = excluded.title, type = excluded.type, "
+        "is_forum = COALESCE(?, chats.is_forum) "
+        "WHERE chats.title IS NOT excluded.title OR chats.type IS NOT excluded.type "
+        "OR chats.is_forum IS NOT COALESCE(?, chats.is_forum)",
+        (
+            chat_id,
+            chat_type,
+            title,
+            json.dumps(settings, ensure_ascii=False),
+            to_db(now),
+            forum or 0,
+            forum,
+            forum,
+        ),
     )
     chat = await get_chat(tx, chat_id)
     assert chat is not None

@@ -31,6 +31,10 @@ class TopicRow:
     card_message_id: int | None
     round: int
     vote_duration_s: int | None = None
+    # The forum thread the topic lives in (None: General, or a group without threads), and
+    # whether the bot opened it for this topic (then it closes and reopens with the topic).
+    thread_id: int | None = None
+    own_thread: bool = False
 
 
 # A history row's detail: the JSON object it was written as (`record`), or, for a row written
@@ -52,17 +56,24 @@ def _topic(row: Any) -> TopicRow:
 
 _COLUMNS = (
     "id, chat_id, number, title, details, status, proposer_id, created_at, phase_deadline, "
-    "merged_into, card_message_id, round, vote_duration_s"
+    "merged_into, card_message_id, round, vote_duration_s, thread_id, own_thread"
 )
 
 
 async def create_topic(
-    tx: Tx, chat_id: int, number: int, title: str, details: str, proposer_id: int, now: datetime
+    tx: Tx,
+    chat_id: int,
+    number: int,
+    title: str,
+    details: str,
+    proposer_id: int,
+    now: datetime,
+    thread_id: int | None = None,
 ) -> TopicRow:
     topic_id = await tx.insert(
-        "INSERT INTO topics(chat_id, number, title, details, status, proposer_id, created_at) "
-        "VALUES (?,?,?,?, 'proposed', ?,?)",
-        (chat_id, number, title, details, proposer_id, to_db(now)),
+        "INSERT INTO topics(chat_id, number, title, details, status, proposer_id, created_at, "
+        "thread_id) VALUES (?,?,?,?, 'proposed', ?,?,?)",
+        (chat_id, number, title, details, proposer_id, to_db(now), thread_id),
     )
     topic = await get_topic_by_id(tx, topic_id)
     assert topic is not None
@@ -111,6 +122,14 @@ async def set_status(
 
 async def set_card(tx: Tx, topic_id: int, message_id: int | None) -> None:
     await tx.execute("UPDATE topics SET card_message_id = ? WHERE id = ?", (message_id, topic_id))
+
+
+async def set_thread(tx: Tx, topic_id: int, thread_id: int | None, own: bool) -> None:
+    """Where the topic lives from now on (None: General); `own` when the bot opened it."""
+    await tx.execute(
+        "UPDATE topics SET thread_id = ?, own_thread = ? WHERE id = ?",
+        (thread_id, int(own), topic_id),
+    )
 
 
 async def add_supporter(tx: Tx, topic_id: int, user_id: int, now: datetime) -> bool:

@@ -22,6 +22,8 @@ class ChatContext:
     title: str
     settings: GroupSettings
     active: bool = True
+    # A supergroup with threads (forum topics), as Telegram last reported it.
+    is_forum: bool = False
 
     @property
     def language(self) -> str:
@@ -38,20 +40,31 @@ class Person:
 
 
 async def chat_context(
-    rt: Runtime, chat_id: int, chat_type: str, title: str, user_language: str | None = None
+    rt: Runtime,
+    chat_id: int,
+    chat_type: str,
+    title: str,
+    user_language: str | None = None,
+    is_forum: bool | None = None,
 ) -> ChatContext:
-    """The chat as the rules see it; a private chat speaks the user's language."""
+    """The chat as the rules see it; a private chat speaks the user's language. The title and
+    the forum flag are kept as Telegram reports them on each update (`is_forum` None: the
+    caller does not know; what is stored stays)."""
     cached = rt.chats.get(chat_id)
     if chat_type == "private":
         defaults = rt.settings.defaults
         language = pick_language(user_language, defaults.language)
         return ChatContext(chat_id, True, title, defaults.model_copy(update={"language": language}))
-    if cached is not None and cached.title == title:
+    if cached is not None and cached.title == title and is_forum in (None, cached.is_forum):
         return cached
     defaults = rt.settings.defaults.model_dump(mode="json")
     now = rt.clock.now()
-    row = await rt.db.run(lambda tx: repo.ensure_chat(tx, chat_id, chat_type, title, now, defaults))
-    context = ChatContext(chat_id, False, title, _settings(row.settings, rt), row.active)
+    row = await rt.db.run(
+        lambda tx: repo.ensure_chat(tx, chat_id, chat_type, title, now, defaults, is_forum)
+    )
+    context = ChatContext(
+        chat_id, False, title, _settings(row.settings, rt), row.active, row.is_forum
+    )
     rt.chats[chat_id] = context
     return context
 
@@ -71,7 +84,12 @@ async def load_chat(tx: Tx, rt: Runtime, chat_id: int) -> ChatContext | None:
     if row is None:
         return None
     return ChatContext(
-        row.chat_id, row.type == "private", row.title, _settings(row.settings, rt), row.active
+        row.chat_id,
+        row.type == "private",
+        row.title,
+        _settings(row.settings, rt),
+        row.active,
+        row.is_forum,
     )
 
 

@@ -21,3 +21,7 @@ ENDS_WITH_TOPIC = (VIEWS_CLOSE, FOLLOWUP)
 # Follow-up rows about a topic, and about its actions (ref_id = action id).
 FOLLOWUP_TOPIC_KINDS = (FOLLOWUP,)
 ACTION_KINDS = (DUE_SOON, OVERDUE, OVERDUE_REOPEN)
+
+# A topic's own forum thread follows its status: closed when the topic ends, reopened with it
+# (ref_id = topic id; bot/services/threads.py).
+TOPIC_THREAD = "topic_thread"

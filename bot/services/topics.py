@@ -12,6 +12,7 @@ from bot.i18n import N_
 from bot.rules.permissions import Action
 from bot.rules.phases import Status
 from bot.runtime import Runtime
+from bot.services import threads
 from bot.services.common import (
     REASON_MAX,
     TEXT_MAX,
@@ -49,14 +50,20 @@ def parse_proposal(text: str) -> tuple[str, str]:
     return title, details
 
 
-async def propose(rt: Runtime, chat_id: int, actor: Actor, text: str) -> TopicRow:
+async def propose(
+    rt: Runtime, chat_id: int, actor: Actor, text: str, thread_id: int | None = None
+) -> TopicRow:
+    """A new topic, living in the forum thread it was proposed in (`thread_id`; None: General,
+    or a group without threads)."""
     authorize(Action.PROPOSE, None, actor)
     title, details = parse_proposal(text)
     now = rt.clock.now()
 
     async def work(tx: Tx) -> TopicRow:
         number = await chat_repo.next_topic_number(tx, chat_id)
-        topic = await repo.create_topic(tx, chat_id, number, title, details, actor.user_id, now)
+        topic = await repo.create_topic(
+            tx, chat_id, number, title, details, actor.user_id, now, thread_id
+        )
         await repo.record(tx, topic.id, now, actor.user_id, "proposed", {"title": title})
         return topic
 
@@ -119,6 +126,7 @@ async def escalate(rt: Runtime, chat_id: int, actor: Actor, number: int, reason:
         await repo.set_status(tx, topic.id, Status.ESCALATED)
         await repo.record(tx, topic.id, now, actor.user_id, "escalated", {"reason": reason})
         await _cancel_topic_jobs(tx, rt, topic.id, now)
+        await threads.follow_status(tx, topic, now)
         return await repo.get_topic_by_id(tx, topic.id)
 
     return await run_unit(rt, actor, work)
@@ -149,6 +157,7 @@ async def _end(
             tx, topic.id, now, actor.user_id, event, {"reason": detail} if detail else None
         )
         await _cancel_topic_jobs(tx, rt, topic.id, now)
+        await threads.follow_status(tx, topic, now)
         return await repo.get_topic_by_id(tx, topic.id)
 
     return await run_unit(rt, actor, work)
@@ -224,6 +233,7 @@ async def merge(
             tx, target.id, now, actor.user_id, "merged_in", {"from": source.number, "views": moved}
         )
         await schedule.cancel(tx, VIEWS_CLOSE, source.id, now)
+        await threads.follow_status(tx, source, now)
         return source, await repo.get_topic_by_id(tx, target.id), moved
 
     return await run_unit(rt, actor, work)

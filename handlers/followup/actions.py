@@ -14,7 +14,7 @@ from bot.services import followup as service
 from bot.services import prompts
 from bot.services.common import parse_number
 from bot.services.followup import ProgressReport, ReportKind
-from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.common import Ctx, answer_query, edge, html_to_toast, post
 from handlers.followup.cards import post_final_card
 from handlers.private import about, is_convenor_of, linked_group, target_chat
 from handlers.render import send_pages
@@ -67,7 +67,7 @@ async def list_actions(ctx: Ctx) -> None:
     topic, actions = await service.list_actions(ctx.rt, ctx.chat_id, number)
     names = await prompts.names(ctx.rt, [o for a in actions for o in a.owners])
     header, items = followup_cards.actions_list(ctx._, topic, actions, names, ctx.rt.clock.now())
-    await send_pages(ctx.context.bot, ctx.chat_id, header, items)
+    await send_pages(ctx.context.bot, ctx.place, header, items)
 
 
 async def _report(ctx: Ctx, said: ProgressReport) -> None:
@@ -116,8 +116,9 @@ async def on_progress_button(ctx: Ctx) -> None:
     await answer_query(
         query, html_to_toast(ctx._("Reply to the bot's question with the progress."))
     )
-    prompt = await ctx.context.bot.send_message(
-        ctx.chat_id,
+    prompt = await post(
+        ctx.context.bot,
+        ctx.place,  # the follow-up card's thread
         ctx.t(
             N_(
                 "{name}, reply to this message with the progress of A{action}: a percentage and a note, e.g. “60 poles painted”, or “done”."
@@ -125,7 +126,7 @@ async def on_progress_button(ctx: Ctx) -> None:
             name=ctx.person.first_name if ctx.person else "",
             action=action_no,
         ),
-        reply_markup=ForceReply(selective=True, input_field_placeholder="60 …"),
+        ForceReply(selective=True, input_field_placeholder="60 …"),
     )
     await prompts.ask(
         ctx.rt, ctx.chat_id, ctx.user_id, PROGRESS_PROMPT, {"action": action_no}, prompt.message_id

@@ -16,9 +16,9 @@ from bot.retry import until_stored
 from bot.runtime import Runtime, runtime_of
 from bot.services import followup as service
 from bot.services import kinds, prompts
-from handlers.common import scheduled, to_markup
+from handlers.common import scheduled
 from handlers.followup.subscriptions import send_private
-from handlers.render import edit
+from handlers.render import edit, post_about
 from storage.schedule import Job
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ async def post_card(app: Application, rt: Runtime, card: service.Card) -> None:
     now = rt.clock.now()
     names = await prompts.names(rt, [o for a in card.actions for o in a.owners])
     text, markup = followup_cards.followup_card(_, card, {}, names, now, rt.bot_username)
-    message = await app.bot.send_message(card.chat.chat_id, text, reply_markup=to_markup(markup))
+    message = await post_about(app.bot, rt, card.chat, card.topic, text, markup)
     # The one send the group sees is recorded (and its schedule row done) at once: whatever
     # fails after it, a retry never posts the card again.
     await until_stored(
@@ -43,7 +43,7 @@ async def post_card(app: Application, rt: Runtime, card: service.Card) -> None:
             card.subject if card.kind == kinds.OVERDUE_REOPEN else None,
         )
         try:
-            await app.bot.send_message(card.chat.chat_id, question, reply_markup=to_markup(buttons))
+            await post_about(app.bot, rt, card.chat, card.topic, question, buttons)
         except TelegramError as exc:
             log.warning("reopen question on topic %s not sent: %s", card.topic.id, exc)
     for user_id in card.subscribers:

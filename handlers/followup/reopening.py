@@ -14,7 +14,8 @@ from bot.i18n import N_
 from bot.services import followup as service
 from bot.services.common import parse_number
 from handlers.common import Ctx, answer_query, edge, html_to_toast
-from handlers.render import post_topic_card
+from handlers.render import post_about, post_topic_card
+from handlers.threads import follow_status
 from handlers.topics import group_only, need_args
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,14 @@ async def do_reopen(ctx: Ctx, number: int, query: CallbackQuery | None = None) -
     topic = await service.reopen(ctx.rt, ctx.chat, await ctx.actor_looked_up(), number)
     if query is not None:
         await answer_query(query)
-    await ctx.context.bot.send_message(
-        ctx.chat_id,
+    # Its own thread is open again before anything is posted there (its schedule row, which
+    # follows, then finds it so).
+    await follow_status(ctx.context.bot, ctx.rt, topic.id)
+    await post_about(
+        ctx.context.bot,
+        ctx.rt,
+        ctx.chat,
+        topic,
         ctx.t(
             N_(
                 "Topic #{number} is reopened for deliberation (round {round}); views are open until {when}. Its whole history is kept."

@@ -87,7 +87,7 @@ async def my_subscriptions(ctx: Ctx) -> None:
         f"#{number} {title} — {status_text(ctx._, status)}" for _chat, number, title, status in rows
     ]
     await send_pages(
-        ctx.context.bot, ctx.chat_id, ctx._("<b>Topics you follow</b>"), [esc(i) for i in items]
+        ctx.context.bot, ctx.place, ctx._("<b>Topics you follow</b>"), [esc(i) for i in items]
     )
 
 

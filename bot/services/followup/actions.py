@@ -15,6 +15,7 @@ from bot.rules.followup import DueError, is_finished, parse_due
 from bot.rules.permissions import Action
 from bot.rules.phases import Status
 from bot.runtime import Runtime
+from bot.services import threads
 from bot.services.chats import ChatContext, user_by_username
 from bot.services.common import (
     ACTION_STATUS_TEXT,
@@ -274,6 +275,7 @@ async def _maybe_done(tx: Tx, topic: TopicRow, now: datetime) -> tuple[bool, Rou
         return False, None
     await topic_repo.set_status(tx, topic.id, Status.DONE)
     await topic_repo.record(tx, topic.id, now, None, "done")
+    await threads.follow_status(tx, topic, now)
     await schedule.cancel_for_topic(
         tx, topic.id, [a.id for a in actions], FOLLOWUP_TOPIC_KINDS, ACTION_KINDS, now
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.rules.permissions import Action
 from bot.rules.phases import Status
 from bot.runtime import Runtime
+from bot.services import threads
 from bot.services.chats import ChatContext
 from bot.services.common import (
     Actor,
@@ -50,6 +51,7 @@ async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> T
         await schedule.add(
             tx, chat.chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1}
         )
+        await threads.follow_status(tx, topic, now)
         return await topic_repo.get_topic_by_id(tx, topic.id)
 
     return await run_unit(rt, actor, work)
