@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from bot.clock import Clock
 from bot.events import Events
 from bot.flood import FloodGuard
+from bot.rules.speakers import ASK_CHANNEL_AGAIN_AFTER
 from bot.settings import Settings
 from bot.ttlcache import TTLCache
 from storage import Database
@@ -47,6 +48,8 @@ class Runtime:
     db: Database
     clock: Clock
     admin_cache: TTLCache[bool] = field(init=False)
+    # Channels (per group) lately asked to write as a person: asked again only after a while.
+    asked_in_person: TTLCache[bool] = field(init=False)
     flood: FloodGuard = field(init=False)
     # Chat settings and user names change rarely; caching them keeps the hot path to one write.
     chats: dict[int, Any] = field(default_factory=dict)
@@ -66,6 +69,9 @@ class Runtime:
     def __post_init__(self) -> None:
         limits = self.settings.limits
         self.admin_cache = TTLCache(limits.admin_cache.total_seconds(), time.monotonic)
+        self.asked_in_person = TTLCache(
+            ASK_CHANNEL_AGAIN_AFTER.total_seconds(), lambda: self.clock.now().timestamp()
+        )
         self.flood = FloodGuard(
             limits.flood_burst, limits.flood_window.total_seconds(), time.monotonic
         )

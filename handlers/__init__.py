@@ -14,6 +14,7 @@ from handlers import (
     jobs,
     middleware,
     replies,
+    speakers,
     threads,
     topics,
     views,
@@ -36,6 +37,7 @@ def register_handlers(app: Application) -> None:
     rt.inbox.screen = arrival.FloodScreen(rt, app)
 
     middleware.register(app)
+    speakers.register(app)
     arrival.register(app)
     basics.register(app, (views.start_anonymous, votes.start_private_ballot, *followup.DEEP_LINKS))
     topics.register(app)

@@ -6,13 +6,14 @@ import functools
 import html
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from telegram import (
     Bot,
     CallbackQuery,
+    ChatMember,
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -20,13 +21,13 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.buttons import Keyboard
 from bot.errors import ChatClosed, ChatMoved, UserError
-from bot.i18n import translator
+from bot.i18n import N_, translator
+from bot.rules.speakers import Speaker, is_administrator, is_current_member, speaker_of
 from bot.rules.threads import thread_of_message
 from bot.runtime import Runtime, runtime_of
 from bot.services import chats, threads
@@ -40,6 +41,11 @@ log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 
+# Telegram did not answer getChatMember (network, 400, 5xx): no answer, so nothing is decided.
+LOOKUP_FAILED = N_(
+    "I could not check with Telegram who you are in this group just now; please try again in a moment."
+)
+
 
 @dataclass
 class Ctx:
@@ -48,8 +54,9 @@ class Ctx:
     context: Context
     chat: ChatContext
     person: Person | None
-    # Set when an anonymous administrator speaks as the group itself.
-    as_group: bool = False
+    # Who writes: the person, or a name many share (the group itself for its anonymous
+    # administrators, a channel); a press is always the person's (bot.rules.speakers).
+    speaker: Speaker = Speaker.PERSON
     # In private, the line naming the group (and topic) the command acts on: every reply,
     # refusals included, starts with it (handlers/private.py sets it).
     about: str = ""
@@ -62,6 +69,11 @@ class Ctx:
 
     def t(self, msgid: str, **params: Any) -> str:
         return fill(self._(msgid), params, self._)
+
+    @property
+    def as_group(self) -> bool:
+        """An anonymous administrator speaks as the group itself."""
+        return self.speaker is Speaker.GROUP
 
     @property
     def chat_id(self) -> int:
@@ -145,12 +157,44 @@ class Ctx:
             update_id=self.update_id,
             acted_at=self.acted_at,
             person=person,
+            speaker=self.speaker,
         )
 
     async def actor_looked_up(self) -> Actor:
         """The member with their convenor status in this chat looked up first (a named
         convenor, else Telegram's getChatMember; cached briefly): for what a convenor may do."""
         return self.actor_given(await self.is_convenor())
+
+    async def actor_in_person(self, chat_id: int | None = None) -> Actor:
+        """The member for what counts one person, one voice (seconding, a view, a ballot, a
+        rating), with their membership of the group (`chat_id`, this one if not given) looked up
+        first. A name many share and a bot are refused by the rules without asking Telegram.
+        Raises UserError (try again) when Telegram does not answer."""
+        actor = self.actor_given()
+        if self.speaker is not Speaker.PERSON or actor.is_bot or self.person is None:
+            return actor
+        return replace(actor, member=await self.is_member_of(chat_id or self.chat_id))
+
+    async def is_member_of(self, chat_id: int) -> bool:
+        """Is the person in that group now (bot.rules.speakers.is_current_member)? Asked of
+        Telegram; a yes is trusted for a short while, a no is not kept (they may join at any
+        moment). A failed look-up is no answer: UserError (try again), and nothing is kept."""
+        key = ("member", chat_id, self.user_id)
+        if self.rt.admin_cache.get(key):
+            return True
+        member = await self._chat_member(chat_id)
+        verdict = is_current_member(member.status, getattr(member, "is_member", None))
+        if verdict:
+            self.rt.admin_cache.put(key, True)
+        return verdict
+
+    async def _chat_member(self, chat_id: int) -> ChatMember:
+        """getChatMember of the person in `chat_id`; UserError (try again) if it fails."""
+        try:
+            return await self.context.bot.get_chat_member(chat_id, self.user_id)
+        except TelegramError as exc:
+            log.warning("getChatMember failed in chat %s: %s", chat_id, exc)
+            raise UserError(LOOKUP_FAILED) from None
 
     async def is_convenor(self) -> bool:
         if self.chat.is_private or self.person is None:
@@ -163,12 +207,12 @@ class Ctx:
             return cached
         verdict = await chats.is_named_convenor(self.rt, self.chat_id, self.user_id)
         if not verdict:
-            try:
-                member = await self.context.bot.get_chat_member(self.chat_id, self.user_id)
-                verdict = member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
-            except TelegramError as exc:
-                log.warning("getChatMember failed in chat %s: %s", self.chat_id, exc)
-                verdict = False
+            # A failed look-up raises (try again) and leaves nothing cached: no answer is not
+            # "not a convenor".
+            member = await self._chat_member(self.chat_id)
+            verdict = is_administrator(member.status)
+            if is_current_member(member.status, getattr(member, "is_member", None)):
+                self.rt.admin_cache.put(("member", self.chat_id, self.user_id), True)
         self.rt.admin_cache.put(cache_key, verdict)
         return verdict
 
@@ -256,9 +300,15 @@ async def build_ctx(update: Update, context: Context) -> Ctx | None:
     if tg_chat is None:
         return None
     tg_user = update.effective_user
-    message = update.effective_message
+    # A message's sender chat says on whose behalf it was written; a press (whose message is
+    # one of ours) is always the person's own.
+    message = update.message or update.edited_message
     sender_chat = message.sender_chat if message is not None else None
-    as_group = sender_chat is not None and sender_chat.id == tg_chat.id
+    speaker = speaker_of(
+        tg_chat.id,
+        sender_chat.id if sender_chat is not None else None,
+        bool(message is not None and message.is_automatic_forward),
+    )
     is_forum = bool(tg_chat.is_forum)
     thread = thread_of_update(update)
     chat = await chats.chat_context(
@@ -276,7 +326,7 @@ async def build_ctx(update: Update, context: Context) -> Ctx | None:
         if tg_user
         else None
     )
-    return Ctx(rt, update, context, chat, person, as_group, thread=thread)
+    return Ctx(rt, update, context, chat, person, speaker, thread=thread)
 
 
 def thread_of_update(update: Update) -> int | None:
@@ -310,9 +360,15 @@ def edge(fn: Handler) -> Callable[[Update, Context], Awaitable[None]]:
             log.info("chat %s refuses messages: %s", ctx.chat_id, exc)
         finally:
             # A name not written by a use case (a refusal, a question, a listing) goes with
-            # the next batch of handled marks: no transaction of its own.
+            # the next batch of handled marks: no transaction of its own. Only a person's: a
+            # message written as a channel or as the group names nobody.
             person = ctx.person
-            if person is not None and not person.is_bot and chats.name_changed(ctx.rt, person):
+            if (
+                person is not None
+                and not person.is_bot
+                and ctx.speaker is Speaker.PERSON
+                and chats.name_changed(ctx.rt, person)
+            ):
                 ctx.rt.inbox.note_person(person)
 
     return wrapper

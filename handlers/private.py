@@ -14,27 +14,19 @@ from telegram.error import TelegramError
 
 from bot.errors import UserError
 from bot.i18n import N_, Translate
+from bot.rules.speakers import is_administrator
 from bot.services import prompts
 from bot.services.chats import ChatContext, load_chat_context
 from bot.text import fill
-from handlers.common import Ctx
+from handlers.common import LOOKUP_FAILED, Ctx
 
 _LINK = re.compile(r"([a-z]{2,3})_(-?[0-9]{1,16})_([0-9]{1,9})")
 
 
 async def is_member(ctx: Ctx, chat_id: int) -> bool:
-    """Still in that group? Asked of Telegram, trusted for a short while."""
-    key = ("member", chat_id, ctx.user_id)
-    cached = ctx.rt.admin_cache.get(key)
-    if cached is not None:
-        return cached
-    try:
-        member = await ctx.context.bot.get_chat_member(chat_id, ctx.user_id)
-    except TelegramError:
-        return False
-    verdict = member.status in ("creator", "administrator", "member", "restricted")
-    ctx.rt.admin_cache.put(key, verdict)
-    return verdict
+    """Still in that group? Asked of Telegram (a yes trusted for a short while); UserError (try
+    again) when Telegram does not answer."""
+    return await ctx.is_member_of(chat_id)
 
 
 async def linked_group(ctx: Ctx, payload: str, prefix: str) -> tuple[ChatContext, int] | None:
@@ -102,5 +94,6 @@ async def is_convenor_of(ctx: Ctx, chat_id: int) -> bool:
     try:
         member = await ctx.context.bot.get_chat_member(chat_id, ctx.user_id)
     except TelegramError:
-        return False
-    return member.status in ("creator", "administrator")
+        # No answer is not "not a convenor": ask again.
+        raise UserError(LOOKUP_FAILED) from None
+    return is_administrator(member.status)

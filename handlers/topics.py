@@ -73,7 +73,7 @@ async def support(ctx: Ctx) -> None:
 
 async def second(ctx: Ctx, number: int) -> str:
     """Second a topic (command or button); the thanks, or why it counted once already."""
-    result = await topics.support(ctx.rt, ctx.chat_id, ctx.actor_given(), number)
+    result = await topics.support(ctx.rt, ctx.chat_id, await ctx.actor_in_person(), number)
     if result.added:
         return ctx.t(
             N_("Thank you: {count} now support topic #{number}."), count=result.count, number=number

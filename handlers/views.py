@@ -52,7 +52,7 @@ async def view(ctx: Ctx) -> None:
 
 async def record_view(ctx: Ctx, number: int, stance: Stance, text: str, message_id: int) -> None:
     topic, saved = await service.add_view(
-        ctx.rt, ctx.chat_id, ctx.actor_given(), number, stance, text
+        ctx.rt, ctx.chat_id, await ctx.actor_in_person(), number, stance, text
     )
     await acknowledge(
         ctx,
@@ -146,7 +146,7 @@ async def on_button(ctx: Ctx) -> None:
         await send_pages(ctx.context.bot, ctx.place, header, items)
         return
     # Check now, so that nobody is asked to write a view that would then be refused.
-    await service.ensure_can_view(ctx.rt, ctx.chat_id, ctx.actor_given(), press.number)
+    await service.ensure_can_view(ctx.rt, ctx.chat_id, await ctx.actor_in_person(), press.number)
     await answer_query(
         query, html_to_toast(ctx._("Write your view as a reply to the bot's question."))
     )
@@ -241,7 +241,8 @@ async def post_anonymous(ctx: Ctx, payload: dict, text: str) -> None:
     stance = Stance(payload["stance"])
     group = await load_chat_context(ctx.rt, chat_id)
     await about(ctx, group, number)
-    actor = Actor(ctx.user_id)
+    # Still in the group when the view is posted (the link was opened a while ago, maybe).
+    actor = Actor(ctx.user_id, member=await ctx.is_member_of(chat_id))
     topic, saved = await service.add_view(
         ctx.rt,
         chat_id,

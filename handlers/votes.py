@@ -83,11 +83,14 @@ async def on_ballot_button(ctx: Ctx) -> None:
         chat_id = await votes.chat_of_vote(ctx.rt, press.vote_id)
         if chat_id is None or not await is_member(ctx, chat_id):
             raise UserError(N_("This button is no longer valid."))
+    actor = await ctx.actor_in_person(chat_id)
     if press.choice is Choice.BLOCK:
+        # Nobody is asked for a reason whose ballot would then be refused.
+        await votes.check_can_cast(ctx.rt, chat_id, actor, press.number)
         await ask_block_reason(ctx, chat_id, press.number, press.vote_id)
         return
     cast = await votes.cast_ballot(
-        ctx.rt, chat_id, ctx.actor_given(), press.number, press.choice, vote_id=press.vote_id
+        ctx.rt, chat_id, actor, press.number, press.choice, vote_id=press.vote_id
     )
     await answer_query(query, html_to_toast(ctx._(CHOICE_TOAST[cast.choice])))
 
@@ -145,7 +148,13 @@ async def finish_block(ctx: Ctx, payload: dict, reason: str) -> None:
     chat_id, number = payload["chat_id"], payload["number"]
     await about(ctx, chat_id, number)
     await votes.cast_ballot(
-        ctx.rt, chat_id, ctx.actor_given(), number, Choice.BLOCK, reason, vote_id=payload["vote_id"]
+        ctx.rt,
+        chat_id,
+        await ctx.actor_in_person(chat_id),
+        number,
+        Choice.BLOCK,
+        reason,
+        vote_id=payload["vote_id"],
     )
     await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     await ctx.reply(ctx._(CHOICE_TOAST[Choice.BLOCK]))
@@ -162,7 +171,12 @@ async def ballot(ctx: Ctx) -> None:
         raise UserError(N_("Usage: /ballot N agree|abstain|disagree|block [reason]"))
     chat_id = await target_chat(ctx, number)
     cast = await votes.cast_ballot(
-        ctx.rt, chat_id, ctx.actor_given(), number, choice, parts[2] if len(parts) > 2 else None
+        ctx.rt,
+        chat_id,
+        await ctx.actor_in_person(chat_id),
+        number,
+        choice,
+        parts[2] if len(parts) > 2 else None,
     )
     text = ctx._(CHOICE_TOAST[choice])
     if ctx.chat.is_private:

@@ -23,6 +23,9 @@ from bot.rules.tally import Tally, eligible_members, quorum_for
 # ----- the hand-written spec ---------------------------------------------------------------
 
 ANYONE = "any member"  # any member of the group, convenors included
+# Any member, one person, one voice: not the group's anonymous administrators (they all write
+# as the group, so nobody could tell two of them apart), not a channel.
+IN_PERSON = "each member in person"
 PROPOSER = "proposer"  # only the member who proposed the topic (not even a convenor)
 CONVENOR = "convenor"
 OWNER_OR_CONVENOR = "owner or convenor"
@@ -36,20 +39,20 @@ SPEC: dict[str, tuple[str, set[str] | str]] = {
     # while it is proposed; a convenor accepts or declines a proposal, and merges topics
     # (a proposal or one under deliberation, whose views move along).
     "propose": (ANYONE, NO_TOPIC),
-    "support": (ANYONE, {P}),
+    "support": (IN_PERSON, {P}),
     "withdraw": (PROPOSER, {P}),
     "accept": (CONVENOR, {P}),
     "decline": (CONVENOR, {P}),
     "merge": (CONVENOR, {P, DL}),
     # Deliberation: views, their edits, drafts and amendments while deliberating.
-    "view": (ANYONE, {DL}),
+    "view": (IN_PERSON, {DL}),
     "edit_view": (ANYONE, {DL}),
     "draft": (ANYONE, {DL}),
     "amend": (ANYONE, {DL}),
     # The vote: a convenor opens it on a topic under deliberation and may close it early;
     # members cast ballots while it runs; after a failed vote a convenor starts a new round.
     "open_vote": (CONVENOR, {DL}),
-    "ballot": (ANYONE, {V}),
+    "ballot": (IN_PERSON, {V}),
     "close_vote": (CONVENOR, {V}),
     "new_round": (CONVENOR, {NA}),
     # /end: any open topic past the proposal stage that is not in the middle of a vote.
@@ -57,7 +60,7 @@ SPEC: dict[str, tuple[str, set[str] | str]] = {
     # Tracking and feedback (the next issue), as MISSION.md describes it.
     "add_action": (CONVENOR, {AD, FU}),
     "report_progress": (OWNER_OR_CONVENOR, {AD, FU}),
-    "rate": (ANYONE, {FU, DN}),
+    "rate": (IN_PERSON, {FU, DN}),
     "reopen": (CONVENOR, {AD, FU, DN}),
     "escalate": (CONVENOR, {DL, V, AD, NA, FU}),
     "show": (ANYONE, {s.value for s in Status}),
@@ -73,12 +76,18 @@ ALL_ROLE_SETS = [
 def expected(action: str, status: str | None, roles: frozenset[Role]) -> Verdict:
     who, phases = SPEC[action]
     names = {r.value for r in roles}
+    if not names:
+        return Verdict.NOT_A_MEMBER
+    # A channel does nothing here; the group (its anonymous administrators) does what a
+    # convenor does but has no voice of its own.
+    if "channel" in names or (who == IN_PERSON and "group" in names):
+        return Verdict.NOT_IN_PERSON
     # Someone outside the chat, or a bot, is never a member, whatever else they seem to be.
-    if not names or "outsider" in names or "bot" in names:
+    if "outsider" in names or "bot" in names:
         return Verdict.NOT_A_MEMBER
     is_convenor = "convenor" in names
     is_member = bool(names & {"member", "proposer", "owner", "convenor"})
-    if who == ANYONE:
+    if who in (ANYONE, IN_PERSON):
         fits = is_member
     elif who == PROPOSER:
         fits = "proposer" in names
@@ -124,7 +133,7 @@ def test_decision_explains_who_and_when():
     "status", [Status.DECLINED, Status.WITHDRAWN, Status.MERGED, Status.CLOSED]
 )
 def test_nothing_but_show_happens_to_an_ended_topic(status):
-    everyone = frozenset(Role) - {Role.OUTSIDER, Role.BOT}
+    everyone = frozenset(Role) - {Role.OUTSIDER, Role.BOT, Role.GROUP, Role.CHANNEL}
     allowed = [a for a in Action if decide(a, status, everyone).allowed]
     assert set(allowed) <= {Action.PROPOSE, Action.SHOW}
 

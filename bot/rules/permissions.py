@@ -12,8 +12,12 @@ from bot.rules.phases import Status
 
 
 class Role(StrEnum):
-    OUTSIDER = "outsider"  # not in this chat (a user of another chat pressing a forwarded button)
+    OUTSIDER = "outsider"  # not in this chat: left, banned, or never joined (a visitor)
     BOT = "bot"
+    # A name many share (bot.rules.speakers): the group itself, as its anonymous administrators
+    # write; a channel, as a member may write instead of as themselves.
+    GROUP = "group"
+    CHANNEL = "channel"
     MEMBER = "member"
     PROPOSER = "proposer"  # the member who proposed this topic
     OWNER = "owner"  # an owner of an action item of this topic
@@ -46,6 +50,9 @@ class Action(StrEnum):
 
 class Who(Enum):
     ANY_MEMBER = "any member"
+    # Any member, counted one person, one voice (seconding, views, ballots, ratings): they must
+    # be in the group now, and be themselves, not a name many share.
+    EACH_MEMBER = "each member in person"
     PROPOSER = "the proposer"
     OWNER_OR_CONVENOR = "an owner or a convenor"
     CONVENOR = "a convenor"
@@ -59,17 +66,17 @@ _ACTIVE_AFTER_ACCEPT = frozenset(
 # action: (who may, in which statuses; None means the action needs no topic)
 TABLE: dict[Action, tuple[Who, frozenset[Status] | None]] = {
     Action.PROPOSE: (Who.ANY_MEMBER, None),
-    Action.SUPPORT: (Who.ANY_MEMBER, frozenset({S.PROPOSED})),
+    Action.SUPPORT: (Who.EACH_MEMBER, frozenset({S.PROPOSED})),
     Action.WITHDRAW: (Who.PROPOSER, frozenset({S.PROPOSED})),
     Action.ACCEPT: (Who.CONVENOR, frozenset({S.PROPOSED})),
     Action.DECLINE: (Who.CONVENOR, frozenset({S.PROPOSED})),
     Action.MERGE: (Who.CONVENOR, frozenset({S.PROPOSED, S.DELIBERATING})),
-    Action.VIEW: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
+    Action.VIEW: (Who.EACH_MEMBER, frozenset({S.DELIBERATING})),
     Action.EDIT_VIEW: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
     Action.DRAFT: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
     Action.AMEND: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
     Action.OPEN_VOTE: (Who.CONVENOR, frozenset({S.DELIBERATING})),
-    Action.BALLOT: (Who.ANY_MEMBER, frozenset({S.VOTING})),
+    Action.BALLOT: (Who.EACH_MEMBER, frozenset({S.VOTING})),
     Action.CLOSE_VOTE: (Who.CONVENOR, frozenset({S.VOTING})),
     Action.NEW_ROUND: (Who.CONVENOR, frozenset({S.NOT_ADOPTED})),
     Action.CLOSE_TOPIC: (
@@ -78,7 +85,7 @@ TABLE: dict[Action, tuple[Who, frozenset[Status] | None]] = {
     ),
     Action.ADD_ACTION: (Who.CONVENOR, frozenset({S.ADOPTED, S.FOLLOWING_UP})),
     Action.REPORT_PROGRESS: (Who.OWNER_OR_CONVENOR, frozenset({S.ADOPTED, S.FOLLOWING_UP})),
-    Action.RATE: (Who.ANY_MEMBER, frozenset({S.FOLLOWING_UP, S.DONE})),
+    Action.RATE: (Who.EACH_MEMBER, frozenset({S.FOLLOWING_UP, S.DONE})),
     Action.REOPEN: (Who.CONVENOR, frozenset({S.ADOPTED, S.FOLLOWING_UP, S.DONE})),
     Action.ESCALATE: (Who.CONVENOR, _ACTIVE_AFTER_ACCEPT),
     Action.SHOW: (Who.ANY_MEMBER, frozenset(Status)),
@@ -88,6 +95,7 @@ TABLE: dict[Action, tuple[Who, frozenset[Status] | None]] = {
 class Verdict(Enum):
     ALLOWED = "allowed"
     NOT_A_MEMBER = "not a member"
+    NOT_IN_PERSON = "not in person"  # a channel, or the group's anonymous administrator
     WRONG_ROLE = "wrong role"
     WRONG_PHASE = "wrong phase"
 
@@ -106,7 +114,7 @@ class Decision:
 def _role_fits(who: Who, roles: frozenset[Role]) -> bool:
     if Role.CONVENOR in roles and who is not Who.PROPOSER:
         return True
-    if who is Who.ANY_MEMBER:
+    if who in (Who.ANY_MEMBER, Who.EACH_MEMBER):
         return bool(roles & {Role.MEMBER, Role.PROPOSER, Role.OWNER})
     if who is Who.PROPOSER:
         return Role.PROPOSER in roles
@@ -116,10 +124,17 @@ def _role_fits(who: Who, roles: frozenset[Role]) -> bool:
 
 
 def decide(action: Action, status: Status | None, roles: frozenset[Role] | set[Role]) -> Decision:
-    """May someone with `roles` do `action` to a topic in `status`? Role is checked first."""
+    """May someone with `roles` do `action` to a topic in `status`? Role is checked first.
+
+    A channel may do nothing; the group's anonymous administrator (one name for all of them)
+    may do what a convenor does, but not what counts one person, one voice."""
     roles = frozenset(roles)
     who, phases = TABLE[action]
-    if not roles or roles & {Role.OUTSIDER, Role.BOT}:
+    if not roles:
+        return Decision(Verdict.NOT_A_MEMBER, who, phases)
+    if Role.CHANNEL in roles or (who is Who.EACH_MEMBER and Role.GROUP in roles):
+        return Decision(Verdict.NOT_IN_PERSON, who, phases)
+    if roles & {Role.OUTSIDER, Role.BOT}:
         return Decision(Verdict.NOT_A_MEMBER, who, phases)
     if not _role_fits(who, roles):
         return Decision(Verdict.WRONG_ROLE, who, phases)

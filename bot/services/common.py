@@ -11,6 +11,7 @@ from bot.errors import Msg, UserError
 from bot.i18n import N_
 from bot.rules.permissions import Action, Decision, Role, Verdict, Who, decide
 from bot.rules.phases import Status
+from bot.rules.speakers import Speaker
 from bot.runtime import Runtime
 from bot.services.chats import Person, name_changed, person_written, write_person
 from storage import Tx
@@ -33,6 +34,10 @@ class Actor:
     case's transaction marks it handled. `acted_at` (UTC) is when the member acted: a message's
     own date, or for a button press the moment the bot received it. Deadlines are judged by it,
     so a ballot sent before a deadline counts even when the bot handles it later (a restart).
+
+    `speaker` says whether a person acts, or a name many share (the group's anonymous
+    administrators, a channel); `member` is their membership of the group as Telegram gave it
+    just now, for what counts one person, one voice (None: not asked, the act does not need it).
     """
 
     user_id: int
@@ -43,15 +48,23 @@ class Actor:
     acted_at: datetime | None = None
     # Their name as Telegram gives it now: written with the use case when it changed.
     person: Person | None = None
+    speaker: Speaker = Speaker.PERSON
+    member: bool | None = None
 
     def when(self, now: datetime) -> datetime:
         """The moment a deadline is judged by: when they acted, never later than `now`."""
         return now if self.acted_at is None else min(self.acted_at, now)
 
     def roles(self, topic: TopicRow | None = None, owner: bool = False) -> frozenset[Role]:
+        if self.speaker in (Speaker.CHANNEL, Speaker.AUTOMATIC):
+            return frozenset({Role.CHANNEL})
         if self.is_bot and not self.is_convenor:
             return frozenset({Role.BOT})
+        if self.member is False:
+            return frozenset({Role.OUTSIDER})
         roles = {Role.MEMBER}
+        if self.speaker is Speaker.GROUP:
+            roles.add(Role.GROUP)
         if self.is_convenor:
             roles.add(Role.CONVENOR)
         if topic is not None and topic.proposer_id == self.user_id:
@@ -85,9 +98,20 @@ async def run_unit(rt: Runtime, actor: Actor | None, work: Work[T]) -> T:
 
 WHO_TEXT = {
     Who.ANY_MEMBER: N_("Only members of this group can do that."),
+    Who.EACH_MEMBER: N_("Only members of this group can do that."),
     Who.PROPOSER: N_("Only the member who proposed topic #{number} can do that."),
     Who.OWNER_OR_CONVENOR: N_("Only an owner of this action or a convenor can do that."),
     Who.CONVENOR: N_("Only a convenor of this group can do that."),
+}
+
+# Why a name many share may not do what counts one person, one voice; and how to act in person.
+IN_PERSON_TEXT = {
+    Speaker.GROUP: N_(
+        "You are writing as the group (an anonymous administrator), a name every anonymous administrator shares. Seconding, views and ballots count one person, one voice, so they need you as yourself: turn off “Remain anonymous” in your administrator rights, or press the card's buttons, which know who you are."
+    ),
+    Speaker.CHANNEL: N_(
+        "You are writing as a channel. Here every voice is a person's: please write as yourself (tap the picture next to the message box and choose your own name), then send it again. Nothing was recorded."
+    ),
 }
 
 STATUS_TEXT = {
@@ -112,6 +136,9 @@ def authorize(action: Action, topic: TopicRow | None, actor: Actor, owner: bool 
     if decision.allowed:
         return
     number = topic.number if topic else 0
+    if decision.verdict is Verdict.NOT_IN_PERSON:
+        channel = actor.speaker in (Speaker.CHANNEL, Speaker.AUTOMATIC)
+        raise UserError(IN_PERSON_TEXT[Speaker.CHANNEL if channel else Speaker.GROUP])
     if decision.verdict in (Verdict.NOT_A_MEMBER, Verdict.WRONG_ROLE):
         raise UserError(WHO_TEXT[decision.needs], number=number)
     raise UserError(

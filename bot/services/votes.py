@@ -63,6 +63,12 @@ async def check_can_open(rt: Runtime, chat_id: int, actor: Actor, number: int) -
     authorize(Action.OPEN_VOTE, topic, actor)
 
 
+async def check_can_cast(rt: Runtime, chat_id: int, actor: Actor, number: int) -> None:
+    """Before asking a member for the reason of a block: may they cast a ballot on it now?"""
+    topic = await rt.db.view(lambda tx: load_topic(tx, chat_id, number))
+    authorize(Action.BALLOT, topic, actor)
+
+
 async def open_vote(
     rt: Runtime,
     chat_id: int,

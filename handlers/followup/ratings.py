@@ -24,7 +24,7 @@ async def on_rating_button(ctx: Ctx) -> None:
         raise UserError(N_("This button is no longer valid."))
     value = press.rating
     _topic, current, _previous = await service.rate(
-        ctx.rt, ctx.chat_id, ctx.actor_given(), press.number, press.round_id, value
+        ctx.rt, ctx.chat_id, await ctx.actor_in_person(), press.number, press.round_id, value
     )
     await answer_query(
         query,
