@@ -19,8 +19,9 @@ from bot.services.common import IN_PERSON_TEXT
 from handlers.arrival import addressed_to_us
 from handlers.common import Ctx, edge
 
-# After the chat's own events (handlers/middleware.py), before any handler that acts.
-SPEAKERS_GROUP = -70
+# After the chat's own events (handlers/middleware.py) and rights (handlers/rights.py), before
+# edits (handlers/edits.py) and any handler that acts.
+SPEAKERS_GROUP = -60
 
 
 def asks_the_bot(update: Update, bot_username: str, bot_id: int) -> bool:
