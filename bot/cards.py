@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot import callbacks
 from bot.buttons import Button, Keyboard, keyboard
+from bot.durations import clock_length
 from bot.errors import Msg
 from bot.group_settings import GroupSettings
 from bot.i18n import N_
@@ -314,8 +316,20 @@ def views_list(
         items.append(f"\n<b>{esc(_(STANCE_LABEL[stance]))} ({len(views)})</b>")
         for view in views:
             author = _("anonymous") if view.anonymous else names.get(view.author_id, "?")
-            items.append(f"{view.number}. {esc(clip(view.text, 600))} — <i>{esc(author)}</i>")
+            items.append(f"{view.number}. {view_body(view)} — <i>{esc(author)}</i>")
     return header, items
+
+
+def view_body(view: ViewRow) -> str:
+    """A view's text in a list; a voice note as 🎤 and its length (a link to the member's
+    message where there is one), then its caption if any: the bot cannot transcribe it."""
+    text = esc(clip(view.text, 600))
+    if view.voice_duration is None:
+        return text
+    length = clock_length(view.voice_duration)
+    if view.voice_link:
+        length = f'<a href="{html.escape(view.voice_link)}">{length}</a>'
+    return f"🎤 {length} {text}" if text else f"🎤 {length}"
 
 
 def drafts_list(

@@ -40,3 +40,10 @@ def format_duration(value: timedelta) -> str:
             count, seconds = divmod(seconds, size)
             out.append(f"{count}{unit}")
     return "".join(out) or "0s"
+
+
+def clock_length(seconds: int) -> str:
+    """A recording's length as a player shows it: 0:23, 4:05, 1:02:03."""
+    minutes, secs = divmod(max(0, int(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -29,6 +29,15 @@ class TopicChanged:
 
 
 @dataclass(frozen=True)
+class DraftChanged:
+    """A draft's wording changed (its author edited the message that made it): the bot's post
+    of the draft is out of date."""
+
+    chat_id: int
+    draft_id: int
+
+
+@dataclass(frozen=True)
 class BallotCast:
     """A ballot was cast or changed in an open vote: the ballot card's count is out of date."""
 

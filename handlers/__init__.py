@@ -9,6 +9,7 @@ from handlers import (
     arrival,
     basics,
     drafts,
+    edits,
     errors,
     followup,
     jobs,
@@ -33,12 +34,14 @@ def register_handlers(app: Application) -> None:
     refresher.renderers["round"] = lambda bot, rt_, _chat, ref: followup.refresh_round_card(
         bot, rt_, ref
     )
+    refresher.renderers["draft"] = drafts.refresh_draft_post
     rt.card_edits = refresher
     rt.inbox.screen = arrival.FloodScreen(rt, app)
 
     middleware.register(app)
     speakers.register(app)
     arrival.register(app)
+    edits.register(app)  # before every command: an edited message changes, never creates
     basics.register(app, (views.start_anonymous, votes.start_private_ballot, *followup.DEEP_LINKS))
     topics.register(app)
     views.register(app)

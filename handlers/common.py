@@ -32,7 +32,7 @@ from bot.rules.threads import thread_of_message
 from bot.runtime import Runtime, runtime_of
 from bot.services import chats, threads
 from bot.services.chats import ChatContext, Person
-from bot.services.common import Actor
+from bot.services.common import Actor, MessageRef
 from bot.services.threads import Place
 from bot.text import fill
 from storage.schedule import Job
@@ -157,8 +157,15 @@ class Ctx:
             update_id=self.update_id,
             acted_at=self.acted_at,
             person=person,
+            message=self.own_message(),
             speaker=self.speaker,
         )
+
+    def own_message(self) -> MessageRef | None:
+        """The member's new message this update brings (not an edit, not a press on one of
+        ours): what a record created now is linked to, for a later edit to find."""
+        message = self.update.message
+        return MessageRef(message.chat.id, message.message_id) if message is not None else None
 
     async def actor_looked_up(self) -> Actor:
         """The member with their convenor status in this chat looked up first (a named

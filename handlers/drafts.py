@@ -6,12 +6,13 @@ from telegram.ext import CommandHandler
 
 from bot import cards
 from bot.errors import UserError
-from bot.i18n import N_
+from bot.i18n import N_, translator
 from bot.services import drafts as service
 from bot.services import prompts
+from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
 from handlers.common import Ctx, edge
-from handlers.render import send_pages
+from handlers.render import edit, send_pages
 from handlers.topics import group_only, need_args
 
 
@@ -20,6 +21,23 @@ async def post_draft(ctx: Ctx, topic, draft) -> None:
     message = await ctx.reply(text)
     if message is not None:
         await service.set_message(ctx.rt, draft.id, message.message_id)
+
+
+async def refresh_draft_post(bot, rt, chat_id: int, draft_id: int) -> None:
+    """The bot's post of a draft, brought up to date after its author edited the message that
+    made it (DraftChanged)."""
+    posted = await service.posted(rt, draft_id)
+    chat = await load_chat_context(rt, chat_id)
+    if posted is None or chat is None or posted[1].message_id is None:
+        return
+    topic, saved, name = posted
+    await edit(
+        bot,
+        chat_id,
+        saved.message_id,
+        cards.draft_posted(translator(chat.language), topic, saved, name),
+        None,
+    )
 
 
 @edge

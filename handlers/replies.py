@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from telegram.ext import MessageHandler, filters
 
+from bot.i18n import N_
 from bot.rules.phases import Stance
 from bot.services import prompts
 from handlers import followup, topics, views, votes
 from handlers.common import Ctx, edge
+from storage.pending import Pending
 
 
 async def _delete_prompt(ctx: Ctx, message_id: int | None) -> None:
@@ -24,7 +26,12 @@ async def _delete_prompt(ctx: Ctx, message_id: int | None) -> None:
 @edge
 async def on_text(ctx: Ctx) -> None:
     message = ctx.message
-    if message is None or not message.text or ctx.person is None:
+    if message is None or ctx.person is None:
+        return
+    # A photo's (or any attachment's) caption counts as text; a voice note answers the view
+    # question by itself; anything else is asked, once, for text.
+    text = message.text or message.caption
+    if not text and message.effective_attachment is None:
         return
     pending = await prompts.awaiting(ctx.rt, ctx.chat_id, ctx.user_id)
     if pending is None:
@@ -34,7 +41,10 @@ async def on_text(ctx: Ctx) -> None:
         # In a group only a reply to the very question counts: other chatter is not an answer.
         if replied is None or replied.message_id != pending.prompt_message_id:
             return
-    text = message.text
+    voice = views.voice_of(message) if pending.kind == views.VIEW_PROMPT else None
+    if voice is None and not text:
+        await ask_for_text(ctx, pending)
+        return
     if pending.kind == topics.PROPOSE_PROMPT:
         await topics.finish_proposal(ctx, text)
         await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
@@ -43,8 +53,9 @@ async def on_text(ctx: Ctx) -> None:
             ctx,
             pending.payload["number"],
             Stance(pending.payload["stance"]),
-            text,
+            text or "",
             message.message_id,
+            voice,
         )
         await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     elif pending.kind == votes.BLOCK_PROMPT:
@@ -70,5 +81,37 @@ async def on_text(ctx: Ctx) -> None:
         await _delete_prompt(ctx, pending.prompt_message_id)
 
 
+async def ask_for_text(ctx: Ctx, pending: Pending) -> None:
+    """A sticker, a photo without caption (or a voice note where only text will do) answering
+    the question: one polite request for text, once per question; the question stays open."""
+    if pending.payload.get(ASKED_FOR_TEXT):
+        return
+    await prompts.ask(
+        ctx.rt,
+        pending.chat_id,
+        pending.user_id,
+        pending.kind,
+        {**pending.payload, ASKED_FOR_TEXT: True},
+        pending.prompt_message_id,
+    )
+    if pending.kind == views.VIEW_PROMPT:
+        wanted = N_("Please answer the question with text or a voice note; I cannot read this.")
+    elif pending.kind == views.ANON_PROMPT and ctx.message.voice is not None:
+        wanted = N_("A voice could tell who you are: please write your anonymous view as text.")
+    elif ctx.message.voice is not None:
+        wanted = N_(
+            "I cannot listen to voice notes for this: please answer the question with text."
+        )
+    else:
+        wanted = N_(
+            "Please answer the question with text (a photo's caption counts); I cannot read this."
+        )
+    await ctx.reply(ctx._(wanted))
+
+
+# A pending question's payload key: its asker was already asked once to answer with text.
+ASKED_FOR_TEXT = "asked_for_text"
+
+
 def register(app) -> None:
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.ATTACHMENT, on_text))

@@ -3,7 +3,13 @@ and anonymous views written in a private chat reached by a deep link."""
 
 from __future__ import annotations
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
+from telegram import (
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReactionTypeEmoji,
+)
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -20,6 +26,7 @@ from handlers.common import Ctx, answer_query, edge, html_to_toast, post
 from handlers.private import about, linked_group, target_chat
 from handlers.render import post_about, send_pages
 from handlers.topics import group_only, need_args
+from storage.views import Voice
 
 VIEW_PROMPT = "view"
 ANON_PROMPT = "anon_view"
@@ -41,6 +48,11 @@ async def view(ctx: Ctx) -> None:
     group_only(ctx)
     text = ctx.command_text()
     parts = text.split(maxsplit=2)
+    if len(parts) == 2 and parse_stance(parts[1]) is not None:
+        # A stance and no text yet: asked for it, as the card's stance buttons do; the answer
+        # may be a voice note.
+        await ask_view(ctx, parse_number(parts[0]), parse_stance(parts[1]))
+        return
     if len(parts) < 3:
         raise UserError(USAGE)
     number = parse_number(parts[0])
@@ -50,9 +62,44 @@ async def view(ctx: Ctx) -> None:
     await record_view(ctx, number, stance, parts[2], ctx.message.message_id)
 
 
-async def record_view(ctx: Ctx, number: int, stance: Stance, text: str, message_id: int) -> None:
+async def ask_view(ctx: Ctx, number: int, stance: Stance) -> None:
+    """/view N stance without text: the view question, as a reply to the member's command."""
+    await service.ensure_can_view(ctx.rt, ctx.chat_id, await ctx.actor_in_person(), number)
+    name = ctx.person.first_name if ctx.person else ""
+    prompt = await ctx.reply(
+        ctx.t(
+            N_("{name}, reply to this message with your view ({stance}) on topic #{number}."),
+            name=mention(ctx.user_id, name),
+            stance=ctx._(cards.STANCE_LABEL[stance]),
+            number=number,
+        ),
+        ForceReply(selective=True, input_field_placeholder=ctx._("Your view")),
+    )
+    await prompts.ask(
+        ctx.rt,
+        ctx.chat_id,
+        ctx.user_id,
+        VIEW_PROMPT,
+        {"number": number, "stance": stance.value},
+        prompt.message_id if prompt else None,
+    )
+
+
+def voice_of(message: Message) -> Voice | None:
+    """A voice note as a view keeps it: its length, file id, and the link to the member's
+    message (none in a basic group, whose messages have no links)."""
+    voice = message.voice
+    if voice is None:
+        return None
+    link = service.message_link(message.chat.id, message.message_id)
+    return Voice(int(voice.duration), voice.file_id, link)
+
+
+async def record_view(
+    ctx: Ctx, number: int, stance: Stance, text: str, message_id: int, voice: Voice | None = None
+) -> None:
     topic, saved = await service.add_view(
-        ctx.rt, ctx.chat_id, await ctx.actor_in_person(), number, stance, text
+        ctx.rt, ctx.chat_id, await ctx.actor_in_person(), number, stance, text, voice=voice
     )
     await acknowledge(
         ctx,
@@ -242,7 +289,7 @@ async def post_anonymous(ctx: Ctx, payload: dict, text: str) -> None:
     group = await load_chat_context(ctx.rt, chat_id)
     await about(ctx, group, number)
     # Still in the group when the view is posted (the link was opened a while ago, maybe).
-    actor = Actor(ctx.user_id, member=await ctx.is_member_of(chat_id))
+    actor = Actor(ctx.user_id, member=await ctx.is_member_of(chat_id), message=ctx.own_message())
     topic, saved = await service.add_view(
         ctx.rt,
         chat_id,

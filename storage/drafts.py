@@ -52,6 +52,15 @@ async def add_draft(
     return _draft(row)
 
 
+async def get_draft_by_id(tx: Tx, draft_id: int) -> DraftRow | None:
+    row = await tx.fetchone("SELECT * FROM drafts WHERE id = ?", (draft_id,))
+    return None if row is None else _draft(row)
+
+
+async def set_text(tx: Tx, draft_id: int, text: str) -> None:
+    await tx.execute("UPDATE drafts SET text = ? WHERE id = ?", (text, draft_id))
+
+
 async def get_draft(tx: Tx, topic_id: int, number: int) -> DraftRow | None:
     row = await tx.fetchone(
         "SELECT * FROM drafts WHERE topic_id = ? AND number = ?", (topic_id, number)

@@ -56,6 +56,8 @@ class ExportView:
     text: str
     created_at: str
     retracted: bool
+    voice_duration: int | None = None
+    voice_link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,8 @@ async def views(tx: Tx, chat_id: int) -> dict[int, list[ExportView]]:
     """Topic row id -> every view, retracted ones included, by number."""
     rows = await tx.fetchall(
         "SELECT v.topic_id, v.number, v.author_id, v.anonymous, v.stance, v.text, v.created_at, "
-        "v.retracted FROM views v JOIN topics t ON t.id = v.topic_id "
+        "v.retracted, v.voice_duration, v.voice_link "
+        "FROM views v JOIN topics t ON t.id = v.topic_id "
         "WHERE t.chat_id = ? ORDER BY v.topic_id, v.number",
         (chat_id,),
     )

@@ -132,6 +132,12 @@ async def set_thread(tx: Tx, topic_id: int, thread_id: int | None, own: bool) ->
     )
 
 
+async def set_wording(tx: Tx, topic_id: int, title: str, details: str) -> None:
+    await tx.execute(
+        "UPDATE topics SET title = ?, details = ? WHERE id = ?", (title, details, topic_id)
+    )
+
+
 async def add_supporter(tx: Tx, topic_id: int, user_id: int, now: datetime) -> bool:
     return (
         await tx.execute(

@@ -24,6 +24,24 @@ class ViewRow:
     updated_at: datetime | None
     retracted: bool
     round: int
+    # A voice note's length in seconds, file id and link (None for a text view; the link is
+    # None in a basic group too): see migration 0007.
+    voice_duration: int | None = None
+    voice_file_id: str | None = None
+    voice_link: str | None = None
+
+    @property
+    def is_voice(self) -> bool:
+        return self.voice_duration is not None
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A voice note given as a view: its length (seconds), file id, link to the message."""
+
+    duration: int
+    file_id: str
+    link: str | None
 
 
 def _view(row: Any) -> ViewRow:
@@ -39,16 +57,34 @@ async def add_view(
     anonymous: bool,
     round_no: int,
     now: datetime,
+    voice: Voice | None = None,
 ) -> ViewRow:
     number = await tx.scalar("SELECT next_view_no FROM topics WHERE id = ?", (topic_id,))
     await tx.execute("UPDATE topics SET next_view_no = next_view_no + 1 WHERE id = ?", (topic_id,))
     view_id = await tx.insert(
-        "INSERT INTO views(topic_id, number, author_id, anonymous, stance, text, created_at, round) "
-        "VALUES (?,?,?,?,?,?,?,?)",
-        (topic_id, number, author_id, int(anonymous), stance, text, to_db(now), round_no),
+        "INSERT INTO views(topic_id, number, author_id, anonymous, stance, text, created_at, round, "
+        "voice_duration, voice_file_id, voice_link) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            topic_id,
+            number,
+            author_id,
+            int(anonymous),
+            stance,
+            text,
+            to_db(now),
+            round_no,
+            voice.duration if voice else None,
+            voice.file_id if voice else None,
+            voice.link if voice else None,
+        ),
     )
     row = await tx.fetchone("SELECT * FROM views WHERE id = ?", (view_id,))
     return _view(row)
+
+
+async def get_view_by_id(tx: Tx, view_id: int) -> ViewRow | None:
+    row = await tx.fetchone("SELECT * FROM views WHERE id = ?", (view_id,))
+    return None if row is None else _view(row)
 
 
 async def get_view(tx: Tx, topic_id: int, number: int) -> ViewRow | None:
@@ -67,8 +103,16 @@ async def list_views(tx: Tx, topic_id: int, include_retracted: bool = False) -> 
 
 
 async def update_view(
-    tx: Tx, view_id: int, text: str | None, retracted: bool, now: datetime
+    tx: Tx,
+    view_id: int,
+    text: str | None,
+    retracted: bool,
+    now: datetime,
+    stance: str | None = None,
 ) -> None:
+    """New text (and, from an edited /view, perhaps a new stance), or retracted (text None)."""
+    if stance is not None:
+        await tx.execute("UPDATE views SET stance = ? WHERE id = ?", (stance, view_id))
     if text is None:
         await tx.execute(
             "UPDATE views SET retracted = ?, updated_at = ? WHERE id = ?",

@@ -91,6 +91,15 @@ async def current_vote(tx: Tx, topic_id: int) -> VoteRow | None:
     return None if row is None else _vote(row)
 
 
+async def draft_was_put_to_vote(tx: Tx, topic_id: int, draft_no: int) -> bool:
+    return bool(
+        await tx.scalar(
+            "SELECT EXISTS(SELECT 1 FROM votes WHERE topic_id = ? AND draft_no = ?)",
+            (topic_id, draft_no),
+        )
+    )
+
+
 async def list_votes(tx: Tx, topic_id: int) -> list[VoteRow]:
     rows = await tx.fetchall("SELECT * FROM votes WHERE topic_id = ? ORDER BY id", (topic_id,))
     return [_vote(r) for r in rows]
@@ -114,6 +123,14 @@ async def cast(
         (vote_id, user_id, choice, reason, to_db(now)),
     )
     return previous
+
+
+async def ballot_of(tx: Tx, vote_id: int, user_id: int) -> BallotRow | None:
+    row = await tx.fetchone(
+        "SELECT user_id, choice, reason, cast_at FROM ballots WHERE vote_id = ? AND user_id = ?",
+        (vote_id, user_id),
+    )
+    return None if row is None else BallotRow(row[0], row[1], row[2], from_db(row[3]))
 
 
 async def tally(tx: Tx, vote_id: int) -> dict[str, int]:

@@ -210,7 +210,10 @@ async def test_json_has_exactly_the_contract_keys(db_path, tmp_path):
                 "actions", "followups", "ratings", "subscribers",
             }  # fmt: skip
             for v in t["views"]:
-                assert set(v) == {"id", "author_id", "stance", "text", "created_at", "retracted"}
+                assert set(v) == {
+                    "id", "author_id", "stance", "text", "created_at", "retracted",
+                    "voice",  # added by issue 11: {"duration", "link"}, null for a text view
+                }  # fmt: skip
             for d in t["drafts"]:
                 assert set(d) == {"id", "version", "parent_id", "author_id", "text", "created_at"}
             for h in t["history"]:

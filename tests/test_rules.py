@@ -41,6 +41,8 @@ SPEC: dict[str, tuple[str, set[str] | str]] = {
     "propose": (ANYONE, NO_TOPIC),
     "support": (IN_PERSON, {P}),
     "withdraw": (PROPOSER, {P}),
+    # Editing the message that proposed it changes the topic until a convenor accepts it.
+    "edit_topic": (PROPOSER, {P}),
     "accept": (CONVENOR, {P}),
     "decline": (CONVENOR, {P}),
     "merge": (CONVENOR, {P, DL}),
@@ -49,6 +51,8 @@ SPEC: dict[str, tuple[str, set[str] | str]] = {
     "edit_view": (ANYONE, {DL}),
     "draft": (ANYONE, {DL}),
     "amend": (ANYONE, {DL}),
+    # Editing the message that drafted it, while drafts are taken.
+    "edit_draft": (ANYONE, {DL}),
     # The vote: a convenor opens it on a topic under deliberation and may close it early;
     # members cast ballots while it runs; after a failed vote a convenor starts a new round.
     "open_vote": (CONVENOR, {DL}),

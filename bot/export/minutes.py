@@ -9,6 +9,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.durations import clock_length
 from bot.export.record import CHOICES, STANCES, TOPIC_EXTENDERS, VIEW_EVENTS, Export
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, NC_, translations
 
@@ -68,6 +69,16 @@ LABELS: dict[str, Any] = {
     "detail_view": NC_("minutes", "view {n} ({stance})"),
     "detail_view_anonymous": NC_("minutes", "view {n} ({stance}, anonymous)"),
     "detail_view_no": NC_("minutes", "view {n}"),
+    "detail_view_voice": NC_("minutes", "view {n} ({stance}, voice note {length})"),
+    "detail_view_edited": NC_("minutes", "view {n}: “{old}” → “{new}”"),
+    "detail_view_restanced": NC_("minutes", "view {n}: {old_stance} → {stance}; “{old}” → “{new}”"),
+    "detail_draft_edited": NC_("minutes", "draft {n}: “{old}” → “{new}”"),
+    "detail_title": NC_("minutes", "title “{old}” → “{new}”"),
+    "detail_details": NC_("minutes", "details “{old}” → “{new}”"),
+    # A view given as a voice note: the bot cannot transcribe it, so the minutes say what it is.
+    "voice_note": NC_("minutes", "🎤 voice note, {length} (not transcribed)"),
+    "voice_link": NC_("minutes", "listen: {link}"),
+    "voice_no_link": NC_("minutes", "no link: a basic group's messages have none"),
     "detail_draft": NC_("minutes", "draft {n}"),
     "detail_amended": NC_("minutes", "draft {a} → draft {b}"),
     "detail_merged": NC_("minutes", "topic #{n}"),
@@ -119,6 +130,8 @@ LABELS: dict[str, Any] = {
         "new_round": NC_("minutes: event", "started a new round"),
         "view": NC_("minutes: event", "gave a view"),
         "view_edited": NC_("minutes: event", "edited a view"),
+        "topic_edited": NC_("minutes: event", "edited the topic"),
+        "draft_edited": NC_("minutes: event", "edited a draft"),
         "view_retracted": NC_("minutes: event", "retracted a view"),
         "draft": NC_("minutes: event", "drafted"),
         "amended": NC_("minutes: event", "amended a draft"),
@@ -280,9 +293,42 @@ def _detail_words(event: str, data: Mapping[str, Any], m: Minutes) -> str | None
         value = data.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return m.inline(value) if isinstance(value, str) else None
+
     if event == "view" and number("view") is not None and data.get("stance") in STANCES:
+        stance = m.lookup("stances", data["stance"])
+        if number("voice") is not None and data.get("anonymous") is not True:
+            length = clock_length(number("voice"))
+            return m.label("detail_view_voice", n=number("view"), stance=stance, length=length)
         key = "detail_view_anonymous" if data.get("anonymous") is True else "detail_view"
-        return m.label(key, n=number("view"), stance=m.lookup("stances", data["stance"]))
+        return m.label(key, n=number("view"), stance=stance)
+    if event == "view_edited" and number("view") is not None and text("new") is not None:
+        old, new = text("old") or "", text("new")
+        if data.get("stance") in STANCES and data.get("old_stance") in STANCES:
+            return m.label(
+                "detail_view_restanced",
+                n=number("view"),
+                old_stance=m.lookup("stances", data["old_stance"]),
+                stance=m.lookup("stances", data["stance"]),
+                old=old,
+                new=new,
+            )
+        return m.label("detail_view_edited", n=number("view"), old=old, new=new)
+    if event == "draft_edited" and number("draft") is not None and text("new") is not None:
+        return m.label(
+            "detail_draft_edited", n=number("draft"), old=text("old") or "", new=text("new")
+        )
+    if event == "topic_edited" and text("title") is not None:
+        parts = []
+        if text("old_title") != text("title"):
+            parts.append(m.label("detail_title", old=text("old_title") or "", new=text("title")))
+        if text("old_details") != text("details"):
+            parts.append(
+                m.label("detail_details", old=text("old_details") or "", new=text("details") or "")
+            )
+        return m.label("list_sep").join(parts)
     if event in ("view_edited", "view_retracted") and number("view") is not None:
         return m.label("detail_view_no", n=number("view"))
     if event in ("draft", "vote_opened") and number("draft") is not None:
@@ -327,7 +373,10 @@ def _views_minutes(views: list[Mapping[str, Any]], m: Minutes) -> list[str]:
         out += [f"#### {heading}", ""]
         for view in items:
             who = m.who(view["author_id"])  # None (anonymous) reads as 匿名 / anonymous
-            first, *rest = m.text(view["text"])
+            lines = m.text(view["text"]) if view["text"] or not view.get("voice") else []
+            if view.get("voice"):
+                lines = [_voice_note(view["voice"], m), *lines]
+            first, *rest = lines
             when = m.when(view["created_at"])
             out.append(f"- [{view['id']}] {who}{m.label('comma')}{when}{sep}{first}")
             out += [f"  {line}".rstrip() for line in rest]
@@ -336,6 +385,14 @@ def _views_minutes(views: list[Mapping[str, Any]], m: Minutes) -> list[str]:
     if retracted:
         out += [m.label("retracted", n=retracted), ""]
     return out
+
+
+def _voice_note(voice: Mapping[str, Any], m: Minutes) -> str:
+    """A voice view in the minutes: that it is a voice note, its length, where to hear it."""
+    note = m.label("voice_note", length=clock_length(voice.get("duration") or 0))
+    link = voice.get("link")
+    where = m.label("voice_link", link=link) if link else m.label("voice_no_link")
+    return f"{note}{m.label('comma')}{where}"
 
 
 def _drafts_minutes(drafts: list[Mapping[str, Any]], m: Minutes) -> list[str]:

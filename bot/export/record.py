@@ -150,6 +150,13 @@ def _topic_record(
                 "text": v.text,
                 "created_at": v.created_at,
                 "retracted": v.retracted,
+                # A voice note (issue 11): its length in seconds and the link to the member's
+                # message (null in a basic group); null for a view given as text.
+                "voice": (
+                    {"duration": v.voice_duration, "link": v.voice_link}
+                    if v.voice_duration is not None
+                    else None
+                ),
             }
             for v in views
         ],
@@ -255,6 +262,8 @@ _DETAIL_TEXT: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "new_round": lambda d: str(d["mode"]),
     "view": _view_text,
     "view_edited": lambda d: str(d["view"]),
+    "topic_edited": lambda d: str(d["title"]),
+    "draft_edited": lambda d: str(d["draft"]),
     "view_retracted": lambda d: str(d["view"]),
     "draft": lambda d: str(d["draft"]),
     "amended": lambda d: f"{d['parent']} -> {d['draft']}",

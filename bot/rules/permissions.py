@@ -26,6 +26,7 @@ class Role(StrEnum):
 
 class Action(StrEnum):
     PROPOSE = "propose"
+    EDIT_TOPIC = "edit_topic"  # the proposer edits the message that proposed it
     SUPPORT = "support"
     WITHDRAW = "withdraw"
     ACCEPT = "accept"
@@ -35,6 +36,7 @@ class Action(StrEnum):
     EDIT_VIEW = "edit_view"
     DRAFT = "draft"
     AMEND = "amend"
+    EDIT_DRAFT = "edit_draft"  # its author edits the message that drafted it
     OPEN_VOTE = "open_vote"
     BALLOT = "ballot"
     CLOSE_VOTE = "close_vote"
@@ -68,6 +70,8 @@ TABLE: dict[Action, tuple[Who, frozenset[Status] | None]] = {
     Action.PROPOSE: (Who.ANY_MEMBER, None),
     Action.SUPPORT: (Who.EACH_MEMBER, frozenset({S.PROPOSED})),
     Action.WITHDRAW: (Who.PROPOSER, frozenset({S.PROPOSED})),
+    # Until a convenor accepts it: what they accepted is what the views are about.
+    Action.EDIT_TOPIC: (Who.PROPOSER, frozenset({S.PROPOSED})),
     Action.ACCEPT: (Who.CONVENOR, frozenset({S.PROPOSED})),
     Action.DECLINE: (Who.CONVENOR, frozenset({S.PROPOSED})),
     Action.MERGE: (Who.CONVENOR, frozenset({S.PROPOSED, S.DELIBERATING})),
@@ -75,6 +79,8 @@ TABLE: dict[Action, tuple[Who, frozenset[Status] | None]] = {
     Action.EDIT_VIEW: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
     Action.DRAFT: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
     Action.AMEND: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
+    # (and only a draft not yet put to the vote: bot/services/drafts.py)
+    Action.EDIT_DRAFT: (Who.ANY_MEMBER, frozenset({S.DELIBERATING})),
     Action.OPEN_VOTE: (Who.CONVENOR, frozenset({S.DELIBERATING})),
     Action.BALLOT: (Who.EACH_MEMBER, frozenset({S.VOTING})),
     Action.CLOSE_VOTE: (Who.CONVENOR, frozenset({S.VOTING})),

@@ -14,7 +14,7 @@ from bot.rules.phases import Status
 from bot.rules.speakers import Speaker
 from bot.runtime import Runtime
 from bot.services.chats import Person, name_changed, person_written, write_person
-from storage import Tx
+from storage import Tx, message_records
 from storage import topics as topic_repo
 from storage.db import Work
 from storage.topics import TopicRow
@@ -24,6 +24,14 @@ T = TypeVar("T")
 TITLE_MAX = 120
 TEXT_MAX = 2000
 REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A member's message: the chat it is in, and its id there."""
+
+    chat_id: int
+    message_id: int
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,10 @@ class Actor:
     acted_at: datetime | None = None
     # Their name as Telegram gives it now: written with the use case when it changed.
     person: Person | None = None
+    # The member's own message this act came in (None for a press, or scheduled work): a record
+    # the act creates is linked to it (`link_message`), so that an edit of that message finds
+    # the record instead of creating another.
+    message: MessageRef | None = None
     speaker: Speaker = Speaker.PERSON
     member: bool | None = None
 
@@ -94,6 +106,14 @@ async def run_unit(rt: Runtime, actor: Actor | None, work: Work[T]) -> T:
     if fresh:
         person_written(rt, person)
     return result
+
+
+async def link_message(tx: Tx, actor: Actor, kind: str, ref_id: int) -> None:
+    """Link the record (kind, ref_id) just created to the member's message that created it."""
+    if actor.message is not None:
+        await message_records.remember(
+            tx, actor.message.chat_id, actor.message.message_id, kind, ref_id, actor.user_id
+        )
 
 
 WHO_TEXT = {
@@ -146,6 +166,23 @@ def authorize(action: Action, topic: TopicRow | None, actor: Actor, owner: bool 
         number=number,
         status=Msg(STATUS_TEXT[status]) if status else "",
     )
+
+
+# An edit of a message that named one topic, naming another now.
+MOVED = N_(
+    "This message was about topic #{was}: an edit cannot move it to topic #{number}. Send a new message instead."
+)
+
+
+def authorize_edit(
+    action: Action, topic: TopicRow, actor: Actor, too_late: str, **params: object
+) -> None:
+    """As `authorize`, for an edit of the message that created a record: when the topic's phase
+    no longer allows the change, the refusal is `too_late` (one polite line saying so)."""
+    status = Status(topic.status)
+    if decide(action, status, actor.roles(topic)).verdict is Verdict.WRONG_PHASE:
+        raise UserError(too_late, number=topic.number, status=Msg(STATUS_TEXT[status]), **params)
+    authorize(action, topic, actor)
 
 
 async def load_topic(tx: Tx, chat_id: int, number: int) -> TopicRow:

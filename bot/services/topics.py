@@ -19,13 +19,15 @@ from bot.services.common import (
     TITLE_MAX,
     Actor,
     authorize,
+    authorize_edit,
     bounded,
+    link_message,
     load_topic,
     run_unit,
 )
 from bot.services.kinds import ENDS_WITH_TOPIC, VIEWS_CLOSE
 from bot.services.prompts import display_name
-from storage import Tx, schedule
+from storage import Tx, message_records, schedule
 from storage import chats as chat_repo
 from storage import topics as repo
 from storage import views as view_repo
@@ -65,7 +67,57 @@ async def propose(
             tx, chat_id, number, title, details, actor.user_id, now, thread_id
         )
         await repo.record(tx, topic.id, now, actor.user_id, "proposed", {"title": title})
+        await link_message(tx, actor, message_records.TOPIC, topic.id)
         return topic
+
+    return await run_unit(rt, actor, work)
+
+
+@dataclass(frozen=True)
+class Edited:
+    """What an edited proposal changed (`changed` False: nothing)."""
+
+    topic: TopicRow
+    changed: bool
+
+
+async def edit_from_message(rt: Runtime, actor: Actor, topic_id: int, text: str) -> Edited:
+    """The proposer edited the message that proposed topic `topic_id`: its title and details
+    follow until a convenor accepts it (what they accepted is what the views are about); the
+    history keeps the old and the new wording, and the card follows (TopicChanged)."""
+    title, details = parse_proposal(text)
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> Edited:
+        topic = await repo.get_topic_by_id(tx, topic_id)
+        if topic is None:
+            raise UserError(N_("This message no longer stands for a topic."))
+        authorize_edit(
+            Action.EDIT_TOPIC,
+            topic,
+            actor,
+            N_(
+                "Too late to edit topic #{number}: it is {status} now, so its title and details stay as they were."
+            ),
+        )
+        if (title, details) == (topic.title, topic.details):
+            return Edited(topic, False)
+        await repo.set_wording(tx, topic.id, title, details)
+        await repo.record(
+            tx,
+            topic.id,
+            now,
+            actor.user_id,
+            "topic_edited",
+            {
+                "old_title": topic.title,
+                "title": title,
+                "old_details": topic.details,
+                "details": details,
+            },
+        )
+        rt.events.publish(tx, TopicChanged(topic.chat_id, topic.id))
+        return Edited(await repo.get_topic_by_id(tx, topic.id), True)
 
     return await run_unit(rt, actor, work)
 

@@ -14,11 +14,20 @@ from bot.rules.permissions import Action
 from bot.rules.phases import Choice, Status
 from bot.rules.tally import Outcome, Tally, decide, eligible_members
 from bot.runtime import Runtime
-from bot.services.common import REASON_MAX, Actor, authorize, bounded, load_topic, run_unit
+from bot.services.common import (
+    MOVED,
+    REASON_MAX,
+    Actor,
+    authorize,
+    bounded,
+    link_message,
+    load_topic,
+    run_unit,
+)
 from bot.services.followup import schedule_followups
 from bot.services.kinds import POST_RESULT, VIEWS_CLOSE, VOTE_CLOSE
 from bot.services.topics import phase_duration
-from storage import Tx, schedule
+from storage import Tx, message_records, schedule
 from storage import drafts as draft_repo
 from storage import topics as topic_repo
 from storage import votes as repo
@@ -165,7 +174,55 @@ async def cast_ballot(
             # Under secret ballot not even the record's timing ties a person to the live tally.
             who = None if vote.secret else actor.user_id
             await topic_repo.record(tx, topic.id, now, who, "ballot")
+        await link_message(tx, actor, message_records.BALLOT, vote.id)
         return Cast(vote.id, vote.secret, choice, previous)
+
+    return await run_unit(rt, actor, work)
+
+
+async def change_from_message(
+    rt: Runtime,
+    actor: Actor,
+    vote_id: int,
+    number: int | None,
+    choice: Choice | None,
+    reason: str | None,
+) -> Cast | None:
+    """The member edited the message that cast their ballot in vote `vote_id`: the ballot
+    follows while the vote is open. An edited /ballot gives `number` (which must be the vote's
+    topic) and `choice`; an edited answer to the block question gives only the `reason`, which
+    replaces the block's reason if the ballot is still a block (else nothing changes: None)."""
+    if reason:
+        reason = bounded(reason, REASON_MAX, N_("reason"))
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> Cast | None:
+        vote = await repo.get_vote(tx, vote_id)
+        topic = await topic_repo.get_topic_by_id(tx, vote.topic_id) if vote else None
+        if vote is None or topic is None:
+            raise UserError(N_("This vote is closed."))
+        if number is not None and number != topic.number:
+            raise UserError(MOVED, was=topic.number, number=number)
+        if not vote.is_open or actor.when(now) >= vote.closes_at:
+            raise UserError(
+                N_("Too late to change your ballot: the vote on topic #{number} is closed."),
+                number=topic.number,
+            )
+        authorize(Action.BALLOT, topic, actor)
+        wanted = choice
+        if wanted is None:
+            current = await repo.ballot_of(tx, vote.id, actor.user_id)
+            if current is None or current.choice != Choice.BLOCK.value:
+                return None
+            wanted = Choice.BLOCK
+        if wanted is Choice.BLOCK and not reason:
+            raise UserError(
+                N_("A block needs a reason: /ballot {number} block your reason"),
+                number=topic.number,
+            )
+        previous = await repo.cast(tx, vote.id, actor.user_id, wanted.value, reason, now)
+        rt.events.publish(tx, BallotCast(topic.chat_id, vote.id))
+        return Cast(vote.id, vote.secret, wanted, previous)
 
     return await run_unit(rt, actor, work)
 
