@@ -196,6 +196,13 @@ def ballot_card(
     ]
     if vote.secret:
         lines.append(_("Secret ballot: nobody sees who chose what, only who voted."))
+        if vote.typed_ballot_stays and vote.is_open and in_group:
+            # The bot may not delete messages here: /ballot typed in the group would show it.
+            lines.append(
+                _(
+                    "To vote secretly, press a button below or “🗳 Vote in private”; do not type /ballot here: I cannot delete it, so everyone would read it."
+                )
+            )
     if vote.is_open:
         lines.append(t(N_("Closes {when}."), when=when(vote.closes_at, settings)))
         lines.append(t(N_("Ballots so far: {count}"), count=state.tally.cast))

@@ -25,6 +25,11 @@ HELP_GROUP = N_(
     "A matter deliberation cannot settle goes to mediation with /escalate N reason, its record attached.\n"
     "/topics lists open topics, /topic N shows one, /settings shows the rules of this group."
 )
+# The rights the bot uses in a group, told with the help (a message of its own in the catalogs).
+HELP_RIGHTS = N_(
+    "<b>Rights</b>: I need to post messages here; while I may not (muted, removed), nothing is lost: cards and reminders wait and are posted once I may post again. "
+    "Under secret ballot I delete a /ballot typed in the group, which takes an administrator's right to delete messages; without it, vote with the ballot card's buttons or in private (🗳 Vote in private)."
+)
 # Forum groups and the right to manage topics, told with the help (its own catalog message).
 HELP_FORUM = N_(
     "<b>Forum groups</b>: a topic lives in the thread it was proposed in, and its cards, vote and follow-up go there; a command is answered where it was sent. "
@@ -62,7 +67,7 @@ def start_with(deep_links: Sequence[DeepLink]) -> Handler:
 def help_text(ctx: Ctx) -> str:
     if ctx.chat.is_private:
         return ctx._(HELP_PRIVATE)
-    return ctx._(HELP_GROUP) + "\n" + ctx._(HELP_FORUM)
+    return ctx._(HELP_GROUP) + "\n" + ctx._(HELP_RIGHTS) + "\n" + ctx._(HELP_FORUM)
 
 
 @edge

@@ -35,6 +35,7 @@ from bot.services.chats import ChatContext, Person
 from bot.services.common import Actor, MessageRef
 from bot.services.threads import Place
 from bot.text import fill
+from handlers import rights
 from storage.schedule import Job
 
 log = logging.getLogger(__name__)
@@ -360,11 +361,21 @@ def edge(fn: Handler) -> Callable[[Update, Context], Awaitable[None]]:
         if ctx is None:
             return
         try:
-            await fn(ctx)
-        except UserError as err:
-            await ctx.refuse(err)
-        except Forbidden as exc:
-            log.info("chat %s refuses messages: %s", ctx.chat_id, exc)
+            try:
+                await fn(ctx)
+            except UserError as err:
+                await ctx.refuse(err)
+        except TelegramError as exc:
+            # The group will not take the bot's messages (handlers/rights.py reads Telegram's
+            # words): it pauses, and what the command stored stays (a card it could not post
+            # waits, bot/services/waiting.py). Nothing is apologised for where nothing can be
+            # posted, and the update is not handled again.
+            if not ctx.chat.is_private and rights.chat_refusal(exc) is not None:
+                await rights.pause(ctx.rt, ctx.chat_id, exc)
+            elif isinstance(exc, Forbidden):
+                log.info("chat %s refuses messages: %s", ctx.chat_id, exc)
+            else:
+                raise
         finally:
             # A name not written by a use case (a refusal, a question, a listing) goes with
             # the next batch of handled marks: no transaction of its own. Only a person's: a
@@ -391,8 +402,12 @@ def scheduled(fn: Callable[[Any, Any, bool], Awaitable[None]]) -> Callable[..., 
             await fn(app, job, late)
         except ChatMigrated as exc:
             raise ChatMoved(exc.new_chat_id) from exc
-        except Forbidden as exc:
-            raise ChatClosed(str(exc)) from exc
+        except TelegramError as exc:
+            # 403, and the 400s that mean the same (no right to post, writing forbidden, the
+            # group deleted): the chat's rows pause and wait, none uses up its tries.
+            if isinstance(exc, Forbidden) or rights.chat_refusal(exc) is not None:
+                raise ChatClosed(str(exc)) from exc
+            raise
 
     return wrapper
 

@@ -9,12 +9,12 @@ from telegram.ext import Application
 from bot.i18n import N_, translator
 from bot.retry import until_stored
 from bot.runtime import runtime_of
-from bot.services import kinds, topics, votes
+from bot.services import kinds, topics, votes, waiting
 from bot.services.chats import load_chat_context
 from bot.text import fill
 from handlers.common import scheduled
-from handlers.render import post_about, refresh_topic_card
-from handlers.votes import post_result
+from handlers.render import post_about, post_topic_card, refresh_topic_card
+from handlers.votes import post_ballot_card, post_result
 from storage.schedule import Job
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,32 @@ async def result(app: Application, job: Job, late: bool) -> None:
     )
 
 
+async def topic_card_waiting(app: Application, job: Job, late: bool) -> None:
+    """A topic card the group could not take (bot/services/waiting.py), posted as the topic is
+    now, unless another card of the topic has been posted meanwhile (/topic N)."""
+    rt = runtime_of(app)
+    topic = await topics.get_by_id(rt, job.ref_id)
+    chat = await load_chat_context(rt, job.chat_id)
+    if chat is not None and topic is not None and topic.card_message_id == job.payload.get("was"):
+        # A refusal goes through (waits=False): the row keeps waiting, paused with its chat.
+        await post_topic_card(app.bot, rt, chat, topic, waits=False)
+    await until_stored(rt, lambda: waiting.card_posted(rt, job.id, late), "a waiting card")
+
+
+async def ballot_card_waiting(app: Application, job: Job, late: bool) -> None:
+    """A ballot card the group could not take, posted if its vote is still open and cardless
+    (once closed, the result card says it all)."""
+    rt = runtime_of(app)
+    state = await votes.state(rt, job.ref_id)
+    chat = await load_chat_context(rt, job.chat_id)
+    if chat is not None and state.vote.is_open and state.vote.card_message_id is None:
+        await post_ballot_card(app.bot, rt, chat, state, waits=False)
+    await until_stored(rt, lambda: waiting.card_posted(rt, job.id, late), "a waiting card")
+
+
 def register(scheduler) -> None:
+    scheduler.register(kinds.TOPIC_CARD, scheduled(topic_card_waiting))
+    scheduler.register(kinds.BALLOT_CARD, scheduled(ballot_card_waiting))
     scheduler.register(kinds.VIEWS_CLOSE, scheduled(views_close))
     scheduler.register(kinds.VOTE_CLOSE, scheduled(vote_close))
     scheduler.register(kinds.POST_RESULT, scheduled(result))

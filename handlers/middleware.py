@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 
 from telegram import ChatMemberUpdated, Update
-from telegram.constants import ChatMemberStatus
 from telegram.ext import (
     ApplicationHandlerStop,
     ChatMemberHandler,
@@ -17,8 +16,8 @@ from telegram.ext import (
 )
 
 from bot.runtime import runtime_of
-from bot.services import chats
-from handlers import threads
+from bot.services import chats, votes
+from handlers import rights, threads
 from handlers.common import Context
 
 log = logging.getLogger(__name__)
@@ -47,22 +46,26 @@ async def follow_membership(update: Update, context: Context) -> None:
     if change is None:
         return
     rt = runtime_of(context.application)
-    present = change.new_chat_member.status in (
-        ChatMemberStatus.MEMBER,
-        ChatMemberStatus.ADMINISTRATOR,
-        ChatMemberStatus.OWNER,
-    )
     chat = change.chat
     if chat.type == "private":
         return
+    # Present and allowed to post: a member, an administrator, or restricted with the right to
+    # send messages (handlers/rights.py); removed, kicked or muted pauses the chat.
+    present = rights.may_post(change.new_chat_member, chat.type)
     await chats.chat_context(rt, chat.id, chat.type, chat.title or "", is_forum=bool(chat.is_forum))
     # May it manage forum topics now? Asked again when next needed (handlers/threads.py).
     threads.rights_changed(rt, chat.id)
-    if await chats.set_active(rt, chat.id, present):
-        log.info("bot %s chat %s", "added to" if present else "removed from", chat.id)
-        if present:
-            # Its rows, paused while the bot was away, run now (marked late).
-            await rt.scheduler.run_due(context.application)
+    if present:
+        # Its rows, paused while the bot was away or muted, run now (marked late), the cards it
+        # could not post among them.
+        await rights.resume(context.application, chat.id)
+    elif await chats.set_active(rt, chat.id, False):
+        log.info("bot removed from (or may not post in) chat %s; paused", chat.id)
+    # Whether a member's typed ballot can be taken back under secret ballot follows the bot's
+    # right to delete messages.
+    await votes.note_bot_can_delete(
+        rt, chat.id, rights.may_delete(change.new_chat_member, chat.type)
+    )
 
 
 def register(app) -> None:
@@ -72,3 +75,5 @@ def register(app) -> None:
     app.add_handler(
         ChatMemberHandler(follow_membership, ChatMemberHandler.MY_CHAT_MEMBER), group=EVENTS_GROUP
     )
+    # A paused group that speaks to the bot: may it post again? (handlers/rights.py)
+    rights.register(app)

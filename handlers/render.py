@@ -7,17 +7,18 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Message
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackContext
 
 from bot import cards
 from bot.buttons import Keyboard
 from bot.i18n import translator
 from bot.runtime import Runtime
-from bot.services import threads, topics, votes
+from bot.services import threads, topics, votes, waiting
 from bot.services.chats import ChatContext
 from bot.services.threads import Place
 from bot.text import split_items
+from handlers import rights
 from handlers.common import Markup, post, to_markup
 from storage.topics import TopicRow
 
@@ -41,14 +42,30 @@ async def topic_card(
 
 
 async def post_topic_card(
-    bot: Bot, rt: Runtime, chat: ChatContext, topic: TopicRow, place: Place | None = None
+    bot: Bot,
+    rt: Runtime,
+    chat: ChatContext,
+    topic: TopicRow,
+    place: Place | None = None,
+    waits: bool = True,
 ) -> Message | None:
-    """The topic's card, in its thread (or in `place`: where /topic N was asked)."""
+    """The topic's card, in its thread (or in `place`: where /topic N was asked).
+
+    If the group will not take it now (the bot may not post there), what the command stored
+    stays and the card waits for the group (bot/services/waiting.py): None. `waits=False` (the
+    waiting row itself) lets the refusal through, so that the row keeps waiting."""
     text, markup = await topic_card(rt, chat, topic)
-    if place is None:
-        message = await post_about(bot, rt, chat, topic, text, markup)
-    else:
-        message = await post(bot, place, text, markup)
+    try:
+        if place is None:
+            message = await post_about(bot, rt, chat, topic, text, markup)
+        else:
+            message = await post(bot, place, text, markup)
+    except TelegramError as exc:
+        if not waits or rights.chat_refusal(exc) is None:
+            raise
+        await waiting.hold_card(rt, chat.chat_id, "topic", topic.id, topic.card_message_id)
+        log.info("card of topic %s waits for chat %s: %s", topic.id, chat.chat_id, exc)
+        return None
     await topics.set_card(rt, topic.id, message.message_id)
     return message
 
@@ -76,6 +93,8 @@ async def edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: Keybo
         lowered = str(exc).lower()
         if "not modified" in lowered:
             return True
+        if rights.chat_refusal(exc) is not None:
+            raise  # the group is gone or closed to us ("chat not found"), not the card
         if "not found" in lowered or "can't be edited" in lowered:
             return False
         raise
@@ -145,6 +164,11 @@ class CardRefresher:
             await self.renderers[kind](app.bot, self.rt, chat_id, ref_id)
         except Forbidden as exc:
             log.info("card refresh in chat %s refused: %s", chat_id, exc)
+        except BadRequest as exc:
+            # "chat not found" (the group deleted), or no right to post: the chat pauses.
+            if rights.chat_refusal(exc) is None:
+                raise
+            await rights.pause(self.rt, chat_id, exc)
 
 
 async def chat_of(rt: Runtime, chat_id: int) -> ChatContext | None:

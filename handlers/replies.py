@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from telegram import ForceReply
 from telegram.ext import MessageHandler, filters
 
 from bot.i18n import N_
 from bot.rules.phases import Stance
 from bot.services import prompts
+from bot.text import mention
 from handlers import followup, topics, views, votes
 from handlers.common import Ctx, edge
 from storage.pending import Pending
@@ -38,8 +40,11 @@ async def on_text(ctx: Ctx) -> None:
         return
     replied = message.reply_to_message
     if not ctx.chat.is_private:
-        # In a group only a reply to the very question counts: other chatter is not an answer.
-        if replied is None or replied.message_id != pending.prompt_message_id:
+        # In a group only a reply to the very question (or to the pointer to it) counts:
+        # other chatter is not an answer.
+        answering = (pending.prompt_message_id, pending.payload.get(POINTED_TO_QUESTION))
+        if replied is None or replied.message_id not in answering:
+            await point_to_question(ctx, pending)
             return
     voice = views.voice_of(message) if pending.kind == views.VIEW_PROMPT else None
     if voice is None and not text:
@@ -79,6 +84,7 @@ async def on_text(ctx: Ctx) -> None:
         return
     if not ctx.chat.is_private:
         await _delete_prompt(ctx, pending.prompt_message_id)
+        await _delete_prompt(ctx, pending.payload.get(POINTED_TO_QUESTION) or None)
 
 
 async def ask_for_text(ctx: Ctx, pending: Pending) -> None:
@@ -111,6 +117,47 @@ async def ask_for_text(ctx: Ctx, pending: Pending) -> None:
 
 # A pending question's payload key: its asker was already asked once to answer with text.
 ASKED_FOR_TEXT = "asked_for_text"
+
+
+async def point_to_question(ctx: Ctx, pending: Pending) -> None:
+    """A member whom the bot asked a question writes in the group, but not as a reply to it:
+    told, once per question, to reply, by a message that is itself a question aimed at them
+    (a reply to it counts as the answer).
+
+    What can be seen of this: in privacy mode (the default) a bot that is not an administrator
+    receives, of a member's group messages, only commands, replies to its own messages and
+    messages that mention it; so the answer typed as a reply to another of the bot's messages
+    (a card) or with @bot in it is seen, and so is everything once the bot is an administrator
+    (privacy mode does not bind administrators) or writes in a forum thread it opened (every
+    message there replies to its opening message). A plain message replying to nothing, sent
+    past a bot in privacy mode, never reaches it: nothing can be done about that one, which is
+    why every question names its member (a real mention) so that Telegram opens the reply box
+    for them."""
+    if pending.prompt_message_id is None or pending.payload.get(POINTED_TO_QUESTION):
+        return
+    name = ctx.person.first_name if ctx.person else ""
+    pointer = await ctx.reply(
+        ctx.t(
+            N_(
+                "{name}, I did not take this as your answer: it is not a reply to my question. Reply to this message (or to my question) with your answer."
+            ),
+            name=mention(ctx.user_id, name),
+        ),
+        ForceReply(selective=True),
+    )
+    await prompts.ask(
+        ctx.rt,
+        pending.chat_id,
+        pending.user_id,
+        pending.kind,
+        {**pending.payload, POINTED_TO_QUESTION: pointer.message_id if pointer else 0},
+        pending.prompt_message_id,
+    )
+
+
+# A pending question's payload key: the message (a reply to the member's misplaced answer)
+# that told them to reply to the question; a reply to it counts as the answer.
+POINTED_TO_QUESTION = "pointed_to_question"
 
 
 def register(app) -> None:

@@ -12,7 +12,7 @@ from bot.i18n import N_
 from bot.rules.threads import thread_link, thread_name
 from bot.services import prompts, topics
 from bot.services.common import parse_number
-from bot.text import Html, esc
+from bot.text import Html, esc, mention
 from handlers.common import Ctx, answer_query, edge, html_to_toast
 from handlers.render import post_topic_card, send_pages
 from handlers.threads import open_own_thread
@@ -42,7 +42,8 @@ async def propose(ctx: Ctx) -> None:
                 N_(
                     "{name}, reply to this message with the title of your topic (details on the next lines)."
                 ),
-                name=ctx.person.first_name if ctx.person else "",
+                # It also replies to their /propose: either aims the reply box at them.
+                name=mention(ctx.user_id, ctx.person.first_name if ctx.person else ""),
             ),
             ForceReply(selective=True, input_field_placeholder=ctx._("Title of the topic")),
         )

@@ -13,9 +13,11 @@ from bot import callbacks, cards, numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.rules.phases import Choice, parse_choice
-from bot.services import prompts, votes
+from bot.services import prompts, votes, waiting
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
+from bot.text import mention
+from handlers import rights
 from handlers.common import Ctx, answer_query, edge, html_to_toast, post
 from handlers.private import about, is_member, linked_group, target_chat, where
 from handlers.render import post_about, refresh_ballot_card, refresh_topic_card
@@ -24,6 +26,9 @@ from handlers.topics import group_only, need_args
 log = logging.getLogger(__name__)
 
 BLOCK_PROMPT = "block"
+BLOCK_QUESTION = N_(
+    "{name}, reply to this message with the reason for your block on topic #{number}."
+)
 CHOICE_TOAST = {
     Choice.AGREE: N_("Your ballot: agree. You can change it until the vote closes."),
     Choice.ABSTAIN: N_("Your ballot: abstain. You can change it until the vote closes."),
@@ -60,14 +65,32 @@ async def open_vote(ctx: Ctx) -> None:
         ctx.chat.settings,
         await member_count(ctx),
         args[2] if len(args) > 2 else None,
+        # Under secret ballot a ballot typed in the group is deleted, if the bot may.
+        bot_can_delete=await bot_can_delete(ctx) if ctx.chat.settings.secret_ballot else True,
     )
     await post_ballot_card(ctx.context.bot, ctx.rt, ctx.chat, state)
 
 
-async def post_ballot_card(bot, rt, chat, state) -> None:
+async def bot_can_delete(ctx: Ctx) -> bool:
+    """May the bot delete members' messages in this group (getChatMember of itself)?"""
+    return await rights.can_delete_in(
+        ctx.context.application, ctx.chat_id, ctx.update.effective_chat.type
+    )
+
+
+async def post_ballot_card(bot, rt, chat, state, waits: bool = True) -> None:
+    """The ballot card in the group. If the group will not take it now, the vote stays open
+    and its card waits for the group (`waits`; the waiting row itself passes False)."""
     _ = translator(chat.language)
     text, markup = cards.ballot_card(_, state, chat.settings, rt.bot_username)
-    message = await post_about(bot, rt, chat, state.topic, text, markup)
+    try:
+        message = await post_about(bot, rt, chat, state.topic, text, markup)
+    except TelegramError as exc:
+        if not waits or rights.chat_refusal(exc) is None:
+            raise
+        await waiting.hold_card(rt, chat.chat_id, "ballot", state.vote.id)
+        log.info("ballot card of vote %s waits for chat %s: %s", state.vote.id, chat.chat_id, exc)
+        return
     await votes.set_card(rt, state.vote.id, message.message_id)
 
 
@@ -101,44 +124,54 @@ async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | N
     if vote_id is not None and (state.vote.id != vote_id or not state.vote.is_open):
         raise UserError(N_("This vote is closed."))
     payload = {"chat_id": chat_id, "number": number, "vote_id": state.vote.id}
-    question = ctx.t(
-        N_("{name}, reply to this message with the reason for your block on topic #{number}."),
-        name=ctx.person.first_name if ctx.person else "",
-        number=number,
-    )
+    name = ctx.person.first_name if ctx.person else ""
     placeholder = ctx._("Reason for the block")
+    query = ctx.update.callback_query
     if state.vote.secret or ctx.chat.is_private:
-        group = await load_chat_context(ctx.rt, chat_id)
-        # In private the question names its group: the member may belong to several.
-        asked = where(ctx._, group.title if group else "?", number) + "\n" + question
-        try:
-            prompt = await ctx.context.bot.send_message(
-                ctx.user_id, asked, reply_markup=ForceReply(input_field_placeholder=placeholder)
-            )
-        except Forbidden:
+        # A press in private comes from an open private chat; from the group, only someone who
+        # started the bot can be written to there. Known before the press is answered: the
+        # answer comes first, and only one answer is taken.
+        if not ctx.chat.is_private and not await prompts.reachable_privately(ctx.rt, ctx.user_id):
             raise UserError(
                 N_(
                     "Under secret ballot I ask for the reason privately: open a private chat with me (🗳 Vote in private) and press Block again."
                 )
-            ) from None
-        await prompts.ask(
-            ctx.rt, ctx.user_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id
+            )
+        group = await load_chat_context(ctx.rt, chat_id)
+        # In private the question names its group: the member may belong to several.
+        asked = (
+            where(ctx._, group.title if group else "?", number)
+            + "\n"
+            + ctx.t(BLOCK_QUESTION, name=name, number=number)
         )
         await answer_query(
-            ctx.update.callback_query,
-            html_to_toast(ctx._("I asked for your reason in our private chat.")),
+            query, html_to_toast(ctx._("I asked for your reason in our private chat."))
+        )
+        try:
+            prompt = await ctx.context.bot.send_message(
+                ctx.user_id, asked, reply_markup=ForceReply(input_field_placeholder=placeholder)
+            )
+        except Forbidden as exc:
+            # Blocked since they started the bot: noted, so that the next press says so.
+            from bot.services.followup import mark_undeliverable
+
+            await mark_undeliverable(ctx.rt, ctx.user_id, "block_reason", state.vote.id, str(exc))
+            return
+        await prompts.ask(
+            ctx.rt, ctx.user_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id
         )
         return
     # Answered before the question is posted: an answer is taken only within seconds, and a
     # group message may have to wait for the group's sending budget.
     await answer_query(
-        ctx.update.callback_query,
-        html_to_toast(ctx._("A block needs a reason: reply to the bot's question.")),
+        query, html_to_toast(ctx._("A block needs a reason: reply to the bot's question."))
     )
+    # The question names its member with a real mention: Telegram opens the reply box
+    # (ForceReply, selective) only for a mentioned member or the author of a replied message.
     prompt = await post(
         ctx.context.bot,
         ctx.place,  # the ballot card's thread
-        question,
+        ctx.t(BLOCK_QUESTION, name=mention(ctx.user_id, name), number=number),
         ForceReply(selective=True, input_field_placeholder=placeholder),
     )
     await prompts.ask(ctx.rt, chat_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id)
@@ -177,6 +210,7 @@ async def ballot(ctx: Ctx) -> None:
         number,
         choice,
         parts[2] if len(parts) > 2 else None,
+        typed_in_group=not ctx.chat.is_private,
     )
     text = ctx._(CHOICE_TOAST[choice])
     if ctx.chat.is_private:

@@ -113,6 +113,17 @@ async def cancel(tx: Tx, kind: str, ref_id: int, now: datetime) -> int:
     )
 
 
+async def is_waiting(tx: Tx, kind: str, ref_id: int) -> bool:
+    """Is a row of this kind about `ref_id` still to run?"""
+    return (
+        await tx.scalar(
+            "SELECT 1 FROM scheduled WHERE kind = ? AND ref_id = ? AND done_at IS NULL",
+            (kind, ref_id),
+        )
+        is not None
+    )
+
+
 async def pending_count(tx: Tx) -> int:
     return int(await tx.scalar("SELECT COUNT(*) FROM scheduled WHERE done_at IS NULL"))
 

@@ -80,6 +80,21 @@ async def create_topic(
     return topic
 
 
+async def proposal_waiting(
+    tx: Tx, chat_id: int, proposer_id: int, title: str, details: str, card_kind: str
+) -> TopicRow | None:
+    """The same proposal by the same member, still proposed, whose card is waiting for the
+    group (a schedule row of `card_kind`): a retry of a /propose the group never saw."""
+    row = await tx.fetchone(
+        f"SELECT {_COLUMNS} FROM topics t WHERE chat_id = ? AND proposer_id = ? AND title = ? "
+        "AND details = ? AND status = 'proposed' AND card_message_id IS NULL AND EXISTS("
+        "SELECT 1 FROM scheduled s WHERE s.kind = ? AND s.ref_id = t.id AND s.done_at IS NULL) "
+        "ORDER BY id DESC LIMIT 1",
+        (chat_id, proposer_id, title, details, card_kind),
+    )
+    return None if row is None else _topic(row)
+
+
 async def get_topic(tx: Tx, chat_id: int, number: int) -> TopicRow | None:
     row = await tx.fetchone(
         f"SELECT {_COLUMNS} FROM topics WHERE chat_id = ? AND number = ?", (chat_id, number)

@@ -27,10 +27,20 @@ class VoteRow:
     secret: bool
     card_message_id: int | None
     result: str | None
+    # Under secret ballot: a ballot typed in the group (/ballot N choice) would stay readable,
+    # because the bot may not delete the member's message (its right, checked at opening and
+    # followed since). Stored in the `secret` column as SECRET_TYPED_STAYS.
+    typed_ballot_stays: bool = False
 
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+# The `secret` column: 0 an open ballot; 1 secret; 2 secret, and the bot cannot delete a ballot
+# typed in the group (so the group must vote with the buttons or in private).
+SECRET = 1
+SECRET_TYPED_STAYS = 2
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,7 @@ class BallotRow:
 
 
 def _vote(row: Any) -> VoteRow:
-    return from_row(VoteRow, row)
+    return from_row(VoteRow, row, typed_ballot_stays=row["secret"] == SECRET_TYPED_STAYS)
 
 
 async def open_vote(
@@ -57,6 +67,7 @@ async def open_vote(
     threshold: str,
     blocks_allowed: int,
     secret: bool,
+    typed_ballot_stays: bool = False,
 ) -> VoteRow:
     vote_id = await tx.insert(
         "INSERT INTO votes(topic_id, draft_no, round, opened_at, closes_at, eligible, quorum, "
@@ -71,7 +82,7 @@ async def open_vote(
             quorum,
             threshold,
             blocks_allowed,
-            int(secret),
+            (SECRET_TYPED_STAYS if typed_ballot_stays else SECRET) if secret else 0,
         ),
     )
     vote = await get_vote(tx, vote_id)
@@ -98,6 +109,21 @@ async def draft_was_put_to_vote(tx: Tx, topic_id: int, draft_no: int) -> bool:
             (topic_id, draft_no),
         )
     )
+
+
+async def note_typed_ballots(tx: Tx, chat_id: int, stay: bool) -> list[int]:
+    """The bot's right to delete messages in `chat_id` changed: its open secret votes follow.
+    Returns the ids of the votes that changed."""
+    old, new = (SECRET, SECRET_TYPED_STAYS) if stay else (SECRET_TYPED_STAYS, SECRET)
+    rows = await tx.fetchall(
+        "SELECT v.id FROM votes v JOIN topics t ON t.id = v.topic_id "
+        "WHERE t.chat_id = ? AND v.closed_at IS NULL AND v.secret = ?",
+        (chat_id, old),
+    )
+    ids = [r[0] for r in rows]
+    for vote_id in ids:
+        await tx.execute("UPDATE votes SET secret = ? WHERE id = ?", (new, vote_id))
+    return ids
 
 
 async def list_votes(tx: Tx, topic_id: int) -> list[VoteRow]:

@@ -104,9 +104,13 @@ async def test_a_reply_by_someone_else_to_the_prompt_is_ignored(world):
     sent_before = len(group.sent())
 
     await bob.replies_to(prompt, "Bob's own title")
+    assert len(group.sent()) == sent_before  # Bob was asked nothing
     await alice.says("just chatting, not an answer")
+    await alice.says("still chatting")
     assert await topic_of(world, group, 1) is None
-    assert len(group.sent()) == sent_before
+    # Alice, whose question is open, is told once (and only once) to reply to it.
+    assert len(group.sent()) == sent_before + 1
+    assert group.last_bot_message()["text"].startswith("Alice, I did not take this as your answer")
 
     await alice.replies_to(prompt, "Alice's title")
     topic = await topic_of(world, group, 1)

@@ -25,3 +25,8 @@ ACTION_KINDS = (DUE_SOON, OVERDUE, OVERDUE_REOPEN)
 # A topic's own forum thread follows its status: closed when the topic ends, reopened with it
 # (ref_id = topic id; bot/services/threads.py).
 TOPIC_THREAD = "topic_thread"
+
+# A card the group could not take when it was due (the bot may not post there for now): posted
+# once the chat takes messages again (ref_id = topic id, vote id; bot/services/waiting.py).
+TOPIC_CARD = "topic_card"
+BALLOT_CARD = "ballot_card"

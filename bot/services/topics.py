@@ -25,7 +25,7 @@ from bot.services.common import (
     load_topic,
     run_unit,
 )
-from bot.services.kinds import ENDS_WITH_TOPIC, VIEWS_CLOSE
+from bot.services.kinds import ENDS_WITH_TOPIC, TOPIC_CARD, VIEWS_CLOSE
 from bot.services.prompts import display_name
 from storage import Tx, message_records, schedule
 from storage import chats as chat_repo
@@ -62,6 +62,13 @@ async def propose(
     now = rt.clock.now()
 
     async def work(tx: Tx) -> TopicRow:
+        # The member tries again because the group never saw the card (the bot may not post
+        # there for now): the topic stays stored once, its card still waiting.
+        waiting = await repo.proposal_waiting(
+            tx, chat_id, actor.user_id, title, details, TOPIC_CARD
+        )
+        if waiting is not None:
+            return waiting
         number = await chat_repo.next_topic_number(tx, chat_id)
         topic = await repo.create_topic(
             tx, chat_id, number, title, details, actor.user_id, now, thread_id

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.callbacks import Link, start_link
 from bot.errors import UserError
 from bot.events import BallotCast, TopicChanged
 from bot.group_settings import GroupSettings
@@ -34,6 +36,8 @@ from storage import votes as repo
 from storage.drafts import DraftRow
 from storage.topics import TopicRow
 from storage.votes import BallotRow, VoteRow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,10 @@ async def open_vote(
     settings: GroupSettings,
     member_count: int,
     duration_text: str | None = None,
+    bot_can_delete: bool = True,
 ) -> VoteState:
+    """`bot_can_delete`: may the bot delete a member's message in the group (checked now)? If
+    not, a secret ballot takes no ballot typed in the group (it would stay readable)."""
     now = rt.clock.now()
 
     async def work(tx: Tx) -> VoteState:
@@ -118,6 +125,7 @@ async def open_vote(
             settings.threshold,
             settings.blocks_allowed,
             settings.secret_ballot,
+            typed_ballot_stays=not bot_can_delete,
         )
         await topic_repo.set_status(tx, topic.id, Status.VOTING, closes_at)
         await topic_repo.record(
@@ -150,7 +158,10 @@ async def cast_ballot(
     choice: Choice,
     reason: str | None = None,
     vote_id: int | None = None,
+    typed_in_group: bool = False,
 ) -> Cast:
+    """`typed_in_group`: the ballot is a member's message in the group (/ballot N choice),
+    which everyone can read until the bot deletes it."""
     if choice is Choice.BLOCK:
         if not reason or not reason.strip():
             raise UserError(
@@ -168,6 +179,8 @@ async def cast_ballot(
         authorize(Action.BALLOT, topic, actor)
         if vote is None or not vote.is_open or actor.when(now) >= vote.closes_at:
             raise UserError(N_("This vote is closed."))
+        if typed_in_group and vote.secret and vote.typed_ballot_stays:
+            raise typed_ballot_refused(rt, chat_id, number)
         previous = await repo.cast(tx, vote.id, actor.user_id, choice.value, reason, now)
         rt.events.publish(tx, BallotCast(chat_id, vote.id))
         if previous is None:
@@ -225,6 +238,34 @@ async def change_from_message(
         return Cast(vote.id, vote.secret, wanted, previous)
 
     return await run_unit(rt, actor, work)
+
+
+def typed_ballot_refused(rt: Runtime, chat_id: int, number: int) -> UserError:
+    """Under secret ballot, a ballot typed in the group that the bot cannot delete would show
+    everyone the member's choice: not counted; the buttons and the private chat keep it secret."""
+    return UserError(
+        N_(
+            "This vote is secret, but I may not delete messages here, so a ballot typed in the group stays readable to everyone: it was not counted. Vote with the buttons on the ballot card, or privately: {link}"
+        ),
+        link=start_link(rt.bot_username, Link.PRIVATE_BALLOT, chat_id, number),
+    )
+
+
+async def note_bot_can_delete(rt: Runtime, chat_id: int, can_delete: bool) -> None:
+    """The bot's right to delete messages in the group changed (or was confirmed): its open
+    secret votes take typed ballots again, or no longer; their cards say so."""
+    changed = await rt.db.run(lambda tx: _note_typed_ballots(tx, rt, chat_id, stay=not can_delete))
+    if changed:
+        log.info(
+            "chat %s: typed secret ballots %s", chat_id, "deleted" if can_delete else "refused"
+        )
+
+
+async def _note_typed_ballots(tx: Tx, rt: Runtime, chat_id: int, stay: bool) -> list[int]:
+    changed = await repo.note_typed_ballots(tx, chat_id, stay)
+    for vote_id in changed:
+        rt.events.publish(tx, BallotCast(chat_id, vote_id))
+    return changed
 
 
 async def close_vote(

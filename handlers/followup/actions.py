@@ -14,6 +14,7 @@ from bot.services import followup as service
 from bot.services import prompts
 from bot.services.common import parse_number
 from bot.services.followup import ProgressReport, ReportKind
+from bot.text import mention
 from handlers.common import Ctx, answer_query, edge, html_to_toast, post
 from handlers.followup.cards import post_final_card
 from handlers.private import about, is_convenor_of, linked_group, target_chat
@@ -123,7 +124,8 @@ async def on_progress_button(ctx: Ctx) -> None:
             N_(
                 "{name}, reply to this message with the progress of A{action}: a percentage and a note, e.g. “60 poles painted”, or “done”."
             ),
-            name=ctx.person.first_name if ctx.person else "",
+            # A real mention: Telegram opens the reply box (selective) only for them.
+            name=mention(ctx.user_id, ctx.person.first_name if ctx.person else ""),
             action=action_no,
         ),
         ForceReply(selective=True, input_field_placeholder="60 …"),
