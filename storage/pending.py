@@ -63,6 +63,25 @@ async def get(tx: Tx, chat_id: int, user_id: int, now: datetime) -> Pending | No
     )
 
 
+async def asked_by(tx: Tx, chat_id: int, message_id: int, now: datetime) -> Pending | None:
+    """The question still open that the bot asked with message `message_id` in `chat_id`."""
+    row = await tx.fetchone(
+        "SELECT * FROM pending_inputs WHERE chat_id = ? AND prompt_message_id = ? "
+        "AND expires_at > ?",
+        (chat_id, message_id, to_db(now)),
+    )
+    if row is None:
+        return None
+    return Pending(
+        row["chat_id"],
+        row["user_id"],
+        row["kind"],
+        json.loads(row["payload_json"]),
+        row["prompt_message_id"],
+        from_db(row["expires_at"]),
+    )
+
+
 async def drop(tx: Tx, chat_id: int, user_id: int) -> None:
     await tx.execute(
         "DELETE FROM pending_inputs WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)

@@ -21,6 +21,10 @@ GROUP_REFUSED = (
     "（按钮能认出您本人）。"
 )
 MEMBERS_ONLY = "只有本群成员可以进行此操作。"
+ANSWER_IN_PERSON = (
+    "您正以群组的名义发言（匿名管理员），这条回答不能算作我所问之人的回答。请以本人身份回答："
+    "在您的管理员权限中关闭“保持匿名”，然后再次回复我的问题。"
+)
 TRY_AGAIN = "暂时无法向 Telegram 核实您在本群的身份，请稍后再试。"
 TELEGRAM = 777000  # the sender of posts the linked channel forwards into its group
 
@@ -192,6 +196,26 @@ async def test_an_anonymous_administrator_convenes_but_has_no_voice(world):
             "adopted",
             "not_adopted",
         )
+
+
+async def test_an_answer_written_as_the_group_is_not_the_answer_of_the_person_asked(world):
+    group, chen, alice, card = await proposed(world)
+    await chen.presses(card, "受理")
+    card = group.last_bot_message()
+    # 陈 is an anonymous administrator: he presses as himself, but writes as the group.
+    await chen.presses(card, "支持")
+    question = group.last_bot_message()
+    answer = await group.anonymous_admin().replies_to(question, "支持，早该修了")
+    assert replied_to(world, group, answer) == [ANSWER_IN_PERSON]
+    assert await count(world, "views") == 0
+    # The question is still his, and his answer as himself counts.
+    await chen.replies_to(question, "支持，早该修了")
+    assert await count(world, "views") == 1
+    # The group's own question (a bare /propose by an anonymous administrator) is answered by it.
+    admin = group.anonymous_admin()
+    await admin.says("/propose")
+    await admin.replies_to(group.last_bot_message(), "村道路灯")
+    assert await count(world, "topics") == 2
 
 
 # ----- members only ---------------------------------------------------------------------

@@ -34,6 +34,12 @@ async def awaiting(rt: Runtime, chat_id: int, user_id: int) -> Pending | None:
     return await rt.db.view(lambda tx: repo.get(tx, chat_id, user_id, now))
 
 
+async def asked_by(rt: Runtime, chat_id: int, message_id: int) -> Pending | None:
+    """The open question that message `message_id` of the bot asks (of whom, about what)."""
+    now = rt.clock.now()
+    return await rt.db.view(lambda tx: repo.asked_by(tx, chat_id, message_id, now))
+
+
 async def answered(rt: Runtime, chat_id: int, user_id: int) -> None:
     await rt.db.run(lambda tx: repo.drop(tx, chat_id, user_id))
 
@@ -57,11 +63,3 @@ def display_name(user: UserRow | None) -> str:
     if user is None:
         return "?"
     return user.first_name or user.username or "?"
-
-
-async def reachable_privately(rt: Runtime, user_id: int) -> bool:
-    """Has this person started a private chat with the bot (and not blocked it since)? Then a
-    question can go to them there (Telegram refuses a bot's first private word otherwise)."""
-    users = await rt.db.view(lambda tx: chat_repo.get_users(tx, [user_id]))
-    user = users.get(user_id)
-    return bool(user is not None and user.private_ok)
