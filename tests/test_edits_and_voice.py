@@ -438,6 +438,35 @@ async def test_a_voice_note_answering_the_proposal_question_is_asked_for_text(wo
     assert (await topic_of(world, group)).title == "修缮村口水井"
 
 
+async def test_in_a_forum_a_voice_view_and_a_late_edit_stay_in_the_topics_thread(world):
+    forum = world.group("东山村", forum=True)
+    world.api.set_bot_rights(forum.chat_id, can_manage_topics=True)
+    chen, alice, dan = forum.convenor("chen"), forum.member("alice"), forum.member("dan")
+    affairs = forum.thread("村务", by=chen)
+    await alice.says_in(affairs, "/propose 修缮村口水井")
+    await chen.presses(forum.last_bot_message(), "受理")
+    card = forum.last_bot_message()
+    own = world.api.thread_of(forum.chat_id, card["message_id"])
+    assert own not in (None, affairs)
+
+    await dan.presses(card, "支持")
+    prompt = forum.last_bot_message()
+    assert world.api.thread_of(forum.chat_id, prompt["message_id"]) == own
+    voice = await dan.sends_voice(23, reply_to=prompt)
+    assert voice["message_thread_id"] == own
+    said = await dan.says_in(own, "/view 1 concern 费用谁出")
+    assert [(v.stance, v.voice_duration) for v in await views_of(world, forum)] == [
+        ("support", 23),
+        ("concern", None),
+    ]
+
+    await world.advance(days=4)  # views closed
+    await dan.edits(said, "/view 1 concern 费用由谁来出")
+    late = forum.last_bot_message()
+    assert late["text"] == "来不及修改第 2 条意见了：议题 #1 的意见征集已截止，意见保持原样。"
+    assert world.api.thread_of(forum.chat_id, late["message_id"]) == own
+
+
 def test_voice_lengths_read_as_a_player_shows_them():
     from bot.durations import clock_length
 
