@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from datetime import timedelta
 
 from telegram import ChatMember, Update
 from telegram.constants import ChatMemberStatus
@@ -32,6 +33,11 @@ log = logging.getLogger(__name__)
 # Before the handlers that answer (group 0), after the chat's own events (migration, the bot's
 # membership, group -80).
 RIGHTS_GROUP = -70
+
+# A paused group's rights are looked at again at most this often (when it speaks to the bot);
+# when each chat was last looked at is kept in the application's bot_data under PROBED_KEY.
+PROBE_EVERY = timedelta(minutes=1)
+PROBED_KEY = "rights-probed"
 
 # 400s that mean "the bot may not post in this chat" (as opposed to a bad request of ours).
 _MAY_NOT_POST = (
@@ -131,6 +137,7 @@ async def resume(app: Application, chat_id: int) -> bool:
     """The chat takes messages again: what waits (its schedule, cards it could not post) runs
     now. False if it was not paused."""
     rt = runtime_of(app)
+    app.bot_data.get(PROBED_KEY, {}).pop(chat_id, None)
     if not await chats.set_active(rt, chat_id, True):
         return False
     log.info("chat %s takes the bot's messages again; resumed", chat_id)
@@ -141,8 +148,9 @@ async def resume(app: Application, chat_id: int) -> bool:
 async def resume_if_writable(update: object, context) -> None:
     """A paused group speaks to the bot: look at the bot's own rights (a group's default
     permissions change without any update to the bot), and resume the chat if it may post.
-    One or two look-ups per update, and only from a paused group (the flood guard screens
-    bursts before they get here)."""
+    At most once a minute per paused group (PROBE_EVERY): a group whose rights look right but
+    whose sends are still refused (CHAT_WRITE_FORBIDDEN) costs one try a minute, not one per
+    message."""
     if not isinstance(update, Update) or update.my_chat_member is not None:
         return
     chat = update.effective_chat
@@ -152,6 +160,12 @@ async def resume_if_writable(update: object, context) -> None:
     known = await load_chat_context(rt, chat.id)
     if known is None or known.active:
         return
+    probed = context.application.bot_data.setdefault(PROBED_KEY, {})
+    now = rt.clock.now()
+    last = probed.get(chat.id)
+    if last is not None and now - last < PROBE_EVERY:
+        return
+    probed[chat.id] = now
     if await may_post_in(context.application, chat.id, chat.type):
         await resume(context.application, chat.id)
 

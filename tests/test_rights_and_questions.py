@@ -121,8 +121,12 @@ async def test_a_proposal_the_group_cannot_see_is_stored_once_and_its_card_waits
     [row] = await rows_of(world, kinds.TOPIC_CARD)
     assert row["done_at"] is None
 
-    # Members may write again; the group's next command brings the card that waited.
+    # Members may write again (Telegram tells the bot nothing); the group's next command, a
+    # minute later (a paused group is looked at once a minute), brings the card that waited.
     everyone_may_write(world, group)
+    await chen.says("/topics")
+    assert topic_cards(group) == [], "looked at again within the minute"
+    await world.advance(minutes=1)
     await chen.says("/topics")
     assert await is_active(world, group)
     [card] = topic_cards(group)
@@ -178,6 +182,7 @@ async def test_a_ballot_card_refused_waits_and_the_vote_stays_open(world, refusa
     assert row["done_at"] is None and "attempts" not in row["payload_json"]
 
     world.api.allow_writes(group.chat_id)
+    await world.advance(minutes=1)
     await alice.says("/ballot 1 同意")
     [card] = ballot_cards(group)
     assert "已投票数：2" in card["text"]

@@ -63,3 +63,11 @@ def display_name(user: UserRow | None) -> str:
     if user is None:
         return "?"
     return user.first_name or user.username or "?"
+
+
+async def reachable_privately(rt: Runtime, user_id: int) -> bool:
+    """Has this person started a private chat with the bot (and not blocked it since)? Then a
+    question can go to them there (Telegram refuses a bot's first private word otherwise)."""
+    users = await rt.db.view(lambda tx: chat_repo.get_users(tx, [user_id]))
+    user = users.get(user_id)
+    return bool(user is not None and user.private_ok)
