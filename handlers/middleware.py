@@ -51,7 +51,7 @@ async def follow_membership(update: Update, context: Context) -> None:
         return
     # Present and allowed to post: a member, an administrator, or restricted with the right to
     # send messages (handlers/rights.py); removed, kicked or muted pauses the chat.
-    present = rights.may_post(change.new_chat_member, chat.type)
+    present = rights.may_post(change.new_chat_member)
     await chats.chat_context(rt, chat.id, chat.type, chat.title or "", is_forum=bool(chat.is_forum))
     # May it manage forum topics now? Asked again when next needed (handlers/threads.py).
     threads.rights_changed(rt, chat.id)

@@ -72,7 +72,7 @@ def chat_refusal(exc: BaseException) -> Refusal | None:
     return None
 
 
-def may_post(member: ChatMember, chat_type: str) -> bool:
+def may_post(member: ChatMember) -> bool:
     """May the bot, as this member of the group, post text there? (A plain member is bound by
     the group's default permissions too: `may_post_in`.)"""
     status = member.status
@@ -114,7 +114,7 @@ async def may_post_in(app: Application, chat_id: int, chat_type: str) -> bool:
     """Would a text message of the bot's be taken in that chat now, as far as its status and
     the group's default permissions say? (Telegram may still refuse: CHAT_WRITE_FORBIDDEN.)"""
     member = await bot_member(app, chat_id)
-    if member is None or not may_post(member, chat_type):
+    if member is None or not may_post(member):
         return False
     if member.status != ChatMemberStatus.MEMBER:
         return True
