@@ -35,6 +35,11 @@ HELP_FORUM = N_(
     "<b>Forum groups</b>: a topic lives in the thread it was proposed in, and its cards, vote and follow-up go there; a command is answered where it was sent. "
     "If I am an administrator allowed to manage topics, each accepted topic gets a thread of its own, “#N title”, which I close when the topic ends and reopen with /reopen N; /settings topic_threads off keeps topics where they were proposed."
 )
+# Voice notes and edits, told with the help (its own catalog message).
+HELP_VOICE = N_(
+    "<b>Voice notes and corrections</b>: my question for your view (after a stance button, or /view N stance) takes a voice note as well as text; I keep its length and a link, as I cannot transcribe it. "
+    "To correct a topic, view, draft or ballot, edit the message that made it: the record follows while it is still open."
+)
 HELP_PRIVATE = N_(
     "<b>商量 Shangliang</b> runs deliberation in your group chats.\n"
     "Add me to a group to start. Here in private you can write anonymous views, "
@@ -67,7 +72,7 @@ def start_with(deep_links: Sequence[DeepLink]) -> Handler:
 def help_text(ctx: Ctx) -> str:
     if ctx.chat.is_private:
         return ctx._(HELP_PRIVATE)
-    return ctx._(HELP_GROUP) + "\n" + ctx._(HELP_RIGHTS) + "\n" + ctx._(HELP_FORUM)
+    return "\n".join(ctx._(part) for part in (HELP_GROUP, HELP_VOICE, HELP_RIGHTS, HELP_FORUM))
 
 
 @edge

@@ -467,6 +467,14 @@ async def test_in_a_forum_a_voice_view_and_a_late_edit_stay_in_the_topics_thread
     assert world.api.thread_of(forum.chat_id, late["message_id"]) == own
 
 
+async def test_help_tells_the_village_about_voice_notes_and_edits(world):
+    group = world.group("东山村")
+    alice = group.member("alice")
+    await alice.says("/help")
+    text = group.last_bot_message()["text"]
+    assert "语音和修改" in text and "发语音" in text and "直接编辑当初那条消息" in text
+
+
 def test_voice_lengths_read_as_a_player_shows_them():
     from bot.durations import clock_length
 
