@@ -87,6 +87,14 @@ async def get_view_by_id(tx: Tx, view_id: int) -> ViewRow | None:
     return None if row is None else _view(row)
 
 
+async def origin(tx: Tx, view_id: int) -> int | None:
+    """The number of the topic a merged view was written for (None if it never moved)."""
+    return await tx.scalar(
+        "SELECT t.number FROM views v JOIN topics t ON t.id = v.moved_from WHERE v.id = ?",
+        (view_id,),
+    )
+
+
 async def get_view(tx: Tx, topic_id: int, number: int) -> ViewRow | None:
     row = await tx.fetchone(
         "SELECT * FROM views WHERE topic_id = ? AND number = ?", (topic_id, number)

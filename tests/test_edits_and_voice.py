@@ -178,6 +178,17 @@ async def test_an_edit_cannot_move_a_view_to_another_topic(world):
     assert "不能把它挪到议题 #2" in group.last_bot_message()["text"]
 
 
+async def test_a_view_merged_into_another_topic_still_answers_to_its_edit(world):
+    group, chen, alice, _card = await deliberating(world)
+    await alice.says("/propose 村口水井漏水")
+    await chen.says("/accept 2")
+    dan = group.member("dan")
+    said = await dan.says("/view 2 support 早该修了")
+    await chen.says("/merge 2 1")
+    await dan.edits(said, "/view 2 support 早就该修了")
+    assert [(v.number, v.text) for v in await views_of(world, group, 1)] == [(1, "早就该修了")]
+
+
 async def test_an_edited_proposal_changes_the_topic_and_its_card_not_a_second_topic(world):
     group = world.group("东山村")
     alice = group.member("alice")

@@ -198,7 +198,8 @@ async def edit_from_message(
         topic = await topic_repo.get_topic_by_id(tx, view.topic_id) if view else None
         if view is None or topic is None:
             raise UserError(N_("This message no longer stands for a view."))
-        if number is not None and number != topic.number:
+        # A view merged into another topic still answers to the number it was written for.
+        if number is not None and number not in (topic.number, await repo.origin(tx, view.id)):
             raise UserError(MOVED, was=topic.number, number=number)
         new_text = _view_text(text, view.is_voice)
         if view.retracted:
