@@ -195,7 +195,11 @@ def ballot_card(
         rule_text(_, state),
     ]
     if vote.secret:
-        lines.append(_("Secret ballot: nobody sees who chose what, only who voted."))
+        lines.append(
+            _(
+                "Secret ballot: nobody sees who chose what; this card shows only how many have voted."
+            )
+        )
         if vote.typed_ballot_stays and vote.is_open and in_group:
             # The bot may not delete messages here: /ballot typed in the group would show it.
             lines.append(

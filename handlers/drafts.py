@@ -12,13 +12,13 @@ from bot.services import prompts
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
 from handlers.common import Ctx, edge
-from handlers.render import edit, send_pages
+from handlers.render import answer_about, edit, send_pages
 from handlers.topics import group_only, need_args
 
 
 async def post_draft(ctx: Ctx, topic, draft) -> None:
     text = cards.draft_posted(ctx._, topic, draft, ctx.person.first_name if ctx.person else "")
-    message = await ctx.reply(text)
+    message = await answer_about(ctx, topic, text)
     if message is not None:
         await service.set_message(ctx.rt, draft.id, message.message_id)
 

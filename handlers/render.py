@@ -12,14 +12,14 @@ from telegram.ext import Application, CallbackContext
 
 from bot import cards
 from bot.buttons import Keyboard
-from bot.i18n import translator
+from bot.i18n import N_, translator
 from bot.runtime import Runtime
 from bot.services import threads, topics, votes, waiting
 from bot.services.chats import ChatContext
 from bot.services.threads import Place
 from bot.text import split_items
 from handlers import rights
-from handlers.common import Markup, post, to_markup
+from handlers.common import Ctx, Markup, post, to_markup
 from storage.topics import TopicRow
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,33 @@ async def post_about(
     """A message about `topic` that answers no command (a card, a notice, a result): in the
     thread where the topic lives (bot.services.threads.place_of)."""
     return await post(bot, threads.place_of(chat, topic), text, markup, rt=rt)
+
+
+async def answer_about(
+    ctx: Ctx, topic: TopicRow, text: str, markup: Markup = None
+) -> Message | None:
+    """What a command about `topic` posts (a draft, a notice that it ended): in the thread where
+    the topic lives. Asked there, it answers the command in place; asked elsewhere (General,
+    another thread), it goes to the topic's thread and the command gets one line saying where
+    (`point_to_thread`), so that neither the thread's record nor the asker is left without it."""
+    if _elsewhere(ctx, topic):
+        message = await post_about(ctx.context.bot, ctx.rt, ctx.chat, topic, text, markup)
+        await point_to_thread(ctx, topic)
+        return message
+    return await ctx.reply(text, markup)
+
+
+async def point_to_thread(ctx: Ctx, topic: TopicRow) -> None:
+    """A command about `topic` typed outside the thread where it lives got its answer there:
+    one line here says so. Nothing when it was typed in that thread."""
+    if _elsewhere(ctx, topic):
+        await ctx.reply(
+            ctx.t(N_("Done: it is in the thread of topic #{number}."), number=topic.number)
+        )
+
+
+def _elsewhere(ctx: Ctx, topic: TopicRow) -> bool:
+    return threads.place_of(ctx.chat, topic).thread_id != ctx.place.thread_id
 
 
 async def edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: Keyboard | None) -> bool:

@@ -14,7 +14,7 @@ from bot.services import prompts, topics
 from bot.services.common import parse_number
 from bot.text import Html, esc, mention
 from handlers.common import Ctx, answer_query, edge, html_to_toast
-from handlers.render import post_topic_card, send_pages
+from handlers.render import answer_about, post_topic_card, send_pages
 from handlers.threads import open_own_thread
 
 PROPOSE_PROMPT = "propose"
@@ -200,8 +200,8 @@ async def merge(ctx: Ctx) -> None:
 async def end(ctx: Ctx) -> None:
     group_only(ctx)
     number = parse_number(need_args(ctx, 1, N_("Usage: /end N"), most=1)[0])
-    await topics.close_topic(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number)
-    await ctx.reply(ctx.t(N_("Topic #{number} is closed."), number=number))
+    topic = await topics.close_topic(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number)
+    await answer_about(ctx, topic, ctx.t(N_("Topic #{number} is closed."), number=number))
 
 
 @edge

@@ -20,7 +20,7 @@ from bot.text import mention
 from handlers import rights
 from handlers.common import Ctx, answer_query, edge, html_to_toast, post
 from handlers.private import about, is_member, linked_group, target_chat, where
-from handlers.render import post_about, refresh_ballot_card, refresh_topic_card
+from handlers.render import point_to_thread, post_about, refresh_ballot_card, refresh_topic_card
 from handlers.topics import group_only, need_args
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ async def open_vote(ctx: Ctx) -> None:
         bot_can_delete=await bot_can_delete(ctx) if ctx.chat.settings.secret_ballot else True,
     )
     await post_ballot_card(ctx.context.bot, ctx.rt, ctx.chat, state)
+    await point_to_thread(ctx, state.topic)
 
 
 async def bot_can_delete(ctx: Ctx) -> bool:
@@ -259,7 +260,9 @@ async def close(ctx: Ctx) -> None:
     closed = await votes.close_vote(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number)
     if closed is None:
         raise UserError(N_("This vote is closed."))
-    # The result card is a schedule row due now: it runs in this chat's lane right after.
+    # The result card is a schedule row due now: it runs in this chat's lane right after, in
+    # the topic's thread.
+    await point_to_thread(ctx, closed.state.topic)
 
 
 async def post_result(app, rt, vote_id: int, before_the_rest: Any) -> None:

@@ -222,6 +222,40 @@ async def test_a_command_in_general_is_answered_in_general_without_a_thread_id(w
     no_thread_refusals(world)
 
 
+async def test_what_a_command_asks_for_goes_to_the_topics_thread_wherever_it_is_typed(world):
+    """A draft, a vote or an end typed in General or another thread: the draft card, the
+    ballot card and the closing notice go to the topic's own thread (its record stays whole),
+    and where the command was typed one line says where they went."""
+    forum, affairs, chen, alice, _bob, _carol = await village_forum(world)
+    await alice.says_in(affairs, f"/propose {TITLE}")
+    await chen.presses(forum.last_bot_message(), "受理")
+    own = thread_named(world, forum, f"#1 {TITLE}")
+    await world.advance(days=3, minutes=1)
+
+    await alice.says_in(affairs, "/draft 1 村委会年内修缮水井。")
+    draft_card, pointer = forum.bot_messages()[-2:]
+    assert "村委会年内修缮水井" in draft_card["text"] and thread_of(world, forum, draft_card) == own
+    assert "议题 #1 的话题" in pointer["text"] and thread_of(world, forum, pointer) == affairs
+
+    await chen.says("/vote 1 1 1d")
+    ballot, pointer = forum.bot_messages()[-2:]
+    assert "同意" in str(ballot.get("reply_markup")) and thread_of(world, forum, ballot) == own
+    assert "议题 #1 的话题" in pointer["text"] and thread_of(world, forum, pointer) is None
+
+    await chen.says("/close 1")
+    await world.run_due()
+    assert any(
+        "议题 #1 的话题" in m["text"] and thread_of(world, forum, m) is None
+        for m in forum.bot_messages()[-3:]
+    )
+    await chen.says("/end 1")
+    await world.run_due()
+    ended = [m for m in forum.bot_messages_in(own) if "议题 #1 已结束" in m["text"]]
+    assert ended, "the thread closes with its last word in it"
+    assert "议题 #1 的话题" in forum.bot_messages_in(None)[-1]["text"]
+    no_thread_refusals(world)
+
+
 async def test_the_setting_off_keeps_each_topic_where_it_was_proposed(world):
     forum, affairs, chen, alice, _bob, _carol = await village_forum(world)
 
