@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import CallbackQuery, ForceReply
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, cards
@@ -16,6 +19,8 @@ from bot.text import Html, esc, mention
 from handlers.common import Ctx, answer_query, edge, html_to_toast
 from handlers.render import answer_about, post_topic_card, send_pages
 from handlers.threads import open_own_thread
+
+log = logging.getLogger(__name__)
 
 PROPOSE_PROMPT = "propose"
 
@@ -62,7 +67,27 @@ async def propose(ctx: Ctx) -> None:
 async def finish_proposal(ctx: Ctx, text: str) -> None:
     # The topic lives in the thread it was proposed in, until it gets one of its own.
     topic = await topics.propose(ctx.rt, ctx.chat_id, ctx.actor_given(), text, ctx.thread)
-    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
+    if await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic) is None:
+        await tell_privately_the_card_waits(ctx, topic.number)
+
+
+async def tell_privately_the_card_waits(ctx: Ctx, number: int) -> None:
+    """The group will not take the bot's messages now (its right to post was taken): the
+    proposal is kept and its card waits. The proposer hears it in private, if they have
+    started the bot; otherwise nobody can be told until the group takes messages again."""
+    if not await prompts.reachable_privately(ctx.rt, ctx.user_id):
+        return
+    text = ctx.t(
+        N_(
+            "I cannot post in “{group}” now (I have no right to send messages there). Your topic #{number} is kept; its card will be posted there as soon as I may post again."
+        ),
+        group=ctx.chat.title,
+        number=number,
+    )
+    try:
+        await ctx.context.bot.send_message(ctx.user_id, text)
+    except TelegramError as exc:
+        log.info("proposer %s not told privately that the card waits: %s", ctx.user_id, exc)
 
 
 @edge

@@ -139,6 +139,23 @@ async def test_a_proposal_the_group_cannot_see_is_stored_once_and_its_card_waits
     assert len(topic_cards(group)) == 1, "posted once"
 
 
+async def test_a_proposer_who_started_the_bot_hears_in_private_that_the_card_waits(world):
+    """In the group she would see nothing at all: told privately (she started the bot), once
+    per proposal; someone who never started the bot cannot be told, and is not tried."""
+    group = world.group("东山村")
+    alice, bob = group.member("alice"), group.member("bob")
+    await alice.starts_bot()
+    await group.bot_becomes("restricted")  # muted
+    before = len(world.api.calls_of("sendMessage", alice.id))  # the welcome of /start
+
+    await alice.says("/propose 修水井\n井水浑浊，需要清淤")
+    [note] = world.api.calls_of("sendMessage", alice.id)[before:]
+    assert "东山村" in note.text and "#1" in note.text and "发言" in note.text
+    await bob.says("/propose 修路")
+    assert world.api.calls_of("sendMessage", bob.id) == []
+    assert [t.title for t in await topics_of(world, group)] == ["修水井", "修路"]
+
+
 async def test_a_muted_bot_pauses_at_once_and_posts_what_waits_when_unmuted(world):
     group = world.group("东山村")
     chen = group.convenor("chen")
