@@ -100,9 +100,10 @@ async def edit_view(ctx: Ctx, record: MessageRecord, command: str | None, rest: 
         number, stance, text = parse_number(parts[0]), parse_stance(parts[1]), parts[2]
         if stance is None:
             raise UserError(VIEW_USAGE)
-    edited = await views.edit_from_message(
-        ctx.rt, ctx.actor_given(), record.ref_id, text, stance, number
-    )
+    # A view is one person's voice: still a member of the group? (An anonymous view is edited
+    # in private, where its link already checked membership when it was written.)
+    actor = ctx.actor_given() if ctx.chat.is_private else await ctx.actor_in_person()
+    edited = await views.edit_from_message(ctx.rt, actor, record.ref_id, text, stance, number)
     if edited.changed:
         await acknowledge(
             ctx, ctx.message.message_id, ctx.t(N_("View {view} changed."), view=edited.view.number)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -68,6 +69,20 @@ async def post_topic_card(
         return None
     await topics.set_card(rt, topic.id, message.message_id)
     return message
+
+
+@asynccontextmanager
+async def card_waits_if_refused(rt: Runtime, chat: ChatContext, topic: TopicRow):
+    """Around what a command sends after its use case committed, before the topic's card (a
+    notice, a thread opened, an old card retired): if the group refuses any of it, the card
+    waits for the group like a refused card (bot/services/waiting.py), so that nothing stays
+    half done; the refusal goes on to the edge, which pauses the chat."""
+    try:
+        yield
+    except TelegramError as exc:
+        if rights.chat_refusal(exc) is not None:
+            await waiting.hold_card(rt, chat.chat_id, "topic", topic.id, topic.card_message_id)
+        raise
 
 
 async def post_about(

@@ -63,7 +63,8 @@ async def open_own_thread(bot: Bot, rt: Runtime, chat: ChatContext, topic: Topic
         created = await bot.create_forum_topic(
             chat.chat_id, rules.thread_name(topic.number, topic.title)
         )
-    except BadRequest as exc:
+    except TelegramError as exc:
+        # Refused, or no answer (the network): either way the acceptance stands.
         log.warning("no thread of its own for topic %s in chat %s: %s", topic.id, chat.chat_id, exc)
         rights_changed(rt, chat.chat_id)
         return topic

@@ -17,8 +17,9 @@ from bot.services import prompts, topics
 from bot.services.common import parse_number
 from bot.text import Html, esc, mention
 from handlers.common import Ctx, answer_query, edge, html_to_toast
-from handlers.render import answer_about, post_topic_card, send_pages
+from handlers.render import answer_about, card_waits_if_refused, post_topic_card, send_pages
 from handlers.threads import open_own_thread
+from storage.topics import TopicRow
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,13 @@ async def do_accept(
             query, html_to_toast(ctx.t(N_("Topic #{number} accepted."), number=number))
         )
     # In a forum, a thread of its own where everything about it happens from now on.
-    topic = await open_own_thread(ctx.context.bot, ctx.rt, ctx.chat, topic)
+    async with card_waits_if_refused(ctx.rt, ctx.chat, topic):
+        topic = await open_own_thread(ctx.context.bot, ctx.rt, ctx.chat, topic)
+        await _retire_proposal_card(ctx, topic, number)
+    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
+
+
+async def _retire_proposal_card(ctx: Ctx, topic: TopicRow, number: int) -> None:
     if topic.card_message_id is not None:
         # The proposal card (still the topic's card) points to the new one, which carries the
         # view buttons: below it, or in the topic's own thread.
@@ -174,7 +181,6 @@ async def do_accept(
                 link=Html(f'<a href="{link}">{esc(thread_name(number, topic.title))}</a>'),
             )
         await retire_card(ctx, topic.card_message_id, retired)
-    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
 
 
 async def retire_card(ctx: Ctx, message_id: int, text: str) -> None:
@@ -277,7 +283,8 @@ async def new_round(ctx: Ctx) -> None:
             round=topic.round,
             number=number,
         )
-    await ctx.reply(text)
+    async with card_waits_if_refused(ctx.rt, ctx.chat, topic):
+        await ctx.reply(text)
     await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
 
 
@@ -293,8 +300,9 @@ async def show_topic(ctx: Ctx) -> None:
     group_only(ctx)
     number = parse_number(need_args(ctx, 1, N_("Usage: /topic N"), most=1)[0])
     topic = await topics.get(ctx.rt, ctx.chat_id, number)
-    # Shown where it was asked for.
-    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic, ctx.place)
+    # Shown where it was asked for; a look asked for while the group refuses the bot is not
+    # kept for later (nobody would expect it then): the refusal pauses the chat, that is all.
+    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic, ctx.place, waits=False)
 
 
 @edge

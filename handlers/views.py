@@ -10,18 +10,19 @@ from telegram import (
     Message,
     ReactionTypeEmoji,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, cards, numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.rules.phases import Stance, parse_stance
-from bot.services import prompts
+from bot.services import prompts, waiting
 from bot.services import views as service
 from bot.services.chats import load_chat_context
 from bot.services.common import Actor, parse_number
 from bot.text import fill, mention
+from handlers import rights
 from handlers.common import Ctx, answer_query, edge, html_to_toast, post
 from handlers.private import about, linked_group, target_chat
 from handlers.render import post_about, send_pages
@@ -139,7 +140,7 @@ async def edit_view(ctx: Ctx) -> None:
     changed = await service.change_view(
         ctx.rt,
         chat_id,
-        ctx.actor_given(),
+        await ctx.actor_in_person(chat_id),  # a view is one member's voice, in the group now
         number,
         view_no,
         parts[2],
@@ -302,21 +303,37 @@ async def post_anonymous(ctx: Ctx, payload: dict, text: str) -> None:
     )
     await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     _ = translator(group.language)
-    await post_about(
-        ctx.context.bot,
-        ctx.rt,
-        group,
-        topic,
-        fill(
-            _(N_("🕶 Anonymous view {view} on topic #{number} ({stance}):\n{text}")),
-            {
-                "view": saved.number,
-                "number": number,
-                "stance": _(cards.STANCE_LABEL[stance]),
-                "text": saved.text,
-            },
-        ),
-    )
+    try:
+        await post_about(
+            ctx.context.bot,
+            ctx.rt,
+            group,
+            topic,
+            fill(
+                _(N_("🕶 Anonymous view {view} on topic #{number} ({stance}):\n{text}")),
+                {
+                    "view": saved.number,
+                    "number": number,
+                    "stance": _(cards.STANCE_LABEL[stance]),
+                    "text": saved.text,
+                },
+            ),
+        )
+    except TelegramError as exc:
+        if rights.chat_refusal(exc) is None:
+            raise
+        # The view is kept and counted; the group, which refuses the bot now, pauses, and its
+        # topic card (with the counts) waits to be posted when it takes messages again.
+        await waiting.hold_card(ctx.rt, chat_id, "topic", topic.id, topic.card_message_id)
+        await ctx.reply(
+            ctx.t(
+                N_(
+                    "Your view is kept and counted, without your name; the group does not take my messages now, so it will read it in /views {number} and on the topic's card once I may post there again."
+                ),
+                number=number,
+            )
+        )
+        return
     await ctx.reply(ctx.t(N_("Your view was posted in the group without your name.")))
 
 

@@ -497,3 +497,21 @@ def test_voice_lengths_read_as_a_player_shows_them():
         "10:00",
         "1:02:03",
     ]
+
+
+async def test_a_member_who_left_cannot_change_their_counted_view_by_editing_it(world):
+    """Found in review: a view is one member's voice, so an edit (or /editview) by someone no
+    longer in the group changes nothing, like a new view from them would."""
+    from tests.test_flow_views import deliberating, views_of
+
+    group, _chen, _alice, _card = await deliberating(world)
+    bob = group.member("bob", language="en")
+    sent = await bob.says("/view 1 concern The pump needs a seal")
+    world.api.set_status(group.chat_id, bob.id, "left")
+    world.rt.admin_cache.drop(("member", group.chat_id, bob.id))
+
+    await bob.edits(sent, "/view 1 oppose The pump needs a seal")
+    await bob.says("/editview 1 1 Changed my mind")
+    assert [(v.number, v.stance, v.text) for v in await views_of(world, group)] == [
+        (1, "concern", "The pump needs a seal")
+    ]

@@ -429,3 +429,70 @@ async def test_a_secret_block_is_answered_before_the_private_question_is_sent(wo
     assert answer is not None, "answered after the private question: Telegram refused it"
     assert answer.params["text"] == "我已在私聊中询问你的理由。"
     assert "投否决票的理由" in carol.last_private_message()["text"]
+
+
+# ----- found in review: refusals after the use case committed ---------------------------------
+async def test_a_reopen_the_group_refuses_leaves_its_card_waiting_not_lost(world):
+    group = world.group("东山村")
+    chen, alice, bob, carol = await with_draft(world, group)
+    await chen.says("/vote 1 1 2h")
+    for person in (alice, bob, carol):
+        await person.presses(group.last_bot_message(), "同意")
+    await world.advance(hours=3)
+
+    def stance_cards():
+        return [m for m in group.bot_messages() if any("担忧" in b["text"] for b in buttons(m))]
+
+    before = len(stance_cards())
+    world.api.refuse_writes(group.chat_id, CHAT_WRITE_FORBIDDEN)
+    await chen.says("/reopen 1")
+    [topic] = await topics_of(world, group)
+    assert topic.status == "deliberating"
+    [row] = await rows_of(world, kinds.TOPIC_CARD)
+    assert row["done_at"] is None
+
+    world.api.allow_writes(group.chat_id)
+    await world.advance(minutes=1)
+    await chen.says("/topics")
+    assert await is_active(world, group)
+    assert len(stance_cards()) == before + 1, "the reopened topic's card, once"
+
+
+async def test_a_look_at_a_topic_asked_while_the_group_refuses_is_not_posted_later(world):
+    group = world.group("东山村")
+    chen, alice = group.convenor("chen"), group.member("alice")
+    await alice.says("/propose 修水井")
+    await chen.says("/decline 1 不需要")
+    world.api.refuse_writes(group.chat_id, CHAT_WRITE_FORBIDDEN)
+    await alice.says("/topic 1")
+    assert await rows_of(world, kinds.TOPIC_CARD) == []
+
+    world.api.allow_writes(group.chat_id)
+    await world.advance(hours=5)
+    shown = len(group.bot_messages())
+    await chen.says("/topics")
+    assert not any(
+        "修水井" in m["text"] and "不予受理" in m["text"] for m in group.bot_messages()[shown:-1]
+    )
+
+
+async def test_an_anonymous_view_the_group_refuses_is_kept_and_its_writer_told(world):
+    from tests.kit.story import deep_link_payload
+
+    group = world.group("东山村")
+    chen, alice = group.convenor("chen"), group.member("alice")
+    dan = group.member("dan")
+    await alice.says("/propose 修水井")
+    await chen.says("/accept 1")
+    card = group.last_bot_message()
+    [link] = [b for b in buttons(card) if "start=av_" in str(b.get("url"))]
+    await dan.says_privately(f"/start {deep_link_payload(link['url'])}")
+    await dan.presses_privately(dan.last_private_message(), "担忧")
+    world.api.refuse_writes(group.chat_id, CHAT_WRITE_FORBIDDEN)
+    await dan.says_privately("分摊费用对困难户不公平")
+
+    told = dan.last_private_message()["text"]
+    assert "已记下并计入" in told and "/views 1" in told
+    assert not await is_active(world, group)
+    [row] = await rows_of(world, kinds.TOPIC_CARD)
+    assert row["done_at"] is None

@@ -14,7 +14,7 @@ from bot.i18n import N_
 from bot.services import followup as service
 from bot.services.common import parse_number
 from handlers.common import Ctx, answer_query, edge, html_to_toast
-from handlers.render import post_about, post_topic_card
+from handlers.render import card_waits_if_refused, post_about, post_topic_card
 from handlers.threads import follow_status
 from handlers.topics import group_only, need_args
 
@@ -36,7 +36,13 @@ async def do_reopen(ctx: Ctx, number: int, query: CallbackQuery | None = None) -
         await answer_query(query)
     # Its own thread is open again before anything is posted there (its schedule row, which
     # follows, then finds it so).
-    await follow_status(ctx.context.bot, ctx.rt, topic.id)
+    async with card_waits_if_refused(ctx.rt, ctx.chat, topic):
+        await follow_status(ctx.context.bot, ctx.rt, topic.id)
+        await _post_reopened(ctx, topic, number)
+    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
+
+
+async def _post_reopened(ctx: Ctx, topic, number: int) -> None:
     await post_about(
         ctx.context.bot,
         ctx.rt,
@@ -51,7 +57,6 @@ async def do_reopen(ctx: Ctx, number: int, query: CallbackQuery | None = None) -
             when=cards.when(topic.phase_deadline, ctx.chat.settings),
         ),
     )
-    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
 
 
 @edge
