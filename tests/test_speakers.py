@@ -338,3 +338,11 @@ async def test_a_failed_look_up_in_private_asks_to_try_again(world):
     await alice.says_privately("/start " + link.split("start=")[1])
     await alice.says_privately("/ballot 1 agree")
     assert await count(world, "ballots") == 1
+
+
+async def test_a_topic_proposed_by_an_anonymous_administrator_names_them_so_on_its_card(world):
+    group = world.group("东山村")
+    group.convenor("chen")
+    await group.anonymous_admin().says("/propose 修缮村口水井")
+    card = group.last_bot_message()["text"]
+    assert "提议人：管理员（以群组身份）" in card and "?" not in card

@@ -12,6 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import Enum
 
+# Telegram's user id for GroupAnonymousBot: the `from` of every message an anonymous
+# administrator writes as the group (the Bot API documents the account by name).
+GROUP_ANONYMOUS_BOT_ID = 1087968824
+
 
 class Speaker(Enum):
     PERSON = "person"  # a member writing as themselves (or anyone pressing a button)

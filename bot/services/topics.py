@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.durations import DurationError, parse_duration
-from bot.errors import UserError
+from bot.errors import Msg, UserError
 from bot.events import TopicChanged
 from bot.i18n import N_
 from bot.rules.permissions import Action
 from bot.rules.phases import Status
+from bot.rules.speakers import GROUP_ANONYMOUS_BOT_ID
 from bot.runtime import Runtime
 from bot.services import threads
 from bot.services.common import (
@@ -366,7 +367,15 @@ async def card_facts(rt: Runtime, topic: TopicRow) -> CardFacts:
         return users, supporters, stances
 
     users, supporters, stances = await rt.db.view(work)
-    return CardFacts(display_name(users.get(topic.proposer_id)), supporters, stances)
+    return CardFacts(proposer_name(users, topic.proposer_id), supporters, stances)
+
+
+def proposer_name(users: dict[int, UserRow], user_id: int) -> str:
+    """The proposer as the card names them: an anonymous administrator wrote as the group, so
+    the card says so (their own name is not known to anyone, the bot included)."""
+    if user_id == GROUP_ANONYMOUS_BOT_ID and user_id not in users:
+        return Msg(N_("an administrator, as the group"))
+    return display_name(users.get(user_id))
 
 
 async def set_card(rt: Runtime, topic_id: int, message_id: int | None) -> None:
