@@ -496,3 +496,19 @@ async def test_an_anonymous_view_the_group_refuses_is_kept_and_its_writer_told(w
     assert not await is_active(world, group)
     [row] = await rows_of(world, kinds.TOPIC_CARD)
     assert row["done_at"] is None
+
+
+async def test_a_typed_secret_ballot_that_cannot_be_deleted_after_all_asks_its_writer_to(world):
+    """The right to delete was there when the vote opened, and taken without Telegram telling
+    the bot: the ballot counts, and its writer is asked, by name, to delete it themselves."""
+    group = world.group("东山村")
+    world.api.set_bot_rights(group.chat_id, can_delete_messages=True)
+    chen, _alice, bob, _carol = await with_draft(world, group, secret=True)
+    await chen.says("/vote 1 1")
+    world.api.set_bot_rights(group.chat_id)  # no right any more; no my_chat_member either
+
+    said = await bob.says("/ballot 1 反对")
+    assert (group.chat_id, said["message_id"]) in world.api.messages
+    asked = group.last_bot_message()
+    assert "请你自己删除" in asked["text"] and f"tg://user?id={bob.id}" in asked.get("html", "")
+    assert await tally_of(world, group) == {"disagree": 1}
