@@ -14,6 +14,7 @@ from handlers import (
     followup,
     jobs,
     middleware,
+    quiet,
     replies,
     speakers,
     threads,
@@ -30,6 +31,7 @@ def register_handlers(app: Application) -> None:
     jobs.register(scheduler)
     followup.register_jobs(scheduler)
     threads.register_jobs(scheduler)
+    quiet.register_jobs(scheduler)
     refresher = CardRefresher(rt)
     refresher.renderers["round"] = lambda bot, rt_, _chat, ref: followup.refresh_round_card(
         bot, rt_, ref

@@ -18,6 +18,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    MessageEntity,
     ReplyParameters,
     Update,
 )
@@ -30,7 +31,7 @@ from bot.i18n import N_, translator
 from bot.rules.speakers import Speaker, is_administrator, is_current_member, speaker_of
 from bot.rules.threads import thread_of_message
 from bot.runtime import Runtime, runtime_of
-from bot.services import chats, threads
+from bot.services import chats, quiet, threads
 from bot.services.chats import ChatContext, Person
 from bot.services.common import Actor, MessageRef
 from bot.services.threads import Place
@@ -125,8 +126,22 @@ class Ctx:
         query = self.update.callback_query
         if query is not None:
             await answer_query(query, html_to_toast(text), alert=True)
-        else:
-            await self.reply(text)
+            return
+        sent = await self.reply(text)
+        if sent is not None:
+            await self.tidy_refusal(sent)
+
+    async def tidy_refusal(self, refusal: Message) -> None:
+        """Quiet refusals (bot/services/quiet.py): a refusal to a command typed in a group goes
+        in a minute, with the command, where the bot may delete members' messages; otherwise
+        both stay. An edited command is left alone (it may carry what an earlier version of it
+        did), and so is its refusal."""
+        command = self.update.message
+        if self.chat.is_private or command is None or not is_command(command):
+            return
+        chat_type = self.update.effective_chat.type
+        if await rights.may_delete_here(self.context.application, self.chat_id, chat_type):
+            await quiet.tidy_later(self.rt, self.chat_id, refusal.message_id, command.message_id)
 
     @property
     def update_id(self) -> int:
@@ -223,6 +238,13 @@ class Ctx:
                 self.rt.admin_cache.put(("member", self.chat_id, self.user_id), True)
         self.rt.admin_cache.put(cache_key, verdict)
         return verdict
+
+
+def is_command(message: Message) -> bool:
+    """A command typed as a message (its first entity a bot command at the start)."""
+    return any(
+        e.type == MessageEntity.BOT_COMMAND and e.offset == 0 for e in message.entities or ()
+    )
 
 
 Markup = Keyboard | InlineKeyboardMarkup | ForceReply | None

@@ -63,9 +63,9 @@ async def follow_membership(update: Update, context: Context) -> None:
         log.info("bot removed from (or may not post in) chat %s; paused", chat.id)
     # Whether a member's typed ballot can be taken back under secret ballot follows the bot's
     # right to delete messages.
-    await votes.note_bot_can_delete(
-        rt, chat.id, rights.may_delete(change.new_chat_member, chat.type)
-    )
+    may_delete = rights.may_delete(change.new_chat_member, chat.type)
+    rt.admin_cache.put((rights.DELETES_KEY, chat.id), may_delete)
+    await votes.note_bot_can_delete(rt, chat.id, may_delete)
 
 
 def register(app) -> None:

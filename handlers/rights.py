@@ -110,6 +110,25 @@ async def can_delete_in(app: Application, chat_id: int, chat_type: str) -> bool:
     return member is not None and may_delete(member, chat_type)
 
 
+# The bot's own right to delete members' messages, per chat, kept briefly in the admin cache
+# (set afresh by a my_chat_member update: handlers/middleware.py).
+DELETES_KEY = "bot-may-delete"
+
+
+async def may_delete_here(app: Application, chat_id: int, chat_type: str) -> bool:
+    """can_delete_in, asked of Telegram at most once in a while per chat."""
+    cache = runtime_of(app).admin_cache
+    known = cache.get((DELETES_KEY, chat_id))
+    if known is not None:
+        return known
+    member = await bot_member(app, chat_id)
+    if member is None:
+        return False  # no answer is kept: asked again next time
+    verdict = may_delete(member, chat_type)
+    cache.put((DELETES_KEY, chat_id), verdict)
+    return verdict
+
+
 async def may_post_in(app: Application, chat_id: int, chat_type: str) -> bool:
     """Would a text message of the bot's be taken in that chat now, as far as its status and
     the group's default permissions say? (Telegram may still refuse: CHAT_WRITE_FORBIDDEN.)"""

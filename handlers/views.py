@@ -3,6 +3,9 @@ and anonymous views written in a private chat reached by a deep link."""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from telegram import (
     ForceReply,
     InlineKeyboardButton,
@@ -10,13 +13,14 @@ from telegram import (
     Message,
     ReactionTypeEmoji,
 )
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, cards, numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.rules.phases import Stance, parse_stance
+from bot.rules.speakers import Speaker
 from bot.services import prompts, waiting
 from bot.services import views as service
 from bot.services.chats import load_chat_context
@@ -24,10 +28,12 @@ from bot.services.common import Actor, parse_number
 from bot.text import fill, mention
 from handlers import rights
 from handlers.common import Ctx, answer_query, edge, html_to_toast, post
-from handlers.private import about, linked_group, target_chat
+from handlers.private import about, linked_group, target_chat, where
 from handlers.render import post_about, send_pages
 from handlers.topics import group_only, need_args
 from storage.views import Voice
+
+log = logging.getLogger(__name__)
 
 VIEW_PROMPT = "view"
 ANON_PROMPT = "anon_view"
@@ -113,12 +119,20 @@ async def record_view(
 async def views(ctx: Ctx) -> None:
     group_only(ctx)
     number = parse_number(need_args(ctx, 1, N_("Usage: /views N"), most=1)[0])
-    await show_views(ctx, number)
-
-
-async def show_views(ctx: Ctx, number: int) -> None:
     header, items = await views_listing(ctx, number)
+    if await listed_privately(ctx, number, header, items):
+        # The group gets no message: a reaction on the command says where the list went.
+        try:
+            await ctx.context.bot.set_message_reaction(
+                ctx.chat_id, ctx.message.message_id, [ReactionTypeEmoji("👌")]
+            )
+        except BadRequest as exc:
+            log.info("no reaction on /views in chat %s: %s", ctx.chat_id, exc)
+        return
     await send_pages(ctx.context.bot, ctx.place, header, items)
+    # A 📋 press soon after is pointed to this list.
+    listed = ctx.context.application.bot_data.setdefault(LISTED_KEY, {})
+    listed[(ctx.chat_id, number)] = ctx.rt.clock.now()
 
 
 async def views_listing(ctx: Ctx, number: int) -> tuple[str, list[str]]:
@@ -127,6 +141,65 @@ async def views_listing(ctx: Ctx, number: int) -> tuple[str, list[str]]:
     authors = [v.author_id for group in grouped.groups.values() for v in group if not v.anonymous]
     names = await prompts.names(ctx.rt, authors)
     return cards.views_list(ctx._, grouped.topic, grouped.groups, names)
+
+
+# In the group, the list of a topic's views is posted at most once in this while (📋 presses);
+# a later press is pointed to the last one. Kept in the application's bot_data under
+# LISTED_KEY, (chat, topic number) -> when: a restart forgets it, at the cost of one listing.
+LIST_AGAIN_AFTER = timedelta(minutes=5)
+LISTED_KEY = "views-listed"
+
+
+async def list_views_pressed(ctx: Ctx, number: int) -> None:
+    """📋: the list privately to a member who started the bot, else in the group, at most once
+    per topic in LIST_AGAIN_AFTER; the press is answered before anything slow is sent."""
+    query = ctx.update.callback_query
+    header, items = await views_listing(ctx, number)  # a refusal (no such topic) comes first
+    if await prompts.reachable_privately(ctx.rt, ctx.user_id):
+        await answer_query(query, html_to_toast(ctx._("Sent to you in our private chat.")))
+        if await listed_privately(ctx, number, header, items):
+            return
+    else:
+        listed = ctx.context.application.bot_data.setdefault(LISTED_KEY, {})
+        now = ctx.rt.clock.now()
+        last = listed.get((ctx.chat_id, number))
+        if last is not None and now - last < LIST_AGAIN_AFTER:
+            await answer_query(
+                query,
+                html_to_toast(
+                    ctx.t(
+                        N_(
+                            "The views on topic #{number} were listed in the group a moment ago: scroll up to that list. Start a private chat with me to get the list there."
+                        ),
+                        number=number,
+                    )
+                ),
+                alert=True,
+            )
+            return
+        listed[(ctx.chat_id, number)] = now
+        await answer_query(query)
+    await send_pages(ctx.context.bot, ctx.place, header, items)
+
+
+async def listed_privately(ctx: Ctx, number: int, header: str, items: list[str]) -> bool:
+    """The list sent privately to a member who started the bot, the group and topic named
+    first (handlers/private.py); False when they have not, or no longer take the bot's
+    messages (then the group gets it)."""
+    if ctx.speaker is not Speaker.PERSON or not await prompts.reachable_privately(
+        ctx.rt, ctx.user_id
+    ):
+        return False
+    first = where(ctx._, ctx.chat.title, number) + "\n" + header
+    try:
+        await send_pages(ctx.context.bot, ctx.user_id, first, items)
+    except Forbidden as exc:
+        # Blocked since they started the bot: noted, and the list goes to the group.
+        from bot.services.followup import mark_undeliverable
+
+        await mark_undeliverable(ctx.rt, ctx.user_id, "views", None, str(exc))
+        return False
+    return True
 
 
 @edge
@@ -189,9 +262,7 @@ async def on_button(ctx: Ctx) -> None:
     # A press is answered once and within seconds: whatever can refuse it comes first, then
     # the answer, then the group messages (which may wait for the group's sending budget).
     if press.kind == callbacks.Kind.LIST_VIEWS:
-        header, items = await views_listing(ctx, press.number)
-        await answer_query(query)
-        await send_pages(ctx.context.bot, ctx.place, header, items)
+        await list_views_pressed(ctx, press.number)
         return
     # Check now, so that nobody is asked to write a view that would then be refused.
     await service.ensure_can_view(ctx.rt, ctx.chat_id, await ctx.actor_in_person(), press.number)

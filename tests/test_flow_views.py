@@ -161,8 +161,10 @@ async def test_anonymous_view_through_the_deep_link(world):
         history = await topic_repo.history(tx, topic.id)
     assert history[-1].event == "view" and history[-1].actor_id is None
 
+    # Dan has started the bot: the list reaches him privately, naming the group first.
     await dan.says("/views 1")
-    listing = group.last_bot_message()["text"]
+    listing = dan.last_private_message()["text"]
+    assert listing.startswith("Dongshan village · topic #1\n")
     assert "The fee will hurt poorer families — anonymous" in listing
     assert "Dan" not in listing
 
@@ -274,7 +276,12 @@ async def test_views_listed_by_stance_with_counts(world):
     assert "⚠️ Concern (2)\n2. Who pays? — Emma\n3. Noise during works — Dan" in listing
     assert "💡 Suggestion (0)" in listing
 
+    # Right after /views the button points to that list; a few minutes later it lists again.
     before = len(group.sent())
+    answer = await emma.presses(card, "All views")
+    assert answer is not None and "scroll up" in answer.params["text"]
+    assert len(group.sent()) == before
+    await world.advance(minutes=6)
     answer = await emma.presses(card, "All views")
     assert answer is not None
     assert len(group.sent()) == before + 1

@@ -30,3 +30,7 @@ TOPIC_THREAD = "topic_thread"
 # once the chat takes messages again (ref_id = topic id, vote id; bot/services/waiting.py).
 TOPIC_CARD = "topic_card"
 BALLOT_CARD = "ballot_card"
+
+# A refusal the bot answered a command with in a group: deleted a minute later, with the refused
+# command (ref_id = the refusal's message id; bot/services/quiet.py).
+TIDY_REFUSAL = "tidy_refusal"
