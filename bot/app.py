@@ -7,6 +7,7 @@ import logging
 
 from telegram import (
     BotCommand,
+    BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     LinkPreviewOptions,
@@ -41,11 +42,31 @@ GROUP_COMMANDS = (
     ("view", N_("Voice a view")),
     ("views", N_("Views on a topic")),
     ("draft", N_("Propose consensus wording")),
+    ("amend", N_("Amend a draft (reply to it)")),
     ("drafts", N_("Drafts of a topic")),
     ("ballot", N_("Cast or change your ballot")),
     ("actions", N_("Action items of a topic")),
+    ("progress", N_("Report progress on your action")),
+    ("done", N_("Report your action done")),
     ("help", N_("How deliberation works here")),
     ("settings", N_("Group settings")),
+)
+# Added to the menu group administrators see (they are convenors): Telegram shows a scope's
+# list instead of the wider one, so theirs is the members' list and these.
+CONVENOR_COMMANDS = (
+    ("accept", N_("Accept a proposed topic")),
+    ("decline", N_("Decline a proposed topic")),
+    ("merge", N_("Merge a topic into another")),
+    ("vote", N_("Put a draft to the vote")),
+    ("close", N_("End a vote now")),
+    ("round", N_("New round after a vote that failed")),
+    ("action", N_("Add an action item (reply to its owner)")),
+    ("drop", N_("Drop an action item")),
+    ("end", N_("Close a topic")),
+    ("reopen", N_("Reopen a finished topic")),
+    ("escalate", N_("Send a matter to mediation")),
+    ("convenor", N_("Name or remove a convenor (reply to them)")),
+    ("language", N_("Language of the group")),
 )
 PRIVATE_COMMANDS = (
     ("start", N_("Start")),
@@ -203,6 +224,7 @@ async def register_commands(app: Application) -> None:
     for scope, commands in (
         (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
         (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
+        (BotCommandScopeAllChatAdministrators(), GROUP_COMMANDS + CONVENOR_COMMANDS),
     ):
         for language in (*LANGUAGES, None):
             _ = translator(language or default_language)

@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.constants import ChatMemberStatus
+from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.errors import UserError
-from bot.group_settings import SETTING_KEYS, SETTING_LABELS
 from bot.i18n import N_
 from bot.services import chats
+from bot.setting_words import settings_lines
 from handlers.common import Ctx, Handler, edge, require_convenor
 
 HELP_GROUP = N_(
     "<b>商量 Shangliang: talking it over, together</b>\n"
-    "1. <b>Propose</b>: /propose title (details on the next lines). Others second it with /support N.\n"
-    "2. <b>Accept</b>: a convenor opens it with /accept N, or declines with /decline N reason.\n"
-    "3. <b>Views</b>: /view N support|oppose|concern|suggestion text, or the card's buttons. /views N lists them.\n"
-    "4. <b>Wording</b>: /draft N text proposes the consensus wording; reply to a draft with /amend text.\n"
-    "5. <b>Vote</b>: a convenor puts a draft to the vote with /vote N draft; press a button or /ballot N agree|abstain|disagree|block.\n"
-    "6. <b>Follow-up</b>: a convenor adds actions with /action N due text (replying to the owner); owners report with /progress A1 50 or /done A1; everyone rates the follow-up cards. 🔔 on a card follows a topic privately.\n"
-    "A matter deliberation cannot settle goes to mediation with /escalate N reason, its record attached.\n"
-    "/topics lists open topics, /topic N shows one, /settings shows the rules of this group."
+    "1. <b>Propose</b>: /propose title (details on the next lines). Others second it with /support N; the proposer may take it back with /withdraw N.\n"
+    "2. <b>Views</b>: once a convenor accepts the topic, /view N support|oppose|concern|suggestion text, or the card's buttons. /views N lists them; /editview N view-number text corrects yours, /retract N view-number takes it back.\n"
+    "3. <b>Wording</b>: /draft N text proposes the consensus wording; reply to a draft with /amend text; /drafts N lists the drafts.\n"
+    "4. <b>Vote</b>: press a button on the ballot card, or /ballot N agree|abstain|disagree|block.\n"
+    "5. <b>Follow-up</b>: /actions N lists the action items; owners report with /progress A1 50 or /done A1; everyone rates the follow-up cards. 🔔 on a card or /subscribe N follows a topic privately; /unsubscribe N stops, /mysubscriptions lists what you follow.\n"
+    "/topics lists open topics, /topic N shows one, /settings shows the rules of this group, /start opens a private chat with me, /help shows this."
+)
+# The convenors' commands, under their own heading in the help (its own catalog message).
+HELP_CONVENORS = N_(
+    "<b>For convenors</b> (the group's administrators, and members named with /convenor)\n"
+    "• /accept N opens a topic for views; /decline N reason declines it; /merge N M merges topic N into topic M.\n"
+    "• /vote N draft puts a draft to the vote; /close N ends the vote now; /round N views|drafts starts a new round after a vote that did not carry.\n"
+    "• /action N due text, replying to the owner's message, adds an action item; /drop A1 reason drops one.\n"
+    "• /end N closes a topic; /reopen N reopens a finished one; /escalate N reason sends a matter deliberation cannot settle to mediation, its record attached.\n"
+    "• /settings key value changes a rule; /language zh|en the group's language; /convenor add|remove, replying to someone, names or removes a convenor."
 )
 # The rights the bot uses in a group, told with the help (a message of its own in the catalogs).
 HELP_RIGHTS = N_(
@@ -39,6 +46,19 @@ HELP_FORUM = N_(
 HELP_VOICE = N_(
     "<b>Voice notes and corrections</b>: my question for your view (after a stance button, or /view N stance) takes a voice note as well as text; I keep its length and a link, as I cannot transcribe it. "
     "To correct a topic, view, draft or ballot, edit the message that made it: the record follows while it is still open."
+)
+# Posted once when the bot is added to a group: what it does, who leads, the first steps and
+# the rights it asks for (handlers/basics.py `welcome`).
+WELCOME = N_(
+    "<b>Hello, I am 商量 Shangliang.</b> I help this group talk a matter over: anyone proposes a topic, members give their views side by side and agree on a wording by vote.\n"
+    "Then I follow up what was agreed: who does what by when, and how residents rate it.\n"
+    "<b>Convenors</b> lead each step: the group's administrators, and members a convenor names by replying to them with /convenor add.\n"
+    "<b>First steps</b>\n"
+    "1. Anyone proposes: /propose title (details on the next lines).\n"
+    "2. A convenor accepts it: /accept N, or the Accept button on its card.\n"
+    "3. Everyone gives views with the card's buttons, or /view N support text.\n"
+    "<b>Rights I use</b>, if you make me an administrator: delete messages (under secret ballot I remove a /ballot typed in the group), manage topics (in a forum group each accepted topic gets its own thread) and pin messages (to keep the list of open topics in sight). Without them I still work.\n"
+    "/help lists every command; /settings shows this group's rules."
 )
 HELP_PRIVATE = N_(
     "<b>商量 Shangliang</b> runs deliberation in your group chats.\n"
@@ -72,7 +92,8 @@ def start_with(deep_links: Sequence[DeepLink]) -> Handler:
 def help_text(ctx: Ctx) -> str:
     if ctx.chat.is_private:
         return ctx._(HELP_PRIVATE)
-    return "\n".join(ctx._(part) for part in (HELP_GROUP, HELP_VOICE, HELP_RIGHTS, HELP_FORUM))
+    parts = (HELP_GROUP, HELP_CONVENORS, HELP_VOICE, HELP_RIGHTS, HELP_FORUM)
+    return "\n".join(ctx._(part) for part in parts)
 
 
 @edge
@@ -99,18 +120,8 @@ async def language(ctx: Ctx) -> None:
 
 
 def _settings_lines(ctx: Ctx) -> str:
-    values = ctx.chat.settings.model_dump(mode="json")
     lines = [ctx._("<b>Settings of this group</b>")]
-    for key in SETTING_KEYS:
-        value = values[key]
-        if isinstance(value, list):
-            value = ",".join(value)
-        elif isinstance(value, bool):
-            value = "on" if value else "off"
-        line = f"<code>{key}</code> = {html.escape(str(value))}"
-        if key in SETTING_LABELS:
-            line += f" · {html.escape(ctx._(SETTING_LABELS[key]))}"
-        lines.append(line)
+    lines.extend(settings_lines(ctx.chat.settings, ctx.chat.language))
     lines.append(ctx._("A convenor changes one with /settings key value."))
     return "\n".join(lines)
 
@@ -165,6 +176,21 @@ async def convenor(ctx: Ctx) -> None:
     await ctx.reply(ctx.t(text, name=person.first_name))
 
 
+_ABSENT = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+_PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
+
+
+@edge
+async def welcome(ctx: Ctx) -> None:
+    """The bot was added to a group (it was not there, now it is): it says what it does, once.
+    A change of its rights while it stays (handlers/middleware.py follows those) says nothing."""
+    change = ctx.update.my_chat_member
+    if change is None or ctx.chat.is_private:
+        return
+    if change.old_chat_member.status in _ABSENT and change.new_chat_member.status in _PRESENT:
+        await ctx.reply(ctx._(WELCOME))
+
+
 @edge
 async def unknown_button(ctx: Ctx) -> None:
     """Every press is answered, even one whose data no handler knows (old, forged, garbled)."""
@@ -181,3 +207,4 @@ def register(app, deep_links: Sequence[DeepLink]) -> None:
     app.add_handler(CommandHandler("language", language))
     app.add_handler(CommandHandler("settings", settings))
     app.add_handler(CommandHandler("convenor", convenor))
+    app.add_handler(ChatMemberHandler(welcome, ChatMemberHandler.MY_CHAT_MEMBER))

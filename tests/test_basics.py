@@ -60,7 +60,7 @@ async def test_settings_show_and_change_with_validation(world):
     chen = group.convenor("chen")
     await chen.says("/settings")
     shown = group.last_bot_message()["text"]
-    assert "threshold = 2/3" in shown and "views_duration = 3d" in shown
+    assert "表决通过所需的同意票比例：2/3" in shown and "意见征集时长：3 天" in shown
     await chen.says("/settings threshold 75%")
     assert group.last_bot_message()["text"] == "设置项 threshold 已改为 75%。"
     await chen.says("/settings threshold 3/2")

@@ -116,13 +116,16 @@ def test_program_serves_both_languages_stops_on_sigterm_and_keeps_its_state(prog
     program.start()
     program.wait_ready()
 
-    # The command menus: group and private scopes, in zh, en and the default (the zh default).
+    # The command menus: group, private and administrators' scopes, in zh, en and the default
+    # (the zh default); administrators (convenors) see the convenors' commands as well.
     menus = _menus(api)
     assert set(menus) == {
         (scope, language)
-        for scope in ("all_group_chats", "all_private_chats")
+        for scope in ("all_group_chats", "all_private_chats", "all_chat_administrators")
         for language in ("zh", "en", None)
     }
+    assert "accept" in menus[("all_chat_administrators", "en")]
+    assert "accept" not in menus[("all_group_chats", "en")]
     assert menus[("all_group_chats", "en")]["propose"] == "Propose a topic"
     assert menus[("all_group_chats", "zh")]["propose"] == "提出议题"
     assert menus[("all_group_chats", None)] == menus[("all_group_chats", "zh")]

@@ -170,6 +170,15 @@ _SEND_CONTENT = {
     "sendContact": "contact",
 }
 _TAG = re.compile(r"<[^>]+>")
+_COMMAND_SCOPES = {
+    "default",
+    "all_private_chats",
+    "all_group_chats",
+    "all_chat_administrators",
+    "chat",
+    "chat_administrators",
+    "chat_member",
+}
 _JSON_KEYS = {
     "reply_markup",
     "reply_parameters",
@@ -835,6 +844,22 @@ class FakeBotAPI:
 
     def _m_getMe(self, params: dict) -> dict:
         return self.bot_user
+
+    def _m_setMyCommands(self, params: dict) -> bool:
+        """As Telegram checks a menu: at most 100 commands, each 1-32 of a-z, 0-9 and _, its
+        description 1-256 characters; a scope of a known type."""
+        commands = params.get("commands") or []
+        if len(commands) > 100:
+            raise _ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
+                raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
+                raise _ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") not in _COMMAND_SCOPES:
+            raise _ApiError(400, "Bad Request: BOT_COMMAND_SCOPE_INVALID")
+        return True
 
     def _m_sendMessage(self, params: dict) -> dict:
         chat = self._chat(params["chat_id"])

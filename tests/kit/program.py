@@ -61,11 +61,11 @@ class ProgramProcess:
             )
 
     def wait_menus(self, menus_before: int = 0) -> None:
-        """Ready once the six command menus are registered (two scopes, zh, en and default)."""
+        """Ready once the nine command menus are registered (three scopes, zh, en and default)."""
         try:
             wait_for(
                 lambda: (
-                    len(self.api.calls_of("setMyCommands")) >= menus_before + 6
+                    len(self.api.calls_of("setMyCommands")) >= menus_before + 9
                     or self.process.poll() is not None
                 ),
                 timeout=15,

@@ -1,0 +1,121 @@
+"""A group's settings in words, as /settings shows them: each value as a reader says it
+("3 days", "on", "a third of the members"), beside an example of changing it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.group_settings import SETTING_LABELS, GroupSettings
+from bot.i18n import N_, ntranslator, translator
+from bot.numbers import fold, read_whole
+from bot.text import esc
+
+# A value that reads well as an example of each setting (the flags' example is their opposite).
+EXAMPLES = {
+    "timezone": ("Asia/Shanghai", "Asia/Hong_Kong"),
+    "views_duration": ("5d",),
+    "vote_duration": ("3d",),
+    "quorum": ("1/4", "10"),
+    "threshold": ("3/4", "2/3"),
+    "blocks_allowed": ("1", "0"),
+    "followup_offsets": ("7d,30d", "7d,30d,90d"),
+    "due_reminder": ("1d", "2d"),
+    "quiet_hours": ("off", "22:00-08:00"),
+    "reopen_share": ("2/3", "1/2"),
+    "overdue_reopen_after": ("14d", "7d"),
+}
+LANGUAGE_NAMES = {"zh": N_("Chinese"), "en": N_("English")}
+
+FLAG_ON = N_("{label}: on (to turn it off: {example})")
+FLAG_OFF = N_("{label}: off (to turn it on: {example})")
+OTHER = N_("{label}: {value} (for example: {example})")
+
+
+def duration_words(value: timedelta, language: str) -> str:
+    """3 days, 1 day 12 hours, 30 minutes (3天, 1天12小时, 30分钟)."""
+    ngettext = ntranslator(language)
+    days, rest = divmod(int(value.total_seconds()), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(ngettext("{n} day", "{n} days", days).format(n=days))
+    if hours:
+        parts.append(ngettext("{n} hour", "{n} hours", hours).format(n=hours))
+    if minutes or not parts:
+        parts.append(ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes))
+    return " ".join(parts)
+
+
+def _quorum_words(raw: str, language: str) -> str:
+    _ = translator(language)
+    text = fold(raw).strip()
+    count = read_whole(text)
+    if count is not None:
+        return ngettext_people(count, language)
+    if all(ch.isdigit() or ch in "/%." for ch in text):
+        return _("{share} of the members").format(share=text)
+    return text
+
+
+def ngettext_people(count: int, language: str) -> str:
+    ngettext = ntranslator(language)
+    return ngettext("{n} person", "{n} people", count).format(n=count)
+
+
+def _value_words(key: str, value: Any, language: str) -> str:
+    _ = translator(language)
+    if key == "language":
+        return _(LANGUAGE_NAMES.get(value, value))
+    if key == "quorum":
+        return _quorum_words(str(value), language)
+    if key == "quiet_hours" and value == "off":
+        return _("none")
+    if isinstance(value, list):
+        return ("、" if language == "zh" else ", ").join(
+            _value_words("", item, language) for item in value
+        )
+    if isinstance(value, timedelta):
+        return duration_words(value, language)
+    return str(value)
+
+
+def _example(key: str, value: Any, shown: str) -> str:
+    if key == "language":
+        return "en" if value == "zh" else "zh"
+    choices = EXAMPLES.get(key)
+    if choices is None:
+        # A setting without an example of its own: its current value, which /settings takes.
+        return shown
+    for choice in choices:
+        if choice != shown:
+            return choice
+    return choices[0]
+
+
+def settings_lines(settings: GroupSettings, language: str) -> list[str]:
+    """One line a setting: what it is, its value in words, and how a convenor changes it."""
+    _ = translator(language)
+    raw = settings.model_dump(mode="json")
+    lines = []
+    for key in raw:
+        value = getattr(settings, key)
+        label = _(SETTING_LABELS[key]) if key in SETTING_LABELS else key
+        if language != "zh":
+            label = label[:1].upper() + label[1:]
+        if isinstance(value, bool):
+            example = f"<code>/settings {key} {'off' if value else 'on'}</code>"
+            template = FLAG_ON if value else FLAG_OFF
+            lines.append(_(template).format(label=esc(label), example=example))
+            continue
+        shown = raw[key]
+        if isinstance(shown, list):
+            shown = ",".join(shown)
+        example = f"<code>/settings {key} {esc(_example(key, value, str(shown)))}</code>"
+        lines.append(
+            _(OTHER).format(
+                label=esc(label), value=esc(_value_words(key, value, language)), example=example
+            )
+        )
+    return lines
