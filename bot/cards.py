@@ -6,9 +6,8 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from bot import callbacks
+from bot import callbacks, times
 from bot.buttons import Button, Keyboard, keyboard
 from bot.durations import clock_length
 from bot.errors import Msg
@@ -39,9 +38,10 @@ CHOICE_LABEL = {
 }
 
 
-def when(moment: datetime, settings: GroupSettings) -> str:
-    local = moment.astimezone(ZoneInfo(settings.timezone))
-    return f"{local:%Y-%m-%d %H:%M} ({settings.timezone})"
+def when(moment: datetime, settings: GroupSettings, now: datetime | None = None) -> str:
+    """Every time the group sees, in its language and zone; with `now`, a deadline with the time
+    left: "3月5日（周四）10:00（北京时间），还剩 3 天" (bot/times.py)."""
+    return times.deadline(moment, settings.timezone, settings.language, now)
 
 
 def status_text(_: Translate, status: str) -> str:
@@ -57,6 +57,7 @@ class TopicCard:
     settings: GroupSettings
     views_open: bool
     bot_username: str
+    now: datetime | None = None  # when the card is drawn: deadlines show the time left
 
 
 def topic_card(_: Translate, card: TopicCard) -> tuple[str, Keyboard | None]:
@@ -81,12 +82,17 @@ def topic_card(_: Translate, card: TopicCard) -> tuple[str, Keyboard | None]:
         lines.append(t(N_("Views so far: {counts}"), counts=counts))
         if card.views_open and topic.phase_deadline:
             lines.append(
-                t(N_("Views close {when}."), when=when(topic.phase_deadline, card.settings))
+                t(
+                    N_("Views close {when}."),
+                    when=when(topic.phase_deadline, card.settings, card.now),
+                )
             )
         else:
             lines.append(_("Views are closed; drafts of the wording can still be proposed."))
     elif topic.status == Status.VOTING and topic.phase_deadline:
-        lines.append(t(N_("Vote closes {when}."), when=when(topic.phase_deadline, card.settings)))
+        lines.append(
+            t(N_("Vote closes {when}."), when=when(topic.phase_deadline, card.settings, card.now))
+        )
     return "\n".join(lines), topic_buttons(_, card)
 
 
@@ -177,6 +183,7 @@ def ballot_card(
     settings: GroupSettings,
     bot_username: str,
     in_group: bool = True,
+    now: datetime | None = None,
 ) -> tuple[str, Keyboard | None]:
     vote = state.vote
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
@@ -208,7 +215,7 @@ def ballot_card(
                 )
             )
     if vote.is_open:
-        lines.append(t(N_("Closes {when}."), when=when(vote.closes_at, settings)))
+        lines.append(t(N_("Closes {when}."), when=when(vote.closes_at, settings, now)))
         lines.append(t(N_("Ballots so far: {count}"), count=state.tally.cast))
         lines.append(_("You can change your ballot until the vote closes."))
         rows = [

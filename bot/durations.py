@@ -1,4 +1,5 @@
-"""Durations as people write them: 90s, 15m, 36h, 3d (and combinations such as 1d12h)."""
+"""Durations as people write them: 90s, 15m, 36h, 3d, 1w, and in Chinese 3天, 2小时, 30分钟, 1周
+(and combinations such as 1d12h or 1天12小时)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,18 @@ from datetime import timedelta
 from bot.numbers import fold
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PART = re.compile(r"([0-9]{1,6})([smhdw])")
-_WHOLE = re.compile(r"(?:[0-9]{1,6}[smhdw])+")
+# Each way of writing a unit, longest first so that 分钟 is not read as 分 followed by 钟.
+_UNIT_WORDS = {
+    "s": ("秒钟", "秒", "s"),
+    "m": ("分钟", "分", "min", "m"),
+    "h": ("个小时", "个钟头", "小时", "钟头", "h"),
+    "d": ("天", "日", "d"),
+    "w": ("个星期", "个礼拜", "星期", "礼拜", "周", "w"),
+}
+_UNIT_OF = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+_UNIT = "|".join(sorted(map(re.escape, _UNIT_OF), key=len, reverse=True))
+_PART = re.compile(rf"([0-9]{{1,6}})({_UNIT})")
+_WHOLE = re.compile(rf"(?:[0-9]{{1,6}}(?:{_UNIT}))+")
 
 
 class DurationError(ValueError):
@@ -25,7 +36,7 @@ def parse_duration(text: str | int | float | timedelta) -> timedelta:
     cleaned = fold(str(text)).strip().lower().replace(" ", "")
     if not _WHOLE.fullmatch(cleaned):
         raise DurationError(f"not a duration: {text!r} (use e.g. 90s, 15m, 36h, 3d)")
-    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(cleaned))
+    seconds = sum(int(n) * _UNIT_SECONDS[_UNIT_OF[u]] for n, u in _PART.findall(cleaned))
     if seconds <= 0:
         raise DurationError(f"a duration must be longer than zero: {text!r}")
     return timedelta(seconds=seconds)

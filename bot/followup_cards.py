@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot import callbacks
+from bot import callbacks, times
 from bot.buttons import Button, Keyboard, keyboard
-from bot.i18n import N_
+from bot.i18n import N_, language_of
 from bot.rules.followup import display_status
 from bot.services.common import ACTION_STATUS_TEXT
 from bot.services.followup import Card
@@ -40,7 +40,7 @@ def action_line(_: Translate, action: ActionRow, names: dict[int, str], now: dat
             "action": action.number,
             "text": clip(action.text, 300),
             "owners": owners,
-            "due": action.due_date.isoformat(),
+            "due": times.day_text(action.due_date, language_of(_), now.date()),
             "status": shown,
         },
     )
@@ -90,7 +90,7 @@ def followup_card(
             number=topic.number,
             title=topic.title,
             action=card.subject.number,
-            due=card.subject.due_date.isoformat(),
+            due=times.day_text(card.subject.due_date, language_of(_), now.date()),
         )
     elif card.kind in (OVERDUE, OVERDUE_REOPEN) and card.subject:
         head = t(
@@ -100,7 +100,7 @@ def followup_card(
             number=topic.number,
             title=topic.title,
             action=card.subject.number,
-            due=card.subject.due_date.isoformat(),
+            due=times.day_text(card.subject.due_date, language_of(_), now.date()),
         )
     else:
         head = t(

@@ -41,6 +41,17 @@ def translator(language: str) -> Translate:
     return translations(language).gettext
 
 
+def language_of(_: Translate) -> str:
+    """The language a translator from :func:`translator` speaks, for what gettext alone cannot
+    say (Babel's weekday and month names, bot/times.py). Anything else reads as English, the
+    language of the msgids."""
+    owner = getattr(_, "__self__", None)
+    for language in LANGUAGES:
+        if owner is translations(language):
+            return language
+    return "en"
+
+
 def ntranslator(language: str) -> Callable[[str, str, int], str]:
     return translations(language).ngettext
 

@@ -12,7 +12,9 @@ The rule
    ========================  ======================  =============================
    kind                      marks                   accepted, e.g.
    ========================  ======================  =============================
-   topic and draft numbers   an optional leading #   ``3``, ``#3``, ``＃３``
+   topic numbers             an optional leading #   ``3``, ``#3``, ``＃３``
+   draft numbers             optional ``草案`` or    ``2``, ``#2``, ``草案2``,
+                             ``draft``, then ``#``   ``草案#2``, ``draft2``
    view numbers              none                    ``2``, ``２``
    action numbers            optional ``#``, then    ``A3``, ``a3``, ``#A3``, ``Ａ３``,
                              optional ``A``/``a``    ``3``
@@ -47,6 +49,7 @@ _FOLD[0x3000] = 0x20
 
 _WHOLE = re.compile(rf"([0-9]{{1,{MAX_DIGITS}}})")
 _TOPIC = re.compile(rf"#?([0-9]{{1,{MAX_DIGITS}}})")
+_DRAFT = re.compile(rf"(?:(?:草案|draft) ?)?#?([0-9]{{1,{MAX_DIGITS}}})", re.IGNORECASE)
 _ACTION = re.compile(rf"#?[Aa]?([0-9]{{1,{MAX_DIGITS}}})")
 _PERCENT = re.compile(r"([0-9]{1,3})%?")
 
@@ -67,8 +70,13 @@ def read_whole(text: str) -> int | None:
 
 
 def read_topic(text: str) -> int | None:
-    """A topic (or draft) number: ``3``, ``#3``, ``＃３``."""
+    """A topic number: ``3``, ``#3``, ``＃３``."""
     return _read(_TOPIC, text)
+
+
+def read_draft(text: str) -> int | None:
+    """A draft number: ``2``, ``#2``, ``草案2``, ``草案 2``, ``draft2``."""
+    return _read(_DRAFT, text)
 
 
 def read_action(text: str) -> int | None:
@@ -94,7 +102,7 @@ def topic_number(text: str) -> int:
 
 
 def draft_number(text: str) -> int:
-    number = read_topic(text)
+    number = read_draft(text)
     if number is None:
         raise UserError(N_("“{text}” is not a draft number."), text=_quoted(text))
     return number

@@ -38,6 +38,7 @@ async def topic_card(
         settings=chat.settings,
         views_open=topics.views_open(topic, rt.clock.now()),
         bot_username=rt.bot_username,
+        now=rt.clock.now(),
     )
     return cards.topic_card(translator(chat.language), card)
 
@@ -235,7 +236,7 @@ async def refresh_ballot_card(bot: Bot, rt: Runtime, vote_id: int) -> None:
     if chat is None or state.vote.card_message_id is None:
         return
     text, markup = cards.ballot_card(
-        translator(chat.language), state, chat.settings, rt.bot_username
+        translator(chat.language), state, chat.settings, rt.bot_username, now=rt.clock.now()
     )
     if not await edit(bot, chat.chat_id, state.vote.card_message_id, text, markup):
         # Someone deleted the card while the vote is open: post a fresh one.

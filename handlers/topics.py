@@ -273,7 +273,7 @@ async def new_round(ctx: Ctx) -> None:
             N_("Round {round} of topic #{number}: views are open again until {when}."),
             round=topic.round,
             number=number,
-            when=cards.when(topic.phase_deadline, ctx.chat.settings),
+            when=cards.when(topic.phase_deadline, ctx.chat.settings, ctx.rt.clock.now()),
         )
     else:
         text = ctx.t(

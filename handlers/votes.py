@@ -83,7 +83,7 @@ async def post_ballot_card(bot, rt, chat, state, waits: bool = True) -> None:
     """The ballot card in the group. If the group will not take it now, the vote stays open
     and its card waits for the group (`waits`; the waiting row itself passes False)."""
     _ = translator(chat.language)
-    text, markup = cards.ballot_card(_, state, chat.settings, rt.bot_username)
+    text, markup = cards.ballot_card(_, state, chat.settings, rt.bot_username, now=rt.clock.now())
     try:
         message = await post_about(bot, rt, chat, state.topic, text, markup)
     except TelegramError as exc:
@@ -259,7 +259,7 @@ async def start_private_ballot(ctx: Ctx, payload: str) -> bool:
     group, number = linked
     state = await votes.current_vote(ctx.rt, group.chat_id, number)
     text, markup = cards.ballot_card(
-        ctx._, state, group.settings, ctx.rt.bot_username, in_group=False
+        ctx._, state, group.settings, ctx.rt.bot_username, in_group=False, now=ctx.rt.clock.now()
     )
     await ctx.reply(text, markup)
     return True

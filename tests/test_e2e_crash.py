@@ -351,14 +351,20 @@ def test_full_deliberation_end_to_end(program: Program) -> None:
     assert "reply_markup" not in frozen
 
     # The convenor gives the action to Bob by replying to his message.
-    due = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=45)).isoformat()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    day = today + timedelta(days=45)
+    # Shown for people: "Thu 14 Jan", with the year when it is not this one.
+    shown = f"{day:%a} {day.day} {day:%b}" + (f" {day.year}" if day.year != today.year else "")
     hello = group_message(v.chat, v.bob, "I can organise the repair")["message"]
     added = v.says(
-        v.chen, f"/action 1 {due} Do it", lambda m: "Action A1" in m["text"], reply_to=hello
+        v.chen,
+        f"/action 1 {day.isoformat()} Do it",
+        lambda m: "Action A1" in m["text"],
+        reply_to=hello,
     )
-    assert "Do it" in added["text"] and "Bob" in added["text"] and due in added["text"]
+    assert "Do it" in added["text"] and "Bob" in added["text"] and shown in added["text"]
     listing = v.says(v.alice, "/actions 1", lambda m: "Do it" in m["text"])
-    assert "A1" in listing["text"] and "Bob" in listing["text"] and due in listing["text"]
+    assert "A1" in listing["text"] and "Bob" in listing["text"] and shown in listing["text"]
 
     texts = v.sent_texts()
     for wanted, times in (

@@ -46,7 +46,7 @@ async def test_actions_cards_ratings_and_done(world):
     await world.advance(days=7)  # the 7-day follow-up card
     card = group.last_bot_message()
     assert "Follow-up on topic #1" in card["text"] and "Replace the lamps" in card["text"]
-    assert "A1 Buy and fit new lamps — Bob — due 2026-03-20 — open" in card["text"]
+    assert "A1 Buy and fit new lamps — Bob — due Fri 20 Mar — open" in card["text"]
     notify = next(
         b for row in card["reply_markup"]["inline_keyboard"] for b in row if "Notify" in b["text"]
     )

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from bot.dates import NotADate, read_date
 from bot.durations import DurationError, parse_duration
 from bot.numbers import fold
 
@@ -19,18 +20,20 @@ class DueError(ValueError):
 
 
 def parse_due(text: str, now: datetime, zone: ZoneInfo) -> tuple[date, datetime]:
-    """A date YYYY-MM-DD (today or later) or a duration (14d) from now, in the group's time zone.
+    """A date (today or later: 2026-03-31, 3月31日, 3/31, 明天; bot.dates) or a duration (14d,
+    2周) from now, in the group's time zone.
 
     Returns the due date and the moment it is over (local midnight after it, in UTC): an action
     is overdue once its whole due day has passed.
     """
     today = now.astimezone(zone).date()
     cleaned = fold(text).strip()  # ２０２６－０５－３１ as typed in full width (bot.numbers)
-    if len(cleaned) == 10 and cleaned[4] == "-" and cleaned[7] == "-":
-        try:
-            due = date.fromisoformat(cleaned)
-        except ValueError:
-            raise DueError("invalid_date") from None
+    try:
+        day = read_date(cleaned, today)
+    except NotADate:
+        raise DueError("invalid_date") from None
+    if day is not None:
+        due = day
         if due < today:
             raise DueError("past_date")
     else:

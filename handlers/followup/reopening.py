@@ -54,7 +54,7 @@ async def _post_reopened(ctx: Ctx, topic, number: int) -> None:
             ),
             number=number,
             round=topic.round,
-            when=cards.when(topic.phase_deadline, ctx.chat.settings),
+            when=cards.when(topic.phase_deadline, ctx.chat.settings, ctx.rt.clock.now()),
         ),
     )
 
