@@ -37,6 +37,7 @@ rc     RATING_COMMENT       💬 Comment privately on one's follow-up rating
 rp     REPORT_HERE          📈 Report here: an owner's /progress and /done act on the group
 av     ANONYMOUS_VIEW       🕶 Anonymous view: write a view posted without one's name
 bv     PRIVATE_BALLOT       🗳 Vote in private
+or     OWNER_REMINDERS      🔔 Get reminders: an owner is reminded privately before due dates
 =====  ===================  ===========================================================
 """
 
@@ -80,6 +81,7 @@ class Link(StrEnum):
     REPORT_HERE = "rp"
     ANONYMOUS_VIEW = "av"
     PRIVATE_BALLOT = "bv"
+    OWNER_REMINDERS = "or"
 
 
 KINDS = frozenset(Kind)

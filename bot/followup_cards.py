@@ -13,7 +13,7 @@ from bot.rules.followup import display_status
 from bot.services.common import ACTION_STATUS_TEXT
 from bot.services.followup import Card
 from bot.services.kinds import DUE_SOON, OVERDUE, OVERDUE_REOPEN
-from bot.text import clip, esc, fill, fit_items
+from bot.text import Html, clip, esc, fill, fit_items, mention
 from storage.followup import ActionRow
 from storage.topics import TopicRow
 
@@ -26,9 +26,16 @@ RATING_LABEL = {
 }
 
 
+def owner_mentions(_: Translate, action: ActionRow, names: dict[int, str]) -> Html:
+    """An action's owners as real mentions (each is notified where the line is posted)."""
+    if not action.owners:
+        return Html(esc(_("no owner yet")))
+    return Html(_(", ").join(mention(o, names.get(o, "?")) for o in action.owners))
+
+
 def action_line(_: Translate, action: ActionRow, names: dict[int, str], now: datetime) -> str:
     status = display_status(action.status, action.due_at, now)
-    owners = ", ".join(names.get(o, "?") for o in action.owners) or _("no owner yet")
+    owners = owner_mentions(_, action, names)
     shown = fill(_(ACTION_STATUS_TEXT[status]), {})
     if status == "in_progress":
         shown += f" {action.percent}%"
@@ -109,6 +116,8 @@ def followup_card(
             title=topic.title,
         )
     lines = [head]
+    if card.kind in (DUE_SOON, OVERDUE, OVERDUE_REOPEN) and card.subject and card.subject.owners:
+        lines.append(t(N_("Owners: {owners}"), owners=owner_mentions(_, card.subject, names)))
     if card.late:
         lines.append(_("(Sent late: the bot was offline when this was due.)"))
     if card.wording:
@@ -211,10 +220,81 @@ def owner_reminder(_: Translate, card: Card, group_title: str) -> str:
     )
 
 
+def owner_due_reminder(
+    _: Translate, when: str, action: ActionRow, group_title: str, topic_number: int, now: datetime
+) -> str:
+    """An owner's private reminder, the day before an action is due ("eve") or on the day."""
+    msgid = (
+        N_(
+            "Reminder from {group}: your action A{action} of topic #{number} is due tomorrow, {due}:\n{text}\nReport with /progress A{action} percent [note] or /done A{action} [note]."
+        )
+        if when == "eve"
+        else N_(
+            "Reminder from {group}: your action A{action} of topic #{number} is due today, {due}:\n{text}\nReport with /progress A{action} percent [note] or /done A{action} [note]."
+        )
+    )
+    return fill(
+        _(msgid),
+        {
+            "group": group_title,
+            "action": action.number,
+            "number": topic_number,
+            "due": times.day_text(action.due_date, language_of(_), now.date()),
+            "text": clip(action.text, 300),
+        },
+    )
+
+
+def get_reminders(_: Translate, topic: TopicRow, bot_username: str) -> Keyboard:
+    """The action's confirmation's link: one tap starts the private chat in which its owners
+    are reminded before the due date."""
+    return keyboard(
+        [
+            [
+                Button(
+                    _("🔔 Get reminders"),
+                    url=callbacks.start_link(
+                        bot_username, callbacks.Link.OWNER_REMINDERS, topic.chat_id, topic.number
+                    ),
+                )
+            ]
+        ]
+    )
+
+
+def reminders_on(
+    _: Translate, topic: TopicRow, actions: list[ActionRow], names: dict[int, str], now: datetime
+) -> str:
+    """The answer to the "Get reminders" link: what its presser will be reminded of here."""
+    if not actions:
+        return fill(
+            _(
+                N_(
+                    "You own no open action of topic #{number}. When you do, you will be reminded of it here the day before it is due and on the day."
+                )
+            ),
+            {"number": topic.number},
+        )
+    head = fill(
+        _(
+            N_(
+                "You will be reminded here of your actions of topic #{number} ({title}) the day before each is due and on the day, while it is open:"
+            )
+        ),
+        {"number": topic.number, "title": topic.title},
+    )
+    tail = _("Report here with /progress A-number percent [note] or /done A-number [note].")
+    return "\n".join([head, *(action_line(_, a, names, now) for a in actions), tail])
+
+
 def report_here(_: Translate, card: Card, bot_username: str) -> Keyboard:
     """The reminder's link: pressed, it makes the owner's private /progress and /done act on
     this group (a reminder alone never changes which group they act on)."""
-    topic = card.topic
+    return report_here_topic(_, card.topic, bot_username)
+
+
+def report_here_topic(_: Translate, topic: TopicRow, bot_username: str) -> Keyboard:
+    """The "Report here" link of a topic (report_here)."""
     return keyboard(
         [
             [
@@ -231,3 +311,33 @@ def report_here(_: Translate, card: Card, bot_username: str) -> Keyboard:
 
 def subscriber_note(_: Translate, group_title: str) -> str:
     return fill(_(N_("From the group {group}:")), {"group": group_title})
+
+
+def comment_digest(
+    _: Translate,
+    group_title: str,
+    topic: TopicRow,
+    round_number: int,
+    comments: list[tuple[str, str]],
+) -> tuple[str, list[str]]:
+    """For convenors, privately: the comments of a follow-up round, unsigned (no names, no
+    order by person), each with the rating it was added to."""
+    header = fill(
+        _(
+            N_(
+                "<b>Private comments on topic #{number} ({title}) in {group}, follow-up round {round}</b>\nUnsigned, for convenors only:"
+            )
+        ),
+        {"number": topic.number, "title": topic.title, "group": group_title, "round": round_number},
+    )
+    items = [
+        fill(
+            "• {rating}：{comment}" if language_of(_) == "zh" else "• {rating}: {comment}",
+            {
+                "rating": _(RATING_LABEL[value]) if value in RATING_LABEL else value,
+                "comment": clip(text, 1000),
+            },
+        )
+        for value, text in comments
+    ]
+    return header, items

@@ -27,7 +27,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.buttons import Keyboard
 from bot.errors import ChatClosed, ChatMoved, UserError
-from bot.i18n import N_, translator
+from bot.i18n import N_, Translate, translator
 from bot.rules.speakers import Speaker, is_administrator, is_current_member, speaker_of
 from bot.rules.threads import thread_of_message
 from bot.runtime import Runtime, runtime_of
@@ -66,8 +66,11 @@ class Ctx:
     # replies go there (bot.rules.threads.thread_of_message).
     thread: int | None = None
 
-    def _(self, msgid: str) -> str:
-        return translator(self.chat.language)(msgid)
+    @property
+    def _(self) -> Translate:
+        """The chat's translator itself (not a wrapper), so that what it is handed to can tell
+        its language (bot.i18n.language_of: 3月10日（周二）, not Tue 10 Mar)."""
+        return translator(self.chat.language)
 
     def t(self, msgid: str, **params: Any) -> str:
         return fill(self._(msgid), params, self._)

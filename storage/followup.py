@@ -288,3 +288,23 @@ async def set_adopted(tx: Tx, topic_id: int, now: datetime) -> None:
 
 async def adopted_at(tx: Tx, topic_id: int) -> datetime | None:
     return from_db(await tx.scalar("SELECT adopted_at FROM topics WHERE id = ?", (topic_id,)))
+
+
+async def round_comments(tx: Tx, round_id: int) -> list[tuple[str, str]]:
+    """The private comments on a round's ratings, unsigned: (rating, comment), oldest first."""
+    rows = await tx.fetchall(
+        "SELECT value, comment FROM ratings WHERE round_id = ? AND comment IS NOT NULL "
+        "AND comment != '' ORDER BY at",
+        (round_id,),
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+async def round_before(tx: Tx, round_id: int) -> RoundRow | None:
+    """The round of the same topic just before `round_id`; None for the first."""
+    row = await tx.fetchone(
+        "SELECT p.* FROM rating_rounds p JOIN rating_rounds r ON p.topic_id = r.topic_id "
+        "WHERE r.id = ? AND p.number = r.number - 1",
+        (round_id,),
+    )
+    return None if row is None else _round(row)

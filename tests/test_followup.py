@@ -226,7 +226,7 @@ async def test_restart_with_cards_pending_sends_each_once(world):
     assert sum(t.startswith("Follow-up on topic #1: Fix the street lights\n") for t in texts) == 3
     async with world.rt.db.read() as tx:
         rows = await tx.fetchall(
-            "SELECT kind, late FROM scheduled WHERE done_at IS NOT NULL AND kind != 'vote_close' AND kind != 'views_close' AND kind != 'post_result'"
+            "SELECT kind, late FROM scheduled WHERE done_at IS NOT NULL AND kind != 'vote_close' AND kind != 'views_close' AND kind != 'post_result' AND kind != 'owner_reminder'"
         )
     assert all(r["late"] == 1 for r in rows) and len(rows) == 3
 

@@ -153,6 +153,7 @@ def test_the_wire_prefixes_keep_their_values():
         "REPORT_HERE": "rp",
         "ANONYMOUS_VIEW": "av",
         "PRIVATE_BALLOT": "bv",
+        "OWNER_REMINDERS": "or",
     }
     assert callbacks.reopen(4) == "ro:4" and callbacks.keep_following(4) == "kf:4"
     assert callbacks.rate(4, 9, "partly") == "rate:4:9:p"

@@ -15,12 +15,17 @@ FOLLOWUP = "followup"
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 OVERDUE_REOPEN = "overdue_reopen"
+# An owner's private reminder of an open action: the day before it is due, and on the day
+# (ref_id = action id; payload "when": "eve" or "day"). Only owners who started the bot get it.
+OWNER_REMINDER = "owner_reminder"
 
 # Rows about a topic (ref_id = topic id) that go when the topic ends.
 ENDS_WITH_TOPIC = (VIEWS_CLOSE, FOLLOWUP)
 # Follow-up rows about a topic, and about its actions (ref_id = action id).
 FOLLOWUP_TOPIC_KINDS = (FOLLOWUP,)
-ACTION_KINDS = (DUE_SOON, OVERDUE, OVERDUE_REOPEN)
+# The action rows that post a follow-up card in the group; every row about an action.
+ACTION_CARD_KINDS = (DUE_SOON, OVERDUE, OVERDUE_REOPEN)
+ACTION_KINDS = (*ACTION_CARD_KINDS, OWNER_REMINDER)
 
 # A topic's own forum thread follows its status: closed when the topic ends, reopened with it
 # (ref_id = topic id; bot/services/threads.py).

@@ -23,6 +23,7 @@ DEEP_LINKS = (
     subscriptions.open_subscribe_link,
     ratings.open_comment_link,
     actions.open_report_link,
+    actions.open_reminders_link,
 )
 
 

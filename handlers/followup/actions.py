@@ -57,7 +57,11 @@ async def add_action(ctx: Ctx) -> None:
             number=topic.number,
         )
         + "\n"
-        + followup_cards.action_line(ctx._, action, names, ctx.rt.clock.now())
+        + followup_cards.action_line(ctx._, action, names, ctx.rt.clock.now()),
+        # One tap starts the private chat in which the owners are reminded before it is due.
+        followup_cards.get_reminders(ctx._, topic, ctx.rt.bot_username)
+        if ctx.rt.bot_username and action.owners
+        else None,
     )
 
 
@@ -153,6 +157,20 @@ async def open_report_link(ctx: Ctx, payload: str) -> bool:
             )
         )
     )
+    return True
+
+
+async def open_reminders_link(ctx: Ctx, payload: str) -> bool:
+    """/start or_<chat>_<number> (🔔 Get reminders on an action's confirmation): /start has
+    recorded that the presser can be reached here; they are told which of their actions they
+    will be reminded of. True when the payload was this link."""
+    linked = await linked_group(ctx, payload, callbacks.Link.OWNER_REMINDERS)
+    if linked is None:
+        return False
+    group, number = linked
+    topic, actions = await service.own_open_actions(ctx.rt, group.chat_id, number, ctx.user_id)
+    names = await prompts.names(ctx.rt, [o for a in actions for o in a.owners])
+    await ctx.reply(followup_cards.reminders_on(ctx._, topic, actions, names, ctx.rt.clock.now()))
     return True
 
 

@@ -16,6 +16,7 @@ from bot.retry import until_stored
 from bot.runtime import Runtime, runtime_of
 from bot.services import followup as service
 from bot.services import kinds, prompts
+from bot.text import split_items
 from handlers.common import scheduled
 from handlers.followup.subscriptions import send_private
 from handlers.render import edit, post_about
@@ -55,6 +56,7 @@ async def post_card(app: Application, rt: Runtime, card: service.Card) -> None:
             "followup",
             card.round.id,
         )
+    await send_comment_digest(app, rt, card.round.id)
     reminder = followup_cards.owner_reminder(_, card, card.chat.title)
     for user_id in card.owners:
         lines = [
@@ -72,6 +74,40 @@ async def post_card(app: Application, rt: Runtime, card: service.Card) -> None:
             card.round.id,
             followup_cards.report_here(_, card, rt.bot_username),
         )
+
+
+async def administrators(bot: Bot, chat_id: int) -> list[int]:
+    """The group's administrators (people, not bots), as Telegram lists them; none when it
+    will not say."""
+    try:
+        members = await bot.get_chat_administrators(chat_id)
+    except TelegramError as exc:
+        log.warning("administrators of %s not listed: %s", chat_id, exc)
+        return []
+    return [m.user.id for m in members if not m.user.is_bot]
+
+
+async def send_comment_digest(app: Application, rt: Runtime, round_id: int) -> None:
+    """With a new round's card: the comments of the round before, unsigned, privately to the
+    convenors who started the bot (those named with /convenor and the group's administrators)."""
+    digest = await service.comment_digest(rt, round_id)
+    if digest is None:
+        return
+    convenors = list(
+        dict.fromkeys(
+            [*digest.named_convenors, *await administrators(app.bot, digest.chat.chat_id)]
+        )
+    )
+    recipients = await service.reachable(rt, convenors)
+    if not recipients:
+        return
+    _ = translator(digest.chat.language)
+    header, items = followup_cards.comment_digest(
+        _, digest.chat.title, digest.topic, digest.round.number, digest.comments
+    )
+    for page in split_items(header, items):
+        for user_id in recipients:
+            await send_private(app, rt, user_id, page, "comment_digest", digest.round.id)
 
 
 async def post_final_card(app: Application, rt: Runtime, round_id: int) -> None:
@@ -107,6 +143,35 @@ async def run_followup(app: Application, job: Job, late: bool) -> None:
         await post_card(app, rt, card)
 
 
+async def run_owner_reminder(app: Application, job: Job, late: bool) -> None:
+    """An owner's private reminder of an open action (the day before it is due, or on the
+    day): its row is done before anything is sent, so that each goes at most once."""
+    rt = runtime_of(app)
+    reminder = await service.take_reminder(rt, job, late)
+    if reminder is None:
+        return
+    _ = translator(reminder.chat.language)
+    text = followup_cards.owner_due_reminder(
+        _,
+        reminder.when,
+        reminder.action,
+        reminder.chat.title,
+        reminder.topic.number,
+        rt.clock.now(),
+    )
+    for user_id in reminder.owners:
+        await send_private(
+            app,
+            rt,
+            user_id,
+            text,
+            "owner_reminder",
+            reminder.action.id,
+            followup_cards.report_here_topic(_, reminder.topic, rt.bot_username),
+        )
+
+
 def register_jobs(scheduler) -> None:
-    for kind in (kinds.FOLLOWUP, *kinds.ACTION_KINDS):
+    for kind in (kinds.FOLLOWUP, *kinds.ACTION_CARD_KINDS):
         scheduler.register(kind, scheduled(run_followup))
+    scheduler.register(kinds.OWNER_REMINDER, scheduled(run_owner_reminder))

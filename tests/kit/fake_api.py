@@ -1098,6 +1098,18 @@ class FakeBotAPI:
     def _m_getChatMember(self, params: dict) -> dict:
         return self.chat_member(int(params["chat_id"]), int(params["user_id"]))
 
+    def _m_getChatAdministrators(self, params: dict) -> list[dict]:
+        """The chat's creator and administrators (bots among them), as getChatMember answers
+        each; a private chat has none to list."""
+        chat = self._chat(params["chat_id"])
+        if chat["type"] == "private":
+            raise _ApiError(400, "Bad Request: there are no administrators in the private chat")
+        return [
+            self.chat_member(chat["id"], uid)
+            for (cid, uid), status in self.statuses.items()
+            if cid == chat["id"] and status in ("creator", "administrator")
+        ]
+
     def _m_getChatMemberCount(self, params: dict) -> int:
         chat = self._chat(params["chat_id"])
         return sum(

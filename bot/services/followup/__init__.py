@@ -19,6 +19,8 @@ from bot.services.followup.actions import (
     report,
 )
 from bot.services.followup.delivery import card_posted, round_card, schedule_followups, take_job
+from bot.services.followup.digest import Digest, comment_digest, reachable
+from bot.services.followup.owners import OwnerReminder, own_open_actions, take_reminder
 from bot.services.followup.ratings import comment, rate
 from bot.services.followup.reopening import check_can_reopen, reopen
 from bot.services.followup.shared import FOLLOWING, Card
@@ -34,7 +36,9 @@ __all__ = [
     "Card",
     "DONE_WORDS",
     "DUE_TEXT",
+    "Digest",
     "FOLLOWING",
+    "OwnerReminder",
     "Progress",
     "ProgressReport",
     "ReportKind",
@@ -43,12 +47,15 @@ __all__ = [
     "check_can_reopen",
     "check_can_report",
     "comment",
+    "comment_digest",
     "find_owners",
     "list_actions",
     "mark_private_ok",
     "mark_undeliverable",
     "open_actions_of",
+    "own_open_actions",
     "rate",
+    "reachable",
     "read_progress_answer",
     "read_report",
     "reopen",
@@ -59,4 +66,5 @@ __all__ = [
     "subscribers_of",
     "subscriptions",
     "take_job",
+    "take_reminder",
 ]

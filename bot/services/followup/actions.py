@@ -27,6 +27,7 @@ from bot.services.common import (
     load_topic,
     run_unit,
 )
+from bot.services.followup.owners import schedule_reminders
 from bot.services.kinds import (
     ACTION_KINDS,
     DUE_SOON,
@@ -191,6 +192,7 @@ async def add_action(
         await schedule.add(
             tx, chat.chat_id, OVERDUE_REOPEN, action.id, due_at + settings.overdue_reopen_after
         )
+        await schedule_reminders(tx, chat.chat_id, action, settings.zone(), now)
         topic = await topic_repo.get_topic_by_id(tx, topic.id)
         return topic, action
 
