@@ -59,6 +59,7 @@ CONVENOR_COMMANDS = (
     ("merge", N_("Merge a topic into another")),
     ("vote", N_("Put a draft to the vote")),
     ("close", N_("End a vote now")),
+    ("extend", N_("Give the views or the vote more time")),
     ("round", N_("New round after a vote that failed")),
     ("action", N_("Add an action item (reply to its owner)")),
     ("drop", N_("Drop an action item")),

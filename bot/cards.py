@@ -177,6 +177,19 @@ def tally_line(_: Translate, state: VoteState) -> str:
     return " · ".join(f"{_(CHOICE_LABEL[c])} {getattr(tally, c.value)}" for c in Choice)
 
 
+def turnout_line(_: Translate, state: VoteState) -> str:
+    """Ballots against the quorum, in people; and once the quorum is reached, that it is."""
+    t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
+    cast, quorum = state.tally.cast, state.vote.quorum
+    if cast >= quorum:
+        return t(
+            N_("{count} voted so far; the quorum of {quorum} is reached."),
+            count=cast,
+            quorum=quorum,
+        )
+    return t(N_("{count} voted so far; at least {quorum} needed."), count=cast, quorum=quorum)
+
+
 def ballot_card(
     _: Translate,
     state: VoteState,
@@ -216,7 +229,7 @@ def ballot_card(
             )
     if vote.is_open:
         lines.append(t(N_("Closes {when}."), when=when(vote.closes_at, settings, now)))
-        lines.append(t(N_("Ballots so far: {count}"), count=state.tally.cast))
+        lines.append(turnout_line(_, state))
         lines.append(_("You can change your ballot until the vote closes."))
         rows = [
             [

@@ -72,6 +72,9 @@ class GroupSettings(BaseModel):
         timedelta(days=90),
     ]
     due_reminder: Duration = timedelta(days=2)
+    # Those who took part in a topic and have not yet given a view or voted are reminded this
+    # long before the views and the vote close.
+    turnout_reminder: Duration = timedelta(hours=12)
     quiet_hours: str = "22:00-08:00"
     reopen_share: str = "1/2"
     overdue_reopen_after: Duration = timedelta(days=7)
@@ -151,6 +154,9 @@ SETTING_LABELS = {
     "secret_ballot": N_("secret ballot"),
     "followup_offsets": N_("follow-up cards after adoption"),
     "due_reminder": N_("reminder before an action is due"),
+    "turnout_reminder": N_(
+        "reminder to those who have not yet given a view or voted, before the deadline"
+    ),
     "quiet_hours": N_("no scheduled messages in these hours"),
     "reopen_share": N_("share of unsatisfied ratings that asks about reopening"),
     "overdue_reopen_after": N_("ask about reopening this long after an action is overdue"),

@@ -21,6 +21,7 @@ EXAMPLES = {
     "blocks_allowed": ("1", "0"),
     "followup_offsets": ("7d,30d", "7d,30d,90d"),
     "due_reminder": ("1d", "2d"),
+    "turnout_reminder": ("6h", "12h"),
     "quiet_hours": ("off", "22:00-08:00"),
     "reopen_share": ("2/3", "1/2"),
     "overdue_reopen_after": ("14d", "7d"),

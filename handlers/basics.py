@@ -27,7 +27,7 @@ HELP_GROUP = N_(
 HELP_CONVENORS = N_(
     "<b>For convenors</b> (the group's administrators, and members named with /convenor)\n"
     "• /accept N opens a topic for views; /decline N reason declines it; /merge N M merges topic N into topic M.\n"
-    "• /vote N draft puts a draft to the vote; /close N ends the vote now; /round N views|drafts starts a new round after a vote that did not carry.\n"
+    "• /vote N draft puts a draft to the vote; /close N ends the vote now; /extend N 1d gives the open views or vote of a topic one more day; /round N views|drafts starts a new round after a vote that did not carry.\n"
     "• /action N due text, replying to the owner's message, adds an action item; /drop A1 reason drops one.\n"
     "• /end N closes a topic; /reopen N reopens a finished one; /escalate N reason sends a matter deliberation cannot settle to mediation, its record attached.\n"
     "• /settings key value changes a rule; /language zh|en the group's language; /convenor add|remove, replying to someone, names or removes a convenor."

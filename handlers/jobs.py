@@ -6,12 +6,15 @@ import logging
 
 from telegram.ext import Application
 
+from bot import cards
+from bot.buttons import Button, keyboard
+from bot.callbacks import Link, start_link
 from bot.i18n import N_, translator
 from bot.retry import until_stored
 from bot.runtime import runtime_of
-from bot.services import kinds, topics, votes, waiting
+from bot.services import kinds, prompts, topics, turnout, votes, waiting
 from bot.services.chats import load_chat_context
-from bot.text import fill
+from bot.text import Html, fill, mention
 from handlers.common import scheduled
 from handlers.render import post_about, post_topic_card, refresh_topic_card
 from handlers.votes import post_ballot_card, post_result
@@ -67,6 +70,80 @@ async def result(app: Application, job: Job, late: bool) -> None:
     )
 
 
+REMIND_GROUP = {
+    kinds.VIEWS_REMIND: N_(
+        "⏰ Views on topic #{number} ({title}) close {when}. Not given a view yet: {names}. Give yours with the buttons on the topic card, or /view {number} support|oppose|concern|suggestion text."
+    ),
+    kinds.VOTE_REMIND: N_(
+        "⏰ The vote on topic #{number} ({title}) closes {when}. Not voted yet: {names}. Press a button on the ballot card. {turnout}"
+    ),
+}
+REMIND_PRIVATE = {
+    kinds.VIEWS_REMIND: N_(
+        "⏰ {group}: views on topic #{number} ({title}) close {when}, and you have not given yours yet. Give it in the group with the buttons on the topic card, or /view {number} support|oppose|concern|suggestion text."
+    ),
+    kinds.VOTE_REMIND: N_(
+        "⏰ {group}: the vote on topic #{number} ({title}) closes {when}, and you have not voted yet. Press a button on the ballot card in the group, or vote here:"
+    ),
+}
+
+
+async def turnout_reminder(app: Application, job: Job, late: bool) -> None:
+    """Before the views or the vote close, once: those who took part and have not yet given a
+    view or voted (bot/services/turnout.py). The group line first (a failed send is retried by
+    the schedule), then the mark, then the private reminders, best effort."""
+    from handlers.followup.subscriptions import send_private
+
+    rt = runtime_of(app)
+    reminder = await turnout.due(rt, job)
+    if reminder is None:
+        await until_stored(rt, lambda: turnout.skipped(rt, job.id, late), "a row")
+        return
+    chat, topic = reminder.chat, reminder.topic
+    _ = translator(chat.language)
+    now = rt.clock.now()
+    base = {
+        "number": topic.number,
+        "title": topic.title,
+        "when": cards.when(reminder.closes_at, chat.settings, now),
+    }
+    if reminder.in_group:
+        names = await prompts.names(rt, reminder.in_group)
+        shown = reminder.in_group[: turnout.MOST_NAMED]
+        listed = Html(
+            ("、" if chat.language == "zh" else ", ").join(
+                mention(u, names.get(u, "?")) for u in shown
+            )
+        )
+        if len(reminder.in_group) > len(shown):
+            listed = Html(
+                fill(
+                    _(N_("{names} and {more} more")),
+                    {"names": listed, "more": len(reminder.in_group) - len(shown)},
+                )
+            )
+        turnout_text = fill(
+            _(N_("{count} voted so far; at least {quorum} needed."))
+            if reminder.cast < reminder.quorum
+            else _(N_("{count} voted so far; the quorum of {quorum} is reached.")),
+            {"count": reminder.cast, "quorum": reminder.quorum},
+        )
+        text = fill(
+            _(REMIND_GROUP[reminder.kind]),
+            {**base, "names": listed, "turnout": Html(turnout_text)},
+        )
+        await post_about(app.bot, rt, chat, topic, text)
+    if not await until_stored(rt, lambda: votes.finish_job(rt, job.id, late), "a row"):
+        return
+    private = fill(_(REMIND_PRIVATE[reminder.kind]), {**base, "group": chat.title})
+    markup = None
+    if reminder.kind == kinds.VOTE_REMIND and rt.bot_username:
+        link = start_link(rt.bot_username, Link.PRIVATE_BALLOT, chat.chat_id, topic.number)
+        markup = keyboard([[Button(_("🗳 Vote in private"), url=link)]])
+    for user_id in reminder.privately:
+        await send_private(app, rt, user_id, private, reminder.kind, topic.id, markup)
+
+
 async def topic_card_waiting(app: Application, job: Job, late: bool) -> None:
     """A topic card the group could not take (bot/services/waiting.py), posted as the topic is
     now, unless another card of the topic has been posted meanwhile (/topic N)."""
@@ -96,3 +173,5 @@ def register(scheduler) -> None:
     scheduler.register(kinds.VIEWS_CLOSE, scheduled(views_close))
     scheduler.register(kinds.VOTE_CLOSE, scheduled(vote_close))
     scheduler.register(kinds.POST_RESULT, scheduled(result))
+    scheduler.register(kinds.VIEWS_REMIND, scheduled(turnout_reminder))
+    scheduler.register(kinds.VOTE_REMIND, scheduled(turnout_reminder))

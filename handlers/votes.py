@@ -13,7 +13,7 @@ from bot import callbacks, cards, numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.rules.phases import Choice, parse_choice
-from bot.services import prompts, votes, waiting
+from bot.services import deadlines, prompts, votes, waiting
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
 from bot.text import mention
@@ -277,6 +277,23 @@ async def close(ctx: Ctx) -> None:
     await point_to_thread(ctx, closed.state.topic)
 
 
+@edge
+async def extend(ctx: Ctx) -> None:
+    group_only(ctx)
+    usage = N_("For example: /extend 1 1d (one more day), /extend 1 12h")
+    number, duration = need_args(ctx, 2, usage, most=2)
+    done = await deadlines.extend(
+        ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), parse_number(number), duration
+    )
+    message = (
+        N_("The vote on topic #{number} now closes {when}.")
+        if done.deadline == deadlines.VOTE
+        else N_("Views on topic #{number} now close {when}.")
+    )
+    when = cards.when(done.now_closes, ctx.chat.settings, ctx.rt.clock.now())
+    await ctx.reply(ctx.t(message, number=done.topic.number, when=when))
+
+
 async def post_result(app, rt, vote_id: int, before_the_rest: Any) -> None:
     """The result card in the group; then `before_the_rest()` (the schedule marks its row done
     there, so that nothing after the card can make it post twice); then, best effort, the
@@ -307,6 +324,7 @@ def register(app) -> None:
     app.add_handler(CommandHandler("vote", open_vote))
     app.add_handler(CommandHandler("ballot", ballot))
     app.add_handler(CommandHandler("close", close))
+    app.add_handler(CommandHandler("extend", extend))
     app.add_handler(
         CallbackQueryHandler(on_ballot_button, pattern=callbacks.pattern(callbacks.Kind.BALLOT))
     )

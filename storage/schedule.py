@@ -106,6 +106,26 @@ async def postpone(tx: Tx, job_id: int, until: datetime) -> None:
     )
 
 
+async def move(tx: Tx, kind: str, ref_id: int, due_at: datetime) -> int:
+    """Rows of this kind about `ref_id` still to run fall due at `due_at` (UTC) instead."""
+    moved = await tx.execute(
+        "UPDATE scheduled SET due_at = ? WHERE kind = ? AND ref_id = ? AND done_at IS NULL",
+        (to_db(due_at), kind, ref_id),
+    )
+    if moved:
+        tx.scheduled(due_at)
+    return moved
+
+
+async def payloads_done(tx: Tx, kind: str, ref_id: int) -> list[dict[str, Any]]:
+    """The payloads of rows of this kind about `ref_id` that ran (not those cancelled or skipped)."""
+    rows = await tx.fetchall(
+        "SELECT payload_json FROM scheduled WHERE kind = ? AND ref_id = ? AND outcome = 'done'",
+        (kind, ref_id),
+    )
+    return [json.loads(r[0]) for r in rows]
+
+
 async def cancel(tx: Tx, kind: str, ref_id: int, now: datetime) -> int:
     return await tx.execute(
         "UPDATE scheduled SET done_at = ?, outcome = 'cancelled' WHERE kind = ? AND ref_id = ? AND done_at IS NULL",

@@ -131,6 +131,10 @@ async def list_votes(tx: Tx, topic_id: int) -> list[VoteRow]:
     return [_vote(r) for r in rows]
 
 
+async def set_closes_at(tx: Tx, vote_id: int, closes_at: datetime) -> None:
+    await tx.execute("UPDATE votes SET closes_at = ? WHERE id = ?", (to_db(closes_at), vote_id))
+
+
 async def set_card(tx: Tx, vote_id: int, message_id: int | None) -> None:
     await tx.execute("UPDATE votes SET card_message_id = ? WHERE id = ?", (message_id, vote_id))
 

@@ -631,7 +631,7 @@ def test_sigterm_with_a_card_edit_pending_exits_0(program: Program) -> None:
     code, took = program.terminate(timeout=5)
     assert code == 0 and took < 5
     card = api.messages[(GROUP_ID, ballot["message_id"])]
-    assert "Ballots so far: 1" in card["text"], card["text"]
+    assert "1 voted so far" in card["text"], card["text"]
     no_tracebacks(program)
 
 

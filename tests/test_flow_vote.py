@@ -79,7 +79,7 @@ async def test_vote_posts_a_ballot_card_with_wording_rule_deadline_and_buttons(w
         "Adopted if at least 2 of 6 members vote, agree reaches 2/3 of agree + disagree + block, "
         "and no block allowed." in text
     )
-    assert "Closes " in text and "Ballots so far: 0" in text
+    assert "Closes " in text and "0 voted so far; at least 2 needed." in text
     labels = button_labels(ballot)
     for label in ("Agree", "Abstain", "Disagree", "Block", "Vote in private"):
         assert any(label in shown for shown in labels), (label, labels)
@@ -146,7 +146,7 @@ async def test_thirty_presses_cost_at_most_a_couple_of_card_edits(world):
     await world.run_due()
     assert len(group.edits()) - edits_before <= 2
     assert len(group.sent()) == sent_before
-    assert "Ballots so far: 30" in current(world, group, ballot)["text"]
+    assert "30 voted so far" in current(world, group, ballot)["text"]
     assert await tally_of(world, group) == {"agree": 20, "disagree": 10}
 
 
@@ -170,7 +170,7 @@ async def test_changing_a_ballot_never_counts_twice(world):
     [only] = (await ballots_of(world, group)).values()
     assert only.user_id == bob.id and only.choice == "agree"
     await world.run_due()
-    assert "Ballots so far: 1" in current(world, group, ballot)["text"]
+    assert "1 voted so far" in current(world, group, ballot)["text"]
 
 
 async def test_ballot_command_in_the_group(world):

@@ -202,7 +202,7 @@ async def test_a_ballot_card_refused_waits_and_the_vote_stays_open(world, refusa
     await world.advance(minutes=1)
     await alice.says("/ballot 1 同意")
     [card] = ballot_cards(group)
-    assert "已投票数：2" in card["text"]
+    assert "已投 2 人" in card["text"]
     assert await tally_of(world, group) == {"agree": 2}
     [row] = await rows_of(world, kinds.BALLOT_CARD)
     assert row["outcome"] == "done"

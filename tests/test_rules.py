@@ -58,6 +58,8 @@ SPEC: dict[str, tuple[str, set[str] | str]] = {
     "open_vote": (CONVENOR, {DL}),
     "ballot": (IN_PERSON, {V}),
     "close_vote": (CONVENOR, {V}),
+    # /extend: a convenor gives the open views or the open vote more time.
+    "extend": (CONVENOR, {DL, V}),
     "new_round": (CONVENOR, {NA}),
     # /end: any open topic past the proposal stage that is not in the middle of a vote.
     "close_topic": (CONVENOR, {DL, NA, AD, FU, DN, ES}),

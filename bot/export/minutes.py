@@ -143,6 +143,7 @@ LABELS: dict[str, Any] = {
         "progress": NC_("minutes: event", "reported progress"),
         "done": NC_("minutes: event", "every action done"),
         "reopened": NC_("minutes: event", "reopened"),
+        "extended": NC_("minutes: event", "extended the deadline to"),
     },
 }
 
@@ -335,6 +336,8 @@ def _detail_words(event: str, data: Mapping[str, Any], m: Minutes) -> str | None
         return m.label("detail_draft", n=number("draft"))
     if event == "amended" and number("parent") is not None and number("draft") is not None:
         return m.label("detail_amended", a=number("parent"), b=number("draft"))
+    if event == "extended" and isinstance(data.get("to"), str):
+        return m.inline(m.when(data["to"]))
     if event == "accepted" and isinstance(data.get("views_close"), str):
         return m.inline(m.when(data["views_close"]))
     if event == "merged" and number("into") is not None:

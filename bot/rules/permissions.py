@@ -48,6 +48,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     ESCALATE = "escalate"
     SHOW = "show"
+    EXTEND = "extend"  # move the open deadline (views or vote) of a topic
 
 
 class Who(Enum):
@@ -95,6 +96,7 @@ TABLE: dict[Action, tuple[Who, frozenset[Status] | None]] = {
     Action.REOPEN: (Who.CONVENOR, frozenset({S.ADOPTED, S.FOLLOWING_UP, S.DONE})),
     Action.ESCALATE: (Who.CONVENOR, _ACTIVE_AFTER_ACCEPT),
     Action.SHOW: (Who.ANY_MEMBER, frozenset(Status)),
+    Action.EXTEND: (Who.CONVENOR, frozenset({S.DELIBERATING, S.VOTING})),
 }
 
 

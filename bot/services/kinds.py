@@ -7,6 +7,10 @@ from __future__ import annotations
 VIEWS_CLOSE = "views_close"
 # A vote's deadline: it closes and its result is decided.
 VOTE_CLOSE = "vote_close"
+# Before the views or the vote close: those who took part and have not yet given a view or cast
+# a ballot are reminded (views: ref_id = topic id; vote: ref_id = vote id; bot/services/turnout.py).
+VIEWS_REMIND = "views_remind"
+VOTE_REMIND = "vote_remind"
 # The result card of a closed vote.
 POST_RESULT = "post_result"
 # A follow-up card at one of the offsets after adoption.
@@ -20,7 +24,7 @@ OVERDUE_REOPEN = "overdue_reopen"
 OWNER_REMINDER = "owner_reminder"
 
 # Rows about a topic (ref_id = topic id) that go when the topic ends.
-ENDS_WITH_TOPIC = (VIEWS_CLOSE, FOLLOWUP)
+ENDS_WITH_TOPIC = (VIEWS_CLOSE, VIEWS_REMIND, FOLLOWUP)
 # Follow-up rows about a topic, and about its actions (ref_id = action id).
 FOLLOWUP_TOPIC_KINDS = (FOLLOWUP,)
 # The action rows that post a follow-up card in the group; every row about an action.

@@ -13,7 +13,7 @@ from bot.rules.permissions import Action
 from bot.rules.phases import Status
 from bot.rules.speakers import GROUP_ANONYMOUS_BOT_ID
 from bot.runtime import Runtime
-from bot.services import threads
+from bot.services import threads, turnout
 from bot.services.common import (
     REASON_MAX,
     TEXT_MAX,
@@ -26,7 +26,7 @@ from bot.services.common import (
     load_topic,
     run_unit,
 )
-from bot.services.kinds import ENDS_WITH_TOPIC, TOPIC_CARD, VIEWS_CLOSE
+from bot.services.kinds import ENDS_WITH_TOPIC, TOPIC_CARD, VIEWS_CLOSE, VIEWS_REMIND
 from bot.services.prompts import display_name
 from storage import Tx, message_records, schedule
 from storage import chats as chat_repo
@@ -266,6 +266,9 @@ async def accept(
             tx, topic.id, now, actor.user_id, "accepted", {"views_close": _iso(deadline)}
         )
         await schedule.add(tx, chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round})
+        await turnout.schedule_reminder(
+            tx, rt, chat_id, VIEWS_REMIND, topic.id, deadline, now, topic.round
+        )
         return await repo.get_topic_by_id(tx, topic.id)
 
     return await run_unit(rt, actor, work)
@@ -293,6 +296,7 @@ async def merge(
             tx, target.id, now, actor.user_id, "merged_in", {"from": source.number, "views": moved}
         )
         await schedule.cancel(tx, VIEWS_CLOSE, source.id, now)
+        await schedule.cancel(tx, VIEWS_REMIND, source.id, now)
         await threads.follow_status(tx, source, now)
         return source, await repo.get_topic_by_id(tx, target.id), moved
 
@@ -323,6 +327,9 @@ async def new_round(
         if mode == "views":
             await schedule.add(
                 tx, chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1}
+            )
+            await turnout.schedule_reminder(
+                tx, rt, chat_id, VIEWS_REMIND, topic.id, deadline, now, topic.round + 1
             )
         return await repo.get_topic_by_id(tx, topic.id)
 

@@ -16,6 +16,7 @@ from bot.rules.permissions import Action
 from bot.rules.phases import Choice, Status
 from bot.rules.tally import Outcome, Tally, decide, eligible_members
 from bot.runtime import Runtime
+from bot.services import turnout
 from bot.services.common import (
     MOVED,
     REASON_MAX,
@@ -27,7 +28,7 @@ from bot.services.common import (
     run_unit,
 )
 from bot.services.followup import schedule_followups
-from bot.services.kinds import POST_RESULT, VIEWS_CLOSE, VOTE_CLOSE
+from bot.services.kinds import POST_RESULT, VIEWS_CLOSE, VIEWS_REMIND, VOTE_CLOSE, VOTE_REMIND
 from bot.services.topics import phase_duration
 from storage import Tx, message_records, schedule
 from storage import drafts as draft_repo
@@ -132,7 +133,9 @@ async def open_vote(
             tx, topic.id, now, actor.user_id, "vote_opened", {"draft": draft.number}
         )
         await schedule.cancel(tx, VIEWS_CLOSE, topic.id, now)
+        await schedule.cancel(tx, VIEWS_REMIND, topic.id, now)
         await schedule.add(tx, chat_id, VOTE_CLOSE, vote.id, closes_at)
+        await turnout.schedule_reminder(tx, rt, chat_id, VOTE_REMIND, vote.id, closes_at, now)
         return await _state(tx, vote.id)
 
     return await run_unit(rt, actor, work)
@@ -306,6 +309,7 @@ async def close_vote(
             {"tally": outcome.tally.as_dict()},
         )
         await schedule.cancel(tx, VOTE_CLOSE, vote.id, now)
+        await schedule.cancel(tx, VOTE_REMIND, vote.id, now)
         if outcome.adopted:
             await schedule_followups(tx, rt, current.topic, now)
         await schedule.add(tx, current.topic.chat_id, POST_RESULT, vote.id, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.rules.permissions import Action
 from bot.rules.phases import Status
 from bot.runtime import Runtime
-from bot.services import threads
+from bot.services import threads, turnout
 from bot.services.chats import ChatContext
 from bot.services.common import (
     Actor,
@@ -17,6 +17,7 @@ from bot.services.kinds import (
     ACTION_KINDS,
     FOLLOWUP_TOPIC_KINDS,
     VIEWS_CLOSE,
+    VIEWS_REMIND,
 )
 from storage import Tx, schedule
 from storage import followup as repo
@@ -50,6 +51,9 @@ async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> T
         )
         await schedule.add(
             tx, chat.chat_id, VIEWS_CLOSE, topic.id, deadline, {"round": topic.round + 1}
+        )
+        await turnout.schedule_reminder(
+            tx, rt, chat.chat_id, VIEWS_REMIND, topic.id, deadline, now, topic.round + 1
         )
         await threads.follow_status(tx, topic, now)
         return await topic_repo.get_topic_by_id(tx, topic.id)
