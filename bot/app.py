@@ -66,6 +66,7 @@ CONVENOR_COMMANDS = (
     ("end", N_("Close a topic")),
     ("reopen", N_("Reopen a finished topic")),
     ("escalate", N_("Send a matter to mediation")),
+    ("minutes", N_("The minutes of a topic, as a Word document")),
     ("convenor", N_("Name or remove a convenor (reply to them)")),
     ("language", N_("Language of the group")),
 )

@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("path")
     export = commands.add_parser("export", parents=[common], help="write the record of every topic")
     export.add_argument("--chat", type=int, help="only this chat id")
-    export.add_argument("--format", choices=("json", "csv", "md"), default="json")
+    export.add_argument("--format", choices=("json", "csv", "md", "docx"), default="json")
     export.add_argument("--output", help="file to write (default: standard output)")
     return parser
 

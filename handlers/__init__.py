@@ -14,6 +14,7 @@ from handlers import (
     followup,
     jobs,
     middleware,
+    minutes,
     quiet,
     replies,
     speakers,
@@ -50,6 +51,7 @@ def register_handlers(app: Application) -> None:
     drafts.register(app)
     votes.register(app)
     followup.register(app)
+    minutes.register(app)
     replies.register(app)
     basics.register_fallbacks(app)  # last in its group: only what nothing else took
     app.add_error_handler(errors.on_error)

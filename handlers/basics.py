@@ -32,6 +32,10 @@ HELP_CONVENORS = N_(
     "• /end N closes a topic; /reopen N reopens a finished one; /escalate N reason sends a matter deliberation cannot settle to mediation, its record attached.\n"
     "• /settings key value changes a rule; /language zh|en the group's language; /convenor add|remove, replying to someone, names or removes a convenor."
 )
+# The minutes, for convenors: a line of its own after theirs (its own catalog message).
+HELP_MINUTES = N_(
+    "• /minutes N sends a topic's minutes (协商纪要) as a Word document to edit, print and file; /escalate sends them to you privately."
+)
 # The rights the bot uses in a group, told with the help (a message of its own in the catalogs).
 HELP_RIGHTS = N_(
     "<b>Rights</b>: I need to post messages here; while I may not (muted, removed), nothing is lost: cards and reminders wait and are posted once I may post again. "
@@ -92,7 +96,7 @@ def start_with(deep_links: Sequence[DeepLink]) -> Handler:
 def help_text(ctx: Ctx) -> str:
     if ctx.chat.is_private:
         return ctx._(HELP_PRIVATE)
-    parts = (HELP_GROUP, HELP_CONVENORS, HELP_VOICE, HELP_RIGHTS, HELP_FORUM)
+    parts = (HELP_GROUP, HELP_CONVENORS, HELP_MINUTES, HELP_VOICE, HELP_RIGHTS, HELP_FORUM)
     return "\n".join(ctx._(part) for part in parts)
 
 

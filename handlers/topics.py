@@ -17,6 +17,7 @@ from bot.services import prompts, topics
 from bot.services.common import parse_number
 from bot.text import Html, esc, mention
 from handlers.common import Ctx, answer_query, edge, html_to_toast
+from handlers.minutes import minutes_privately
 from handlers.render import answer_about, card_waits_if_refused, post_topic_card, send_pages
 from handlers.threads import open_own_thread
 from storage.topics import TopicRow
@@ -242,15 +243,16 @@ async def escalate(ctx: Ctx) -> None:
     number = parse_number(args[0])
     reason = ctx.command_text().split(maxsplit=1)[1]
     await topics.escalate(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason)
+    # Its record goes with it: the minutes, to the convenor privately where they started the bot.
+    sent = await minutes_privately(ctx, ctx.chat_id, number)
+    where = (
+        N_("Its minutes (a Word document) went to you in our private chat.")
+        if sent
+        else N_("A convenor can get its minutes as a Word document with /minutes {number}.")
+    )
+    escalated = N_("Topic #{number} is escalated to mediation: {reason}")
     await ctx.reply(
-        ctx.t(
-            N_(
-                "Topic #{number} is escalated to mediation: {reason}\nIts full record (views, drafts, votes, follow-up) is in the minutes: shangliang export --chat {chat} --format md."
-            ),
-            number=number,
-            reason=reason.strip(),
-            chat=str(ctx.chat_id),
-        )
+        ctx.t(escalated, number=number, reason=reason.strip()) + "\n" + ctx.t(where, number=number)
     )
 
 

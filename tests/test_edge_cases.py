@@ -141,7 +141,9 @@ async def test_escalation_ends_the_vote_without_a_result_and_keeps_the_record(wo
     assert group.last_bot_message()["text"] == "Only a convenor of this group can do that."
     await chen.says("/escalate 1 the neighbours cannot agree")
     assert "escalated to mediation" in group.last_bot_message()["text"]
-    assert f"shangliang export --chat {group.chat_id}" in group.last_bot_message()["text"]
+    # Its record: the minutes, with /minutes N (the convenor never started the bot privately).
+    escalated = group.last_bot_message()["text"]
+    assert "/minutes 1" in escalated and "shangliang" not in escalated
     await world.advance(hours=2)  # the vote's deadline passes: nothing more happens
     assert not any("adopted: Clean the pond" in t for t in group.texts())
     from bot.export import build_export

@@ -30,6 +30,7 @@ from bot.export.record import (
     build_export,
 )
 from bot.export.sheet import render_csv
+from bot.export.word import render_docx
 from bot.settings import Settings
 from storage import Database
 
@@ -45,6 +46,7 @@ __all__ = [
     "export_command",
     "render",
     "render_csv",
+    "render_docx",
     "render_markdown",
 ]
 
@@ -63,7 +65,7 @@ async def export_command(
 ) -> int:
     """Write the export; 0 on success, 1 (with one line on stderr) when it cannot be done."""
     if fmt not in FORMATS:
-        return _fail(f"unknown export format {fmt!r} (use json, csv or md)")
+        return _fail(f"unknown export format {fmt!r} (use json, csv, md or docx)")
     path = settings.database.path
     if not path.is_file():
         # Database.open() would create an empty database: an export never does.
@@ -83,7 +85,7 @@ async def export_command(
         return _fail(f"cannot read the database {path}: {exc}")
     finally:
         await _close(db)
-    text = render(export, fmt)
+    text = render_docx(export) if fmt == "docx" else render(export, fmt)
     try:
         _write(text, output)
     except OSError as exc:
@@ -101,15 +103,16 @@ async def _close(db: Database) -> None:
     await db.close(optimize=False)
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str | bytes, output: str | None) -> None:
+    data = text.encode("utf-8") if isinstance(text, str) else text
     if output is None or output == "-":
         stream = getattr(sys.stdout, "buffer", None)
         if stream is not None:
             sys.stdout.flush()
-            stream.write(text.encode("utf-8"))
+            stream.write(data)
             stream.flush()
         else:
-            sys.stdout.write(text)
+            sys.stdout.write(text if isinstance(text, str) else data.decode("latin-1"))
             sys.stdout.flush()
         return
     # The file holds a group's records: readable by its owner only, like the database.
@@ -117,7 +120,6 @@ def _write(text: str, output: str | None) -> None:
     try:
         if stat.S_ISREG(os.fstat(fd).st_mode):
             os.fchmod(fd, 0o600)
-        data = text.encode("utf-8")
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]

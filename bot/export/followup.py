@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.export.minutes import LABELS, Minutes
-from bot.export.record import TopicExtender
+from bot.export.record import EXPORT_NOW, TopicExtender
 from bot.i18n import NC_
 from bot.rules.followup import display_status
 from storage import export_followup as repo
@@ -35,7 +35,7 @@ LABELS.update(
 
 
 async def _actions(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dict[int, Any]:
-    now = datetime.now(UTC)
+    now = EXPORT_NOW.get() or datetime.now(UTC)
     found = await repo.actions(tx, chat_id)
     for items in found.values():
         for item in items:

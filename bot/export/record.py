@@ -5,6 +5,7 @@ later feature adds a per-topic key (`TopicExtender`, `TOPIC_EXTENDERS`)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from bot.export.minutes import Minutes
 
 SCHEMA = "shangliang.export/1"
-FORMATS = ("json", "csv", "md")
+FORMATS = ("json", "csv", "md", "docx")
 CHOICES = tuple(c.value for c in Choice)  # agree, abstain, disagree, block
 STANCES = tuple(s.value for s in Stance)  # support, oppose, concern, suggestion
 
@@ -43,6 +44,8 @@ class TopicExtender:
 
 
 TOPIC_EXTENDERS: list[TopicExtender] = []
+# The moment the export is made, for an extender that judges time (an action overdue by then).
+EXPORT_NOW: ContextVar[datetime | None] = ContextVar("EXPORT_NOW", default=None)
 
 _CORE_TOPIC_KEYS = (
     "id",
@@ -65,23 +68,32 @@ class Export:
     document: dict[str, Any]
     # user id -> "Alice (5003)", for the minutes only; never for anonymous views' authors.
     names: dict[int, str] = field(default_factory=dict)
+    # user id -> "Alice": names without ids, for the Word minutes a county office files.
+    people: dict[int, str] = field(default_factory=dict)
 
 
 async def build_export(
     tx: Tx, defaults: Mapping[str, Any], chat_id: int | None, now: datetime
 ) -> Export:
     names: dict[int, str] = {}
+    people: dict[int, str] = {}
     chats = []
+    EXPORT_NOW.set(now)
     for chat in await repo.chats(tx, chat_id):
         chats.append(await _chat_record(tx, chat, defaults))
         for user in (await repo.users(tx, chat.chat_id)).values():
             names[user.user_id] = _display_name(user.user_id, user.first_name, user.username)
+            person = " ".join((user.first_name or "").split())
+            if not person and user.username:
+                person = f"@{user.username}"
+            if person:
+                people[user.user_id] = person
     document = {
         "schema": SCHEMA,
         "generated_at": now.astimezone(UTC).isoformat(timespec="seconds"),
         "chats": chats,
     }
-    return Export(document, names)
+    return Export(document, names, people)
 
 
 def _display_name(user_id: int, first_name: str, username: str | None) -> str:

@@ -348,6 +348,7 @@ def normalise_params(params: dict[str, Any]) -> dict[str, Any]:
 class FakeBotAPI:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self._files: dict[str, bytes] = {}  # the bytes the call being answered uploads
         self.bot_user = {
             "id": BOT_ID,
             "is_bot": True,
@@ -664,6 +665,7 @@ class FakeBotAPI:
         method: str,
         params: dict[str, Any],
         pause: Callable[[float], None] | None = None,
+        files: dict[str, bytes] | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """One method call: recorded, then answered as Telegram would.
 
@@ -685,6 +687,7 @@ class FakeBotAPI:
             return 200, {"ok": True, "result": self._m_getUpdates(params)}
         with self._lock:
             answer = getattr(self, f"_m_{method}", None)
+            self._files = files or {}
             try:
                 self._check(method, params)
                 if answer is None:
@@ -1049,6 +1052,9 @@ class FakeBotAPI:
             "from": self.bot_user,
             "document": {"file_id": "doc", "file_unique_id": "doc"},
         }
+        # The bytes uploaded, kept on the stored message (not in the answer) for a test to read.
+        if isinstance(self._files.get("document"), bytes):
+            message["upload"] = self._files["document"]
         if caption:
             message["caption"] = caption
         self._place(message, chat, params)
@@ -1216,7 +1222,7 @@ def _administrator_rights(chat_type: str, rights: dict[str, Any]) -> dict[str, b
 
 
 def _public(message: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in message.items() if k not in ("html", "asked")}
+    return {k: v for k, v in message.items() if k not in ("html", "asked", "upload")}
 
 
 def _shallow(message: dict[str, Any]) -> dict[str, Any]:

@@ -42,10 +42,15 @@ class FakeRequest(BaseRequest):
         if api_method == "getUpdates":
             updates = await self.polling.get_updates(params)
             return 200, json.dumps({"ok": True, "result": updates}).encode()
+        files: dict[str, bytes] = {}
         if request_data and request_data.multipart_data:
             params.update({k: "<file>" for k in request_data.multipart_data})
+            # The uploaded bytes, for a test to open the document the bot sent.
+            for key, field in request_data.multipart_data.items():
+                content = field[1]
+                files[key] = content if isinstance(content, bytes) else content.read()
         # Latency is awaited, never slept: other chats go on meanwhile, as over a network. With
         # none, yield once anyway so that concurrent handlers interleave.
         await asyncio.sleep(self.api.latency(api_method))
-        code, body = self.api.handle(api_method, params)
+        code, body = self.api.handle(api_method, params, files=files)
         return code, json.dumps(body).encode()
