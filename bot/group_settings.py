@@ -61,7 +61,9 @@ class GroupSettings(BaseModel):
     timezone: str = "Asia/Shanghai"
     views_duration: Duration = timedelta(days=3)
     vote_duration: Duration = timedelta(days=2)
-    quorum: str = "1/3"
+    # A third of the members, but never more than 10 people: a village where 30 of 300
+    # members take part can still reach it.
+    quorum: str = "1/3 max 10"
     threshold: str = "2/3"
     blocks_allowed: Count = 0
     anonymous_views: Flag = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -31,10 +32,12 @@ def parse_ratio(text: str) -> Fraction:
 
 @dataclass(frozen=True)
 class Quorum:
-    """Either a share of the eligible members or a fixed head count."""
+    """A fixed head count, or a share of the eligible members, which may be capped by a head
+    count (1/3 max 10: a third of the members, but never more than 10 people)."""
 
     share: Fraction | None = None
     count: int | None = None
+    cap: int | None = None
 
     def required(self, eligible: int) -> int:
         if self.count is not None:
@@ -42,14 +45,37 @@ class Quorum:
         assert self.share is not None
         needed = self.share * eligible
         # Round up: a third of 10 members is 4 ballots, never 3.33.
-        return max(1, -(-needed.numerator // needed.denominator)) if eligible else 1
+        people = max(1, -(-needed.numerator // needed.denominator)) if eligible else 1
+        return min(people, self.cap) if self.cap is not None else people
+
+
+# A share and its cap: 1/3 max 10, 1/3最多10人, 1/3,10.
+_CAPPED = re.compile(r"(.+?)(?:max|最多|至多|不超过|,|、)([0-9]+)人?")
+
+
+def _head_count(count: int, text: str) -> int:
+    if count < 1 or count > 100_000:
+        raise RatioError(f"a quorum head count must lie between 1 and 100000: {text!r}")
+    return count
+
+
+def _plain(text: str) -> str:
+    return fold(str(text)).strip().replace(" ", "").replace("，", ",").lower()
+
+
+def capped_share(text: str) -> tuple[str, int] | None:
+    """The share and the cap of a capped quorum as written ("1/3 max 10": ("1/3", 10))."""
+    capped = _CAPPED.fullmatch(_plain(text))
+    return (capped.group(1), int(capped.group(2))) if capped else None
 
 
 def parse_quorum(text: str) -> Quorum:
-    raw = fold(str(text)).strip().replace(" ", "")
+    raw = _plain(text)
     count = read_whole(raw)
     if count is not None:
-        if count < 1 or count > 100_000:
-            raise RatioError(f"a quorum head count must lie between 1 and 100000: {text!r}")
-        return Quorum(count=count)
+        return Quorum(count=_head_count(count, text))
+    capped = _CAPPED.fullmatch(raw)
+    if capped:
+        share = parse_ratio(capped.group(1))
+        return Quorum(share=share, cap=_head_count(int(capped.group(2)), text))
     return Quorum(share=parse_ratio(raw))

@@ -9,6 +9,7 @@ from typing import Any
 from bot.group_settings import SETTING_LABELS, GroupSettings
 from bot.i18n import N_, ntranslator, translator
 from bot.numbers import fold, read_whole
+from bot.ratios import capped_share
 from bot.text import esc
 
 # A value that reads well as an example of each setting (the flags' example is their opposite).
@@ -55,6 +56,12 @@ def _quorum_words(raw: str, language: str) -> str:
     count = read_whole(text)
     if count is not None:
         return ngettext_people(count, language)
+    capped = capped_share(text)
+    if capped is not None:
+        share, cap = capped
+        return _("{share} of the members, at most {people}").format(
+            share=share, people=ngettext_people(cap, language)
+        )
     if all(ch.isdigit() or ch in "/%." for ch in text):
         return _("{share} of the members").format(share=text)
     return text

@@ -148,7 +148,10 @@ async def test_settings_用大白话_每行带一个改法(world):
     assert "无记名投票：关（改为开启：/settings secret_ballot on）" in lines
     assert "允许匿名发表意见：开（改为关闭：/settings anonymous_views off）" in lines
     assert "意见征集时长：3 天（修改示例：/settings views_duration 5d）" in lines
-    assert "表决有效所需的投票数（法定人数）：成员的 1/3（修改示例：/settings quorum 1/4）" in lines
+    assert (
+        "表决有效所需的投票数（法定人数）：成员的 1/3，最多 10 人（修改示例：/settings quorum 1/4）"
+        in lines
+    )
     assert "群组使用的语言：中文（修改示例：/settings language en）" in lines
     assert (
         "通过后发送跟踪反馈卡片的时间：7 天、30 天、90 天（修改示例：/settings followup_offsets 7d,30d）"

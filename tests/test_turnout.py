@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bot.ratios import RatioError, parse_quorum
 from bot.services import kinds
 from storage import topics as topic_repo
 from storage import votes as vote_repo
@@ -324,3 +327,64 @@ async def test_提醒的提前量是群设置_默认12小时(world):
     await world.advance(hours=1)
     [line] = 提醒(world, group)
     assert 提及了(line, wang) and 提及了(line, liu)
+
+
+# ----- 村里够得着的法定人数 -----------------------------------------------------------------
+
+
+async def 大群表决(world, 人数, settings=()):
+    world.clock.set(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    group = world.group("东山村")
+    chen = group.convenor("chen")
+    for key, value in settings:
+        await chen.says(f"/settings {key} {value}")
+    people = [group.member(f"villager{i}") for i in range(人数)]
+    await people[0].says("/propose 修村口的路")
+    await chen.says("/accept 1 3天 1天")
+    await people[0].says("/draft 1 今年内把村口的路修好。")
+    await chen.says("/vote 1 1 1天")
+    return group, chen, people, group.last_bot_message()
+
+
+async def test_默认法定人数是成员的三分之一_但最多10人(world):
+    group, chen, people, ballot = await 大群表决(world, 35)
+    # 36 人的三分之一是 12 人；默认最多要 10 人。
+    assert "36 名成员中至少 10 人投票" in ballot["text"]
+    assert "已投 0 人，需要至少 10 人。" in ballot["text"]
+    assert (await 表决(world, group)).quorum == 10
+    await chen.says("/settings")
+    assert (
+        "表决有效所需的投票数（法定人数）：成员的 1/3，最多 10 人"
+        in (group.last_bot_message()["text"])
+    )
+
+
+async def test_召集人可以设定比例加上限_按人数显示(world):
+    group, chen, people, ballot = await 大群表决(world, 12, settings=[("quorum", "1/2最多5人")])
+    # 13 人的一半是 7 人，上限 5 人。
+    assert "13 名成员中至少 5 人投票" in ballot["text"]
+    assert "已投 0 人，需要至少 5 人。" in ballot["text"]
+    await chen.says("/settings")
+    assert "成员的 1/2，最多 5 人" in group.last_bot_message()["text"]
+    await chen.says("/settings quorum 1/3")
+    await chen.says("/settings")
+    assert "（法定人数）：成员的 1/3（" in group.last_bot_message()["text"]
+
+
+@pytest.mark.parametrize(
+    ("写法", "成员数", "至少"),
+    [
+        ("1/3 max 10", 300, 10),
+        ("1/3 max 10", 6, 2),
+        ("1/3最多10人", 300, 10),
+        ("1/3，10", 300, 10),
+        ("１/３ max １０", 300, 10),
+        ("33% max 20", 300, 20),
+        ("1/2 至多 5", 7, 4),
+    ],
+)
+def test_比例加上限的法定人数(写法, 成员数, 至少):
+    assert parse_quorum(写法).required(成员数) == 至少
+    for 写错 in ("1/3 max 0", "1/3 max", "3/2 max 10", "max 10"):
+        with pytest.raises(RatioError):
+            parse_quorum(写错)
