@@ -423,7 +423,16 @@ async def test_markdown_minutes_in_chinese(db_path, tmp_path):
     ):
         assert heading in lines, heading
     assert "- 状态：已通过" in lines
-    assert "- 提议人：Alice (5003)" in lines
+    assert "- 提议人：Alice" in lines
+    # The outline a county office files (as the Word minutes): head, conclusion, minority views.
+    assert "- 形式和地点：网上议事，在群“桃园村议事群”中" in lines
+    assert "### 结论" in lines and "### 少数意见" in lines
+    assert lines.index("### 结论") < lines.index("### 意见")
+    assert text.rstrip().endswith("记录：商量机器人")
+    assert "导出时间：2026-03-09 20:00（以下时间均为北京时间）" in lines
+    # No Telegram id anywhere: not the group's, not a member's.
+    assert str(VILLAGE) not in text and "群组编号" not in text
+    assert not any(f"({n})" in text or f"{n}" in text for n in (5003, 5004, 5005))
     assert "- 附议人数：2" in lines
     assert "- 计票：同意 2、弃权 0、反对 1、否决 0" in lines
     assert "- 计票：同意 1、弃权 0、反对 1、否决 1" in lines
@@ -438,17 +447,17 @@ async def test_markdown_minutes_in_chinese(db_path, tmp_path):
     assert "\\# 不是标题" in lines and "# 不是标题" not in lines
     assert "另有 1 条意见已撤回。" in lines
     # Names where known: Bob has only a username.
-    assert "@bob (5004)" in text
+    assert "@bob" in text
     # The secret vote lists who voted, no choices.
     secret = text.split("## 议题 #2")[1]
     assert "无记名表决" in secret and "各人表决" not in secret
-    assert "参加表决（3）：Alice (5003)、@bob (5004)、Carol (5005)" in secret
+    assert "参加表决（3）：Alice、@bob、Carol" in secret
     open_vote = text.split("## 议题 #2")[0]
-    assert "  - @bob (5004)：反对，理由：太贵" in open_vote.splitlines()
+    assert "  - @bob：反对，理由：太贵" in open_vote.splitlines()
     assert "> 下月修路，村委出资。" in lines
     # The record, in words and local time; anonymous rows stay anonymous.
     assert "- 2026-03-02 10:13 · 匿名 · 发表意见 · 意见 2（反对，匿名）" in lines
-    assert "- 2026-03-02 10:21 · @bob (5004) · 修改草案 · 草案 1 → 草案 2" in lines
+    assert "- 2026-03-02 10:21 · @bob · 修改草案 · 草案 1 → 草案 2" in lines
     assert "- 2026-03-02 11:30 · 系统 · 表决通过 · 同意 2、弃权 0、反对 1、否决 0" in lines
     assert "- 2026-03-02 10:51 · 匿名 · 投票" in secret.splitlines()
 
@@ -539,11 +548,11 @@ async def test_structured_details_read_as_words_in_the_minutes(db_path, tmp_path
         await db.close()
     lines = (await run_export(db_path, tmp_path / "out.md", "md", VILLAGE)).splitlines()
     for line in (
-        "- 2026-03-02 11:40 · Alice (5003) · 受理并开始征集意见，截止 · 2026-03-03 10:00",
-        "- 2026-03-02 11:41 · Alice (5003) · 并入议题 · 议题 #3（2 条意见）",
-        "- 2026-03-02 11:42 · Alice (5003) · 开始新一轮 · 重新起草共识文本",
-        "- 2026-03-02 11:43 · Alice (5003) · 不予受理 · \\# 不归 村里管",  # user text stays text
-        "- 2026-03-02 11:44 · Alice (5003) · 重新开启 · round 2",
+        "- 2026-03-02 11:40 · Alice · 受理并开始征集意见，截止 · 2026-03-03 10:00",
+        "- 2026-03-02 11:41 · Alice · 并入议题 · 议题 #3（2 条意见）",
+        "- 2026-03-02 11:42 · Alice · 开始新一轮 · 重新起草共识文本",
+        "- 2026-03-02 11:43 · Alice · 不予受理 · \\# 不归 村里管",  # user text stays text
+        "- 2026-03-02 11:44 · Alice · 重新开启 · 第 2 轮",
     ):
         assert line in lines, line
 
@@ -581,8 +590,8 @@ async def test_rows_written_before_details_were_structured_still_export(db_path,
     for line in (
         "- 2026-03-02 12:00 · 匿名 · 发表意见 · 2 oppose anonymous",
         "- 2026-03-02 12:01 · 匿名 · 修改意见 · 2",
-        "- 2026-03-02 12:02 · Alice (5003) · 不予受理 · \\# not ours",
-        "- 2026-03-02 12:03 · Alice (5003) · 提出议题 · {not json",
+        "- 2026-03-02 12:02 · Alice · 不予受理 · \\# not ours",
+        "- 2026-03-02 12:03 · Alice · 提出议题 · {not json",
         "- 2026-03-02 12:05 · 匿名 · 投票",
     ):
         assert line in lines, line

@@ -98,7 +98,7 @@ async def test_minutes_是一份县里能存档的_Word_协商纪要(world):
     # 结论在前：通过的文本在各方意见之前
     conclusion, views = text.index("结论"), text.index("各方意见")
     assert conclusion < text.index("费用由村集体承担") < views
-    assert line.endswith("以及匿名发表意见的成员")
+    assert line.endswith("赵四，以及匿名发表意见的成员")
     # 意见按立场：匿名的不写名字，语音写明时长
     assert "张大妈：支持，早该修了" in text and "李强：费用太高，不如先清淤" in text
     assert "刘德福：语音留言 0:23" in text
@@ -153,3 +153,28 @@ async def test_escalate_召集人没开私聊_就在群里说用_minutes_取(wor
     assert "shangliang" not in said and str(group.chat_id) not in said
     assert "/minutes 1" in said
     assert documents(world, chen.id) == []
+
+
+async def test_markdown_纪要也按同样的提纲_没有编号和英文(world, tmp_path):
+    group, chen, people = await deliberation(world)
+    await chen.says("/escalate 1 费用谈不拢")
+    out = tmp_path / "minutes.md"
+    assert await export_command(world.settings, group.chat_id, "md", str(out)) == 0
+    text = out.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    for line in (
+        "- 形式和地点：网上议事，在群“东山村”中",
+        "- 召集人：陈支书",
+        "- 实到：5 人",
+        "### 结论",
+        "### 少数意见",
+        "- 李强：反对，理由：集体没钱，应先筹款",
+        "### 提交调解",
+    ):
+        assert line in lines, line
+    assert lines.index("### 结论") < lines.index("### 意见") < lines.index("### 少数意见")
+    assert text.rstrip().endswith("记录：商量机器人")
+    assert "事项 A1，截止 2026-03-31" in text and "事项 A1：50%" in text
+    no_raw_ids(text, group, people)
+    words = re.sub(r"https://\S+", "", text)  # a voice view's link, to listen to it
+    assert re.search(r"[A-Za-z]{3,}", words) is None, re.findall(r"[A-Za-z]{3,}", words)

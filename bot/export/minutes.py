@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.durations import clock_length
 from bot.export.record import CHOICES, STANCES, TOPIC_EXTENDERS, VIEW_EVENTS, Export
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, NC_, translations
+from bot.times import zone_name
 
 # The minutes' wording, as English msgids translated through the gettext catalogs
 # (bot/locales; the Chinese is in the zh catalog). Every label has a msgctxt beginning
@@ -147,6 +148,155 @@ LABELS: dict[str, Any] = {
     },
 }
 
+# The outline the minutes share with the Word document (bot/export/word.py): the head (form and
+# place, dates, convenor, participants), the conclusion, minority views, escalation, the recorder.
+LABELS.update(
+    doc_form=NC_("minutes: document", "Form and place"),
+    doc_form_text=NC_("minutes: document", "Online deliberation, in the group “{group}”"),
+    doc_group=NC_("minutes: document", "this group"),
+    doc_dates=NC_("minutes: document", "Dates"),
+    doc_convenors=NC_("minutes: document", "Convenor"),
+    doc_participants=NC_("minutes: document", "Participants"),
+    doc_anonymous_too=NC_("minutes: document", "and members who gave views anonymously"),
+    doc_expected=NC_("minutes: document", "Expected"),
+    doc_present=NC_("minutes: document", "Took part"),
+    doc_people=NC_("minutes: document", "{n} people"),
+    doc_unknown=NC_("minutes: document", "not known"),
+    doc_member=NC_("minutes: document", "a member"),
+    doc_conclusion=NC_("minutes: document", "Conclusion"),
+    doc_adopted=NC_("minutes: document", "Adopted wording (draft {id}):"),
+    doc_outcome=NC_("minutes: document", "Outcome"),
+    doc_minority=NC_("minutes: document", "Minority views"),
+    doc_minority_count=NC_("minutes: document", "Vote {n}: disagree {disagree}, block {block}"),
+    doc_minority_secret=NC_("minutes: document", "Secret ballot: who chose what is not kept."),
+    doc_reason=NC_("minutes: document", "{choice}: {reason}"),
+    doc_escalation=NC_("minutes: document", "Escalation"),
+    doc_escalated=NC_("minutes: document", "{time}: sent to mediation; reason: {reason}"),
+    doc_recorder=NC_("minutes: document", "Recorded by: Shangliang bot"),
+    # English the record's rows used to carry, in words ("A1 due 2026-03-31", "round 3").
+    detail_action=NC_("minutes", "A{n}, due {due}"),
+    detail_progress=NC_("minutes", "A{n}: {percent}%"),
+    detail_round=NC_("minutes", "round {n}"),
+)
+LABELS["events"].update(
+    escalated=NC_("minutes: event", "sent to mediation"),
+    dropped=NC_("minutes: event", "dropped an action item"),
+)
+
+# The acts that are a convenor's: whoever did one convened the topic.
+CONVENOR_EVENTS = (
+    "accepted",
+    "vote_opened",
+    "new_round",
+    "escalated",
+    "closed",
+    "reopened",
+    "declined",
+    "merged",
+)
+
+
+def participants(topic: Mapping[str, Any]) -> list[int]:
+    """Who took part: proposer, seconders, named view givers, drafters, voters; in that order.
+    The author of an anonymous view is not known to the record, and is not counted."""
+    found: list[int] = []
+    ids: list[Any] = [topic["proposer_id"], *topic["supporters"]]
+    ids += [v["author_id"] for v in topic["views"]]
+    ids += [d["author_id"] for d in topic["drafts"]]
+    for vote in topic["votes"]:
+        ids += vote["voters"]
+    for user_id in ids:
+        if isinstance(user_id, int) and user_id not in found:
+            found.append(user_id)
+    return found
+
+
+def convenors(topic: Mapping[str, Any]) -> list[int]:
+    found: list[int] = []
+    for row in topic["history"]:
+        actor = row["actor_id"]
+        if row["event"] in CONVENOR_EVENTS and isinstance(actor, int) and actor not in found:
+            found.append(actor)
+    return found
+
+
+def head(chat: Mapping[str, Any], topic: Mapping[str, Any], m: Minutes) -> list[tuple[str, str]]:
+    """The minutes' first lines, (label, value): form and place, dates, convenor, participants,
+    expected (the members at the last vote) and present (who took part)."""
+    lst = m.label("list_sep")
+    group = m.inline(chat["title"]) if chat.get("title") else m.label("doc_group")
+    history = topic["history"]
+    end = history[-1]["at"] if history else topic["created_at"]
+    people = participants(topic)
+    names = lst.join(m.who(p) for p in people) or m.label("none")
+    if any(v["author_id"] is None and not v["retracted"] for v in topic["views"]):
+        names += m.label("comma") + m.label("doc_anonymous_too")
+    eligible = topic["votes"][-1]["eligible"] if topic["votes"] else None
+    return [
+        (m.label("doc_form"), m.label("doc_form_text", group=group)),
+        (
+            m.label("doc_dates"),
+            m.label("vote_period", opened=m.when(topic["created_at"]), closes=m.when(end)),
+        ),
+        (
+            m.label("doc_convenors"),
+            lst.join(m.who(c) for c in convenors(topic)) or m.label("none"),
+        ),
+        (m.label("doc_participants"), names),
+        (
+            m.label("doc_expected"),
+            m.label("doc_people", n=eligible) if eligible else m.label("doc_unknown"),
+        ),
+        (m.label("doc_present"), m.label("doc_people", n=len(people))),
+    ]
+
+
+def adopted_draft(topic: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    drafts = {d["id"]: d for d in topic["drafts"]}
+    adopted = [v for v in topic["votes"] if v["result"] == "adopted" and v["draft_id"] in drafts]
+    return drafts[adopted[-1]["draft_id"]] if adopted else None
+
+
+def minority(topic: Mapping[str, Any], m: Minutes) -> list[tuple[str, bool]]:
+    """The minority views as (line, is_item): oppose and concern views, then each vote's
+    disagree and block ballots with their reasons (no names, no reasons under secret ballot)."""
+    sep, comma = m.label("sep"), m.label("comma")
+    lines: list[tuple[str, bool]] = []
+    for stance in ("oppose", "concern"):
+        for view in topic["views"]:
+            if view["stance"] == stance and not view["retracted"] and view["text"]:
+                text = " ".join(str(view["text"]).split())
+                who = m.who(view["author_id"])
+                lines.append((f"{m.lookup('stances', stance)}{sep}{who}{comma}{text}", True))
+    for n, vote in enumerate(topic["votes"], start=1):
+        disagree, block = vote["tally"].get("disagree", 0), vote["tally"].get("block", 0)
+        if not disagree and not block:
+            continue
+        lines.append((m.label("doc_minority_count", n=n, disagree=disagree, block=block), False))
+        if "ballots" not in vote:
+            lines.append((m.label("doc_minority_secret"), False))
+            continue
+        for ballot in vote["ballots"]:
+            if ballot["choice"] in ("disagree", "block") and ballot["reason"]:
+                reason = m.label(
+                    "doc_reason",
+                    choice=m.lookup("choices", ballot["choice"]),
+                    reason=" ".join(str(ballot["reason"]).split()),
+                )
+                lines.append((f"{m.who(ballot['user_id'])}{sep}{reason}", True))
+    return lines
+
+
+def escalations(topic: Mapping[str, Any], m: Minutes) -> list[str]:
+    found = []
+    for row in topic["history"]:
+        if row["event"] == "escalated":
+            data = row.get("data") if isinstance(row.get("data"), Mapping) else {}
+            reason = str(data.get("reason") or row["detail"] or "")
+            found.append(m.label("doc_escalated", time=m.when(row["at"]), reason=m.inline(reason)))
+    return found
+
+
 # A line of user text starting with one of these would turn into a heading, quote, list,
 # rule, table or code block: a backslash in front keeps it text.
 _BLOCK_START = re.compile(r"^([#>*+=_|~`-]|\d+[.)])")
@@ -171,9 +321,10 @@ class Minutes:
         return self._pgettext(*marked) if marked is not None else str(key)
 
     def who(self, user_id: int | None) -> str:
+        """A member by name (a Telegram id is no name, and never shows)."""
         if user_id is None:
             return self.label("anonymous")
-        return self.names.get(user_id, str(user_id))
+        return self.names.get(user_id) or self.label("doc_member")
 
     def when(self, stamp: str | None) -> str:
         if not stamp:
@@ -225,26 +376,33 @@ def render_markdown(export: Export) -> str:
     document = export.document
     out: list[str] = []
     for chat in document["chats"]:
-        m = Minutes(str(chat.get("language")), _zone(chat.get("timezone")), export.names)
+        m = Minutes(str(chat.get("language")), _zone(chat.get("timezone")), export.people)
         if out:
             out.append("")
-        title = chat["title"] or m.label("untitled", chat_id=chat["chat_id"])
+        title = chat["title"] or m.label("doc_group")
         out += [f"# {m.label('minutes', title=m.inline(title))}", ""]
-        out.append(
-            m.label("generated", time=m.when(document["generated_at"]), zone=chat["timezone"])
-            + "  "
-        )
-        out += [m.label("chat_id", chat_id=chat["chat_id"]), ""]
+        out += [
+            m.label(
+                "generated",
+                time=m.when(document["generated_at"]),
+                zone=zone_name(str(chat["timezone"]), m.language),
+            ),
+            "",
+        ]
         if not chat["topics"]:
-            out += [m.label("no_topics")]
+            out += [m.label("no_topics"), ""]
         for topic in chat["topics"]:
-            out += _topic_minutes(topic, m)
+            out += _topic_minutes(topic, m, chat)
+        out += [m.label("doc_recorder")]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _topic_minutes(topic: Mapping[str, Any], m: Minutes) -> list[str]:
+def _topic_minutes(
+    topic: Mapping[str, Any], m: Minutes, chat: Mapping[str, Any] | None = None
+) -> list[str]:
     sep = m.label("sep")
     out = [f"## {m.label('topic', id=topic['id'], title=m.inline(topic['title']))}", ""]
+    out += [f"- {label}{sep}{value}" for label, value in head(chat or {}, topic, m)]
     out += [
         f"- {m.label('status')}{sep}{m.lookup('statuses', topic['status'])}",
         f"- {m.label('proposer')}{sep}{m.who(topic['proposer_id'])}",
@@ -252,14 +410,28 @@ def _topic_minutes(topic: Mapping[str, Any], m: Minutes) -> list[str]:
         f"- {m.label('supporters')}{sep}{len(topic['supporters'])}",
         "",
     ]
+    # The conclusion first.
+    out += [f"### {m.label('doc_conclusion')}", ""]
+    out += [f"- {m.label('doc_outcome')}{sep}{m.lookup('statuses', topic['status'])}", ""]
+    draft = adopted_draft(topic)
+    if draft is not None:
+        out += [m.label("doc_adopted", id=draft["id"]), "", *m.text(draft["text"], "> "), ""]
     if topic["details"].strip():
         out += [f"### {m.label('details')}", "", *m.text(topic["details"]), ""]
     out += _views_minutes(topic["views"], m)
     out += _drafts_minutes(topic["drafts"], m)
     out += _votes_minutes(topic, m)
+    out += [f"### {m.label('doc_minority')}", ""]
+    lines = minority(topic, m)
+    out += [f"- {m.inline(line)}" if item else f"{m.inline(line)}  " for line, item in lines]
+    out += [m.label("none")] if not lines else []
+    out.append("")
     for ext in TOPIC_EXTENDERS:
         if ext.markdown is not None and ext.key in topic:
             out += ext.markdown(topic[ext.key], m)
+    escalated = escalations(topic, m)
+    if escalated:
+        out += [f"### {m.label('doc_escalation')}", "", *(f"- {e}" for e in escalated), ""]
     out += [f"### {m.label('history')}", ""]
     for row in topic["history"]:
         if row["actor_id"] is not None:
@@ -344,6 +516,17 @@ def _detail_words(event: str, data: Mapping[str, Any], m: Minutes) -> str | None
         return m.label("detail_merged", n=number("into"))
     if event == "merged_in" and number("from") is not None and number("views") is not None:
         return m.label("detail_merged_in", n=number("from"), views=number("views"))
+    if event in ("action_added", "dropped") and number("action") is not None:
+        if event == "action_added" and isinstance(data.get("due"), str):
+            return m.label("detail_action", n=number("action"), due=m.inline(data["due"]))
+        if number("percent") is not None:
+            return m.label("detail_progress", n=number("action"), percent=number("percent"))
+    if event == "progress" and number("action") is not None and number("percent") is not None:
+        return m.label("detail_progress", n=number("action"), percent=number("percent"))
+    if event == "reopened" and number("round") is not None:
+        return m.label("detail_round", n=number("round"))
+    if event == "escalated" and text("reason") is not None:
+        return text("reason")
     if event == "new_round" and data.get("mode") in LABELS["rounds"]:
         return m.lookup("rounds", data["mode"])
     tally = data.get("tally")

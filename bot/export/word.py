@@ -11,54 +11,28 @@ from typing import Any
 from docx import Document
 
 from bot.durations import clock_length
-from bot.export.minutes import LABELS, Minutes, _zone
+from bot.export.minutes import (
+    LABELS,
+    Minutes,
+    _zone,
+    adopted_draft,
+    escalations,
+    head,
+    minority,
+)
 from bot.export.record import CHOICES, STANCES, Export
 from bot.i18n import NC_
 
 LABELS.update(
     doc_title=NC_("minutes: document", "Minutes: topic #{id} {title}"),
-    doc_form=NC_("minutes: document", "Form and place"),
-    doc_form_text=NC_("minutes: document", "Online deliberation, in the group “{group}”"),
-    doc_group=NC_("minutes: document", "this group"),
-    doc_dates=NC_("minutes: document", "Dates"),
-    doc_convenors=NC_("minutes: document", "Convenor"),
-    doc_participants=NC_("minutes: document", "Participants"),
-    doc_anonymous_too=NC_("minutes: document", "and members who gave views anonymously"),
-    doc_expected=NC_("minutes: document", "Expected"),
-    doc_present=NC_("minutes: document", "Took part"),
-    doc_people=NC_("minutes: document", "{n} people"),
-    doc_unknown=NC_("minutes: document", "not known"),
-    doc_member=NC_("minutes: document", "a member"),
-    doc_conclusion=NC_("minutes: document", "Conclusion"),
-    doc_adopted=NC_("minutes: document", "Adopted wording (draft {id}):"),
-    doc_outcome=NC_("minutes: document", "Outcome"),
     doc_views=NC_("minutes: document", "Views by stance"),
     doc_voice=NC_("minutes: document", "voice note {length}"),
     doc_wording=NC_("minutes: document", "The wording and its versions"),
     doc_draft=NC_("minutes: document", "Draft {id} ({author}, {time}{parent})"),
-    doc_minority=NC_("minutes: document", "Minority views"),
-    doc_minority_count=NC_("minutes: document", "Vote {n}: disagree {disagree}, block {block}"),
-    doc_minority_secret=NC_("minutes: document", "Secret ballot: who chose what is not kept."),
-    doc_reason=NC_("minutes: document", "{choice}: {reason}"),
     doc_followup=NC_("minutes: document", "Actions and follow-up"),
     doc_action=NC_("minutes: document", "A{id} {text}"),
     doc_action_owners=NC_("minutes: document", "Owners: {owners}; due {due}; {status}, {percent}%"),
     doc_comments=NC_("minutes: document", "Comments (unsigned)"),
-    doc_escalation=NC_("minutes: document", "Escalation"),
-    doc_escalated=NC_("minutes: document", "{time}: sent to mediation; reason: {reason}"),
-    doc_recorder=NC_("minutes: document", "Recorded by: Shangliang bot"),
-)
-
-# The acts that are a convenor's: whoever did one convened the topic.
-_CONVENOR_EVENTS = (
-    "accepted",
-    "vote_opened",
-    "new_round",
-    "escalated",
-    "closed",
-    "reopened",
-    "declined",
-    "merged",
 )
 
 
@@ -94,20 +68,6 @@ def render_docx(export: Export, topic_number: int | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def participants(topic: Mapping[str, Any]) -> list[int]:
-    """Who took part: proposer, seconders, named view givers, drafters, voters; in that order."""
-    found: list[int] = []
-    ids: list[Any] = [topic["proposer_id"], *topic["supporters"]]
-    ids += [v["author_id"] for v in topic["views"]]
-    ids += [d["author_id"] for d in topic["drafts"]]
-    for vote in topic["votes"]:
-        ids += vote["voters"]
-    for user_id in ids:
-        if isinstance(user_id, int) and user_id not in found:
-            found.append(user_id)
-    return found
-
-
 def _line(doc: Any, m: Minutes, label: str, value: str) -> None:
     paragraph = doc.add_paragraph()
     paragraph.add_run(label + m.label("sep")).bold = True
@@ -115,47 +75,15 @@ def _line(doc: Any, m: Minutes, label: str, value: str) -> None:
 
 
 def _topic(doc: Any, chat: Mapping[str, Any], topic: Mapping[str, Any], m: _Names) -> None:
-    lst = m.label("list_sep")
-    history = topic["history"]
     doc.add_heading(m.label("doc_title", id=topic["id"], title=m.inline(topic["title"])), 0)
-    group = m.inline(chat["title"]) if chat.get("title") else m.label("doc_group")
-    _line(doc, m, m.label("doc_form"), m.label("doc_form_text", group=group))
-    end = history[-1]["at"] if history else topic["created_at"]
-    _line(
-        doc,
-        m,
-        m.label("doc_dates"),
-        m.label("vote_period", opened=m.when(topic["created_at"]), closes=m.when(end)),
-    )
-    convenors: list[int] = []
-    for row in history:
-        actor = row["actor_id"]
-        if row["event"] in _CONVENOR_EVENTS and isinstance(actor, int) and actor not in convenors:
-            convenors.append(actor)
-    _line(
-        doc, m, m.label("doc_convenors"), lst.join(m.who(c) for c in convenors) or m.label("none")
-    )
-    people = participants(topic)
-    names = lst.join(m.who(p) for p in people) or m.label("none")
-    if any(v["author_id"] is None and not v["retracted"] for v in topic["views"]):
-        names += lst + m.label("doc_anonymous_too")
-    _line(doc, m, m.label("doc_participants"), names)
-    eligible = topic["votes"][-1]["eligible"] if topic["votes"] else None
-    _line(
-        doc,
-        m,
-        m.label("doc_expected"),
-        m.label("doc_people", n=eligible) if eligible else m.label("doc_unknown"),
-    )
-    _line(doc, m, m.label("doc_present"), m.label("doc_people", n=len(people)))
+    for label, value in head(chat, topic, m):
+        _line(doc, m, label, value)
 
     # The conclusion first.
     doc.add_heading(m.label("doc_conclusion"), 1)
     _line(doc, m, m.label("doc_outcome"), m.lookup("statuses", topic["status"]))
-    drafts = {d["id"]: d for d in topic["drafts"]}
-    adopted = [v for v in topic["votes"] if v["result"] == "adopted" and v["draft_id"] in drafts]
-    if adopted:
-        draft = drafts[adopted[-1]["draft_id"]]
+    draft = adopted_draft(topic)
+    if draft is not None:
         doc.add_paragraph(m.label("doc_adopted", id=draft["id"]))
         doc.add_paragraph(draft["text"], style="Intense Quote")
 
@@ -186,15 +114,11 @@ def _topic(doc: Any, chat: Mapping[str, Any], topic: Mapping[str, Any], m: _Name
     _minority(doc, topic, m)
     _followup(doc, topic, m)
 
-    escalations = [row for row in history if row["event"] == "escalated"]
-    if escalations:
+    escalated = escalations(topic, m)
+    if escalated:
         doc.add_heading(m.label("doc_escalation"), 1)
-        for row in escalations:
-            data = row.get("data") if isinstance(row.get("data"), Mapping) else {}
-            reason = str(data.get("reason") or row["detail"] or "")
-            doc.add_paragraph(
-                m.label("doc_escalated", time=m.when(row["at"]), reason=m.inline(reason))
-            )
+        for line in escalated:
+            doc.add_paragraph(line)
     doc.add_paragraph()
     doc.add_paragraph(m.label("doc_recorder"))
 
@@ -250,37 +174,10 @@ def _votes(doc: Any, topic: Mapping[str, Any], m: Minutes) -> None:
 
 def _minority(doc: Any, topic: Mapping[str, Any], m: Minutes) -> None:
     doc.add_heading(m.label("doc_minority"), 1)
-    found = False
-    for stance in ("oppose", "concern"):
-        for view in topic["views"]:
-            if view["stance"] == stance and not view["retracted"] and view["text"]:
-                found = True
-                text = " ".join(str(view["text"]).split())
-                doc.add_paragraph(
-                    f"{m.lookup('stances', stance)}{m.label('sep')}{m.who(view['author_id'])}"
-                    f"{m.label('comma')}{text}",
-                    style="List Bullet",
-                )
-    for n, vote in enumerate(topic["votes"], start=1):
-        disagree, block = vote["tally"].get("disagree", 0), vote["tally"].get("block", 0)
-        if not disagree and not block:
-            continue
-        found = True
-        doc.add_paragraph(m.label("doc_minority_count", n=n, disagree=disagree, block=block))
-        if "ballots" not in vote:
-            doc.add_paragraph(m.label("doc_minority_secret"))
-            continue
-        for ballot in vote["ballots"]:
-            if ballot["choice"] in ("disagree", "block") and ballot["reason"]:
-                reason = m.label(
-                    "doc_reason",
-                    choice=m.lookup("choices", ballot["choice"]),
-                    reason=" ".join(str(ballot["reason"]).split()),
-                )
-                doc.add_paragraph(
-                    f"{m.who(ballot['user_id'])}{m.label('sep')}{reason}", style="List Bullet"
-                )
-    if not found:
+    lines = minority(topic, m)
+    for line, item in lines:
+        doc.add_paragraph(line, style="List Bullet" if item else None)
+    if not lines:
         doc.add_paragraph(m.label("none"))
 
 
