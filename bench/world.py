@@ -49,8 +49,8 @@ class BenchAPI(FakeBotAPI):
         self.failures: Counter[tuple[str, str]] = Counter()
         self.sent: list[dict[str, Any]] = []
 
-    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        code, body = super().handle(method, params)
+    def handle(self, method: str, params: dict[str, Any], **how: Any) -> tuple[int, dict[str, Any]]:
+        code, body = super().handle(method, params, **how)
         if method != "getUpdates" and self.calls:
             call = self.calls.pop()
             self.counts[(method, call.chat_id)] += 1

@@ -24,3 +24,23 @@ async def test_hops_and_commits_are_counted(tmp_path):
         assert counts.hops == 5
     finally:
         await conn.close()
+
+
+def test_the_bench_api_takes_every_argument_the_fake_api_takes():
+    """bench/world.py's BenchAPI overrides FakeBotAPI.handle: a new argument of the fake (an
+    upload's bytes) must reach it, or the bench (run only by CI's .ci/run) breaks unseen."""
+    import inspect
+
+    from bench.world import BenchAPI
+    from tests.kit.fake_api import FakeBotAPI
+
+    api = BenchAPI()
+    api.add_chat(-1, "supergroup", "村")
+    code, _body = api.handle(
+        "sendDocument",
+        {"chat_id": -1, "document": "attach://f"},
+        files={"document": b"x"},
+    )
+    assert code == 200
+    fake = set(inspect.signature(FakeBotAPI.handle).parameters) - {"self"}
+    assert fake <= {"method", "params", "pause", "files"}, "a new argument: pass it on"
