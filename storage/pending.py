@@ -51,16 +51,7 @@ async def get(tx: Tx, chat_id: int, user_id: int, now: datetime) -> Pending | No
         "SELECT * FROM pending_inputs WHERE chat_id = ? AND user_id = ? AND expires_at > ?",
         (chat_id, user_id, to_db(now)),
     )
-    if row is None:
-        return None
-    return Pending(
-        row["chat_id"],
-        row["user_id"],
-        row["kind"],
-        json.loads(row["payload_json"]),
-        row["prompt_message_id"],
-        from_db(row["expires_at"]),
-    )
+    return _pending(row)
 
 
 async def asked_by(tx: Tx, chat_id: int, message_id: int, now: datetime) -> Pending | None:
@@ -70,6 +61,10 @@ async def asked_by(tx: Tx, chat_id: int, message_id: int, now: datetime) -> Pend
         "AND expires_at > ?",
         (chat_id, message_id, to_db(now)),
     )
+    return _pending(row)
+
+
+def _pending(row: Any) -> Pending | None:
     if row is None:
         return None
     return Pending(
