@@ -67,6 +67,7 @@ CONVENOR_COMMANDS = (
     ("reopen", N_("Reopen a finished topic")),
     ("escalate", N_("Send a matter to mediation")),
     ("minutes", N_("The minutes of a topic, as a Word document")),
+    ("form", N_("How a topic is talked over: online, roundtable, under the tree, open door")),
     ("convenor", N_("Name or remove a convenor (reply to them)")),
     ("language", N_("Language of the group")),
 )

@@ -16,6 +16,7 @@ from bot.i18n import N_
 from bot.rules.phases import OPEN, Choice, Stance, Status
 from bot.rules.tally import Outcome
 from bot.services.common import STATUS_TEXT
+from bot.services.forms import form_name
 from bot.services.votes import Closed, VoteState
 from bot.text import Html, clip, esc, fill, fit_items
 from storage.drafts import DraftRow
@@ -58,6 +59,10 @@ class TopicCard:
     views_open: bool
     bot_username: str
     now: datetime | None = None  # when the card is drawn: deadlines show the time left
+    # The form of the consultation (bot/services/forms.py), shown once the topic is accepted;
+    # extra lines other parts add (a meeting, an escalation and how it was settled).
+    form: str | None = None
+    extra: tuple[str, ...] = ()
 
 
 def topic_card(_: Translate, card: TopicCard) -> tuple[str, Keyboard | None]:
@@ -93,6 +98,9 @@ def topic_card(_: Translate, card: TopicCard) -> tuple[str, Keyboard | None]:
         lines.append(
             t(N_("Vote closes {when}."), when=when(topic.phase_deadline, card.settings, card.now))
         )
+    if card.form is not None and topic.status != Status.PROPOSED:
+        lines.append(t(N_("Form: {form}"), form=form_name(card.form)))
+    lines.extend(card.extra)
     return "\n".join(lines), topic_buttons(_, card)
 
 

@@ -12,6 +12,7 @@ from handlers import (
     edits,
     errors,
     followup,
+    forms,
     jobs,
     middleware,
     minutes,
@@ -52,6 +53,7 @@ def register_handlers(app: Application) -> None:
     votes.register(app)
     followup.register(app)
     minutes.register(app)
+    forms.register(app)
     replies.register(app)
     basics.register_fallbacks(app)  # last in its group: only what nothing else took
     app.add_error_handler(errors.on_error)

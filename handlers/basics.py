@@ -36,6 +36,10 @@ HELP_CONVENORS = N_(
 HELP_MINUTES = N_(
     "• /minutes N sends a topic's minutes (协商纪要) as a Word document to edit, print and file; /escalate sends them to you privately."
 )
+# The form of a consultation and offline meetings, for convenors (its own catalog message).
+HELP_MEETINGS = N_(
+    "• /form N roundtable sets how a topic is talked over: online (the default), roundtable, under_tree or open_door; when views close I suggest one."
+)
 # The rights the bot uses in a group, told with the help (a message of its own in the catalogs).
 HELP_RIGHTS = N_(
     "<b>Rights</b>: I need to post messages here; while I may not (muted, removed), nothing is lost: cards and reminders wait and are posted once I may post again. "
@@ -96,7 +100,15 @@ def start_with(deep_links: Sequence[DeepLink]) -> Handler:
 def help_text(ctx: Ctx) -> str:
     if ctx.chat.is_private:
         return ctx._(HELP_PRIVATE)
-    parts = (HELP_GROUP, HELP_CONVENORS, HELP_MINUTES, HELP_VOICE, HELP_RIGHTS, HELP_FORUM)
+    parts = (
+        HELP_GROUP,
+        HELP_CONVENORS,
+        HELP_MINUTES,
+        HELP_MEETINGS,
+        HELP_VOICE,
+        HELP_RIGHTS,
+        HELP_FORUM,
+    )
     return "\n".join(ctx._(part) for part in parts)
 
 

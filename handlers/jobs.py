@@ -16,6 +16,7 @@ from bot.services import kinds, prompts, topics, turnout, votes, waiting
 from bot.services.chats import load_chat_context
 from bot.text import Html, fill, mention
 from handlers.common import scheduled
+from handlers.forms import suggestion_line
 from handlers.render import post_about, post_topic_card, refresh_topic_card
 from handlers.votes import post_ballot_card, post_result
 from storage.schedule import Job
@@ -29,21 +30,18 @@ async def views_close(app: Application, job: Job, late: bool) -> None:
     chat = await load_chat_context(rt, job.chat_id)
     if chat is not None and topics.announces_views_closed(topic):
         _ = translator(chat.language)
-        # Sent, then marked: a failed send is retried by the schedule.
-        await post_about(
-            app.bot,
-            rt,
-            chat,
-            topic,
-            fill(
-                _(
-                    N_(
-                        "Views on topic #{number} are closed. Propose or amend the wording with /draft; a convenor puts a draft to the vote with /vote {number} draft-number."
-                    )
-                ),
-                {"number": topic.number},
+        text = fill(
+            _(
+                N_(
+                    "Views on topic #{number} are closed. Propose or amend the wording with /draft; a convenor puts a draft to the vote with /vote {number} draft-number."
+                )
             ),
+            {"number": topic.number},
         )
+        # The form that fits what the views showed (bot/rules/forms.py); the convenor decides.
+        suggested = await suggestion_line(app.bot, rt, chat, topic, _)
+        # Sent, then marked: a failed send is retried by the schedule.
+        await post_about(app.bot, rt, chat, topic, f"{text}\n{suggested}" if suggested else text)
     if (
         await until_stored(rt, lambda: votes.finish_job(rt, job.id, late), "a row")
         and topic

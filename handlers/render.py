@@ -30,6 +30,7 @@ async def topic_card(
     rt: Runtime, chat: ChatContext, topic: TopicRow
 ) -> tuple[str, Keyboard | None]:
     facts = await topics.card_facts(rt, topic)
+    _ = translator(chat.language)
     card = cards.TopicCard(
         topic=topic,
         proposer=facts.proposer,
@@ -39,8 +40,10 @@ async def topic_card(
         views_open=topics.views_open(topic, rt.clock.now()),
         bot_username=rt.bot_username,
         now=rt.clock.now(),
+        form=facts.form,
+        extra=tuple(await topics.card_lines(rt, topic, _)),
     )
-    return cards.topic_card(translator(chat.language), card)
+    return cards.topic_card(_, card)
 
 
 async def post_topic_card(

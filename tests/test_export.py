@@ -208,6 +208,8 @@ async def test_json_has_exactly_the_contract_keys(db_path, tmp_path):
                 "supporters", "views", "drafts", "votes", "history",
                 # added by the follow-up issue
                 "actions", "followups", "ratings", "subscribers",
+                # added by issue 13: how it was talked over
+                "form",
             }  # fmt: skip
             for v in t["views"]:
                 assert set(v) == {

@@ -22,6 +22,7 @@ CONVENOR_COMMANDS = {
     "end",
     "reopen",
     "escalate",
+    "form",
     "convenor",
     "language",
 }

@@ -70,6 +70,17 @@ SPEC: dict[str, tuple[str, set[str] | str]] = {
     "reopen": (CONVENOR, {AD, FU, DN}),
     "escalate": (CONVENOR, {DL, V, AD, NA, FU}),
     "show": (ANYONE, {s.value for s in Status}),
+    # Issue 13: a convenor chooses the form and calls a meeting on an accepted topic still open;
+    # members say whether they will come; its record (attendance, minutes) may come after the
+    # topic moved on; a show of hands and a proxy ballot count in an open vote; how an
+    # escalated matter was settled is recorded while it is escalated.
+    "set_form": (CONVENOR, {DL, V, AD, NA, FU}),
+    "meeting": (CONVENOR, {DL, V, AD, NA, FU}),
+    "rsvp": (IN_PERSON, {DL, V, AD, NA, FU}),
+    "meeting_record": (CONVENOR, {DL, V, AD, NA, FU, DN, ES}),
+    "tally": (CONVENOR, {V}),
+    "proxy_ballot": (CONVENOR, {V}),
+    "resolve": (CONVENOR, {ES}),
 }
 
 ALL_ROLE_SETS = [

@@ -19,7 +19,7 @@ import stat
 import sys
 from datetime import UTC, datetime
 
-from bot.export import followup
+from bot.export import followup, meetings
 from bot.export.minutes import LABELS, Minutes, render_markdown
 from bot.export.record import (
     FORMATS,
@@ -52,6 +52,8 @@ __all__ = [
 
 # The follow-up keys (actions, follow-ups, ratings, subscribers) join the record.
 TOPIC_EXTENDERS.extend(followup.EXTENDERS)
+# The form, meetings, proxy ballots and escalations (issue 13) too.
+TOPIC_EXTENDERS.extend(meetings.EXTENDERS)
 
 
 # ----- the command -----------------------------------------------------------------------------

@@ -153,6 +153,16 @@ LABELS: dict[str, Any] = {
 LABELS.update(
     doc_form=NC_("minutes: document", "Form and place"),
     doc_form_text=NC_("minutes: document", "Online deliberation, in the group “{group}”"),
+    doc_form_offline=NC_("minutes: document", "{form}; online in the group “{group}”"),
+    doc_form_meeting=NC_(
+        "minutes: document", "{form}, at {place}, {time}; online in the group “{group}”"
+    ),
+    forms={
+        "online": NC_("minutes: form", "Online deliberation"),
+        "roundtable": NC_("minutes: form", "Roundtable talk"),
+        "under_tree": NC_("minutes: form", "Chat under the tree"),
+        "open_door": NC_("minutes: form", "Open-door consultation"),
+    },
     doc_group=NC_("minutes: document", "this group"),
     doc_dates=NC_("minutes: document", "Dates"),
     doc_convenors=NC_("minutes: document", "Convenor"),
@@ -233,7 +243,7 @@ def head(chat: Mapping[str, Any], topic: Mapping[str, Any], m: Minutes) -> list[
         names += m.label("comma") + m.label("doc_anonymous_too")
     eligible = topic["votes"][-1]["eligible"] if topic["votes"] else None
     return [
-        (m.label("doc_form"), m.label("doc_form_text", group=group)),
+        (m.label("doc_form"), form_and_place(topic, m, group)),
         (
             m.label("doc_dates"),
             m.label("vote_period", opened=m.when(topic["created_at"]), closes=m.when(end)),
@@ -249,6 +259,24 @@ def head(chat: Mapping[str, Any], topic: Mapping[str, Any], m: Minutes) -> list[
         ),
         (m.label("doc_present"), m.label("doc_people", n=len(people))),
     ]
+
+
+def form_and_place(topic: Mapping[str, Any], m: Minutes, group: str) -> str:
+    """The form the convenor chose (online unless set: bot/services/forms.py) and where it took
+    place: the group, and for an offline form the place and time of its last meeting."""
+    form = str(topic.get("form") or "online")
+    if form == "online" or form not in LABELS["forms"]:
+        return m.label("doc_form_text", group=group)
+    held = [x for x in topic.get("meetings") or () if isinstance(x, Mapping)]
+    if held:
+        return m.label(
+            "doc_form_meeting",
+            form=m.lookup("forms", form),
+            place=m.inline(str(held[-1].get("place") or "")),
+            time=m.when(held[-1].get("starts_at")),
+            group=group,
+        )
+    return m.label("doc_form_offline", form=m.lookup("forms", form), group=group)
 
 
 def adopted_draft(topic: Mapping[str, Any]) -> Mapping[str, Any] | None:

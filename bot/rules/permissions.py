@@ -49,6 +49,14 @@ class Action(StrEnum):
     ESCALATE = "escalate"
     SHOW = "show"
     EXTEND = "extend"  # move the open deadline (views or vote) of a topic
+    # The form and offline meetings (issue 13): bot/services/forms.py, bot/services/meetings.py.
+    SET_FORM = "set_form"
+    MEETING = "meeting"  # call a meeting about the topic
+    RSVP = "rsvp"  # say one will come to it, or not
+    MEETING_RECORD = "meeting_record"  # attendance and minutes of a meeting held
+    TALLY = "tally"  # a show of hands at a meeting, as the vote's result
+    PROXY_BALLOT = "proxy_ballot"  # a ballot entered for a member without a phone
+    RESOLVE = "resolve"  # how an escalated matter was settled
 
 
 class Who(Enum):
@@ -97,6 +105,17 @@ TABLE: dict[Action, tuple[Who, frozenset[Status] | None]] = {
     Action.ESCALATE: (Who.CONVENOR, _ACTIVE_AFTER_ACCEPT),
     Action.SHOW: (Who.ANY_MEMBER, frozenset(Status)),
     Action.EXTEND: (Who.CONVENOR, frozenset({S.DELIBERATING, S.VOTING})),
+    Action.SET_FORM: (Who.CONVENOR, _ACTIVE_AFTER_ACCEPT),
+    Action.MEETING: (Who.CONVENOR, _ACTIVE_AFTER_ACCEPT),
+    Action.RSVP: (Who.EACH_MEMBER, _ACTIVE_AFTER_ACCEPT),
+    # A meeting's record may come after the topic moved on (adopted by the show of hands).
+    Action.MEETING_RECORD: (
+        Who.CONVENOR,
+        _ACTIVE_AFTER_ACCEPT | {S.DONE, S.ESCALATED},
+    ),
+    Action.TALLY: (Who.CONVENOR, frozenset({S.VOTING})),
+    Action.PROXY_BALLOT: (Who.CONVENOR, frozenset({S.VOTING})),
+    Action.RESOLVE: (Who.CONVENOR, frozenset({S.ESCALATED})),
 }
 
 

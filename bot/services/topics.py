@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from bot.services.kinds import ENDS_WITH_TOPIC, TOPIC_CARD, VIEWS_CLOSE, VIEWS_R
 from bot.services.prompts import display_name
 from storage import Tx, message_records, schedule
 from storage import chats as chat_repo
+from storage import forms as form_repo
 from storage import topics as repo
 from storage import views as view_repo
 from storage.chats import UserRow
@@ -362,19 +364,40 @@ class CardFacts:
     proposer: str
     supporters: int
     stances: dict[str, int]
+    form: str | None = None
+
+
+# What other parts add to a topic card, each read in the card's transaction: a function of the
+# transaction and the topic giving lines (already safe HTML, in the group's language, with the
+# translator it is handed): bot/services/meetings.py adds the meeting and the escalation.
+CardLines = Callable[[Tx, TopicRow, Callable[[str], str]], Awaitable[list[str]]]
+CARD_LINES: list[CardLines] = []
 
 
 async def card_facts(rt: Runtime, topic: TopicRow) -> CardFacts:
     """What a topic card shows besides the topic itself, in one read."""
 
-    async def work(tx: Tx) -> tuple[dict[int, UserRow], int, dict[str, int]]:
+    async def work(tx: Tx) -> tuple[dict[int, UserRow], int, dict[str, int], str | None]:
         users = await chat_repo.get_users(tx, [topic.proposer_id])
         supporters = await repo.supporter_count(tx, topic.id)
         stances = await view_repo.stance_counts(tx, topic.id)
-        return users, supporters, stances
+        form = await form_repo.current_form(tx, topic.id) or "online"
+        return users, supporters, stances, form
 
-    users, supporters, stances = await rt.db.view(work)
-    return CardFacts(proposer_name(users, topic.proposer_id), supporters, stances)
+    users, supporters, stances, form = await rt.db.view(work)
+    return CardFacts(proposer_name(users, topic.proposer_id), supporters, stances, form)
+
+
+async def card_lines(rt: Runtime, topic: TopicRow, translate: Callable[[str], str]) -> list[str]:
+    """The lines other parts add to the topic's card (CARD_LINES), in one read."""
+
+    async def work(tx: Tx) -> list[str]:
+        lines: list[str] = []
+        for part in CARD_LINES:
+            lines += await part(tx, topic, translate)
+        return lines
+
+    return await rt.db.view(work) if CARD_LINES else []
 
 
 def proposer_name(users: dict[int, UserRow], user_id: int) -> str:
