@@ -50,6 +50,7 @@ GROUP_COMMANDS = (
     ("done", N_("Report your action done")),
     ("help", N_("How deliberation works here")),
     ("settings", N_("Group settings")),
+    ("links", N_("Groups linked with this one")),
 )
 # Added to the menu group administrators see (they are convenors): Telegram shows a scope's
 # list instead of the wider one, so theirs is the members' list and these.
@@ -70,11 +71,16 @@ CONVENOR_COMMANDS = (
     ("form", N_("How a topic is talked over: online, roundtable, under the tree, open door")),
     ("convenor", N_("Name or remove a convenor (reply to them)")),
     ("language", N_("Language of the group")),
+    ("link", N_("Link a village group with a members' group")),
+    ("unlink", N_("End a link with another group")),
+    ("contact", N_("Name or remove a contact member (reply to them)")),
+    ("refer", N_("Refer a topic to a linked members' group")),
 )
 PRIVATE_COMMANDS = (
     ("start", N_("Start")),
     ("ballot", N_("Cast or change your ballot")),
     ("mysubscriptions", N_("Topics you follow")),
+    ("mygroups", N_("Villages you serve as contact member")),
     ("help", N_("How deliberation works here")),
 )
 

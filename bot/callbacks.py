@@ -21,6 +21,12 @@ rate   RATE                 a satisfaction rating on a follow-up card    round i
 prg    PROGRESS             📈 report progress (number: action A-number)  -           -
 ro     REOPEN               🔄 Reopen the topic (convenors' question)     -           -
 kf     KEEP_FOLLOWING       ➡ Keep following (same question)             -           -
+ul     UNLINK               end one link of the group (number: link id)  -           -
+rt     REFER_TO             the members' group a referral goes to        link id     -
+                            (number: referral id)
+tk     TAKE_UP              接手 take up a referral (number: referral)     -           -
+sb     SEND_BACK            退回 send a referral back (number: referral)   -           -
+dc     DROP_CONTACT         remove a contact member (number: contact id) -           -
 =====  ===================  ===========================================  ==========  ========
 
 Codes: stance s/o/c/g (support, oppose, concern, suggestion); choice a/n/d/b (agree, abstain,
@@ -38,6 +44,7 @@ rp     REPORT_HERE          📈 Report here: an owner's /progress and /done act
 av     ANONYMOUS_VIEW       🕶 Anonymous view: write a view posted without one's name
 bv     PRIVATE_BALLOT       🗳 Vote in private
 or     OWNER_REMINDERS      🔔 Get reminders: an owner is reminded privately before due dates
+ct     CONTACT_TOPIC        A contact member opens a topic of a village they serve
 =====  ===================  ===========================================================
 """
 
@@ -71,6 +78,11 @@ class Kind(StrEnum):
     PROGRESS = "prg"
     REOPEN = "ro"
     KEEP_FOLLOWING = "kf"
+    UNLINK = "ul"
+    REFER_TO = "rt"
+    TAKE_UP = "tk"
+    SEND_BACK = "sb"
+    DROP_CONTACT = "dc"
 
 
 class Link(StrEnum):
@@ -82,6 +94,7 @@ class Link(StrEnum):
     ANONYMOUS_VIEW = "av"
     PRIVATE_BALLOT = "bv"
     OWNER_REMINDERS = "or"
+    CONTACT_TOPIC = "ct"
 
 
 KINDS = frozenset(Kind)
@@ -94,6 +107,10 @@ _BARE = {
     Kind.PROGRESS,
     Kind.REOPEN,
     Kind.KEEP_FOLLOWING,
+    Kind.UNLINK,
+    Kind.TAKE_UP,
+    Kind.SEND_BACK,
+    Kind.DROP_CONTACT,
 }
 
 
@@ -149,6 +166,8 @@ def parse(data: str | None) -> Press | None:
         return None
     if kind == Kind.RATE and (press.rating is None or press.target_id is None):
         return None
+    if kind == Kind.REFER_TO and (press.target_id is None or code is not None):
+        return None
     return press
 
 
@@ -192,6 +211,26 @@ def reopen(number: int) -> str:
 
 def keep_following(number: int) -> str:
     return f"{Kind.KEEP_FOLLOWING}:{number}"
+
+
+def unlink(link_id: int) -> str:
+    return f"{Kind.UNLINK}:{link_id}"
+
+
+def refer_to(referral_id: int, link_id: int) -> str:
+    return f"{Kind.REFER_TO}:{referral_id}:{link_id}"
+
+
+def take_up(referral_id: int) -> str:
+    return f"{Kind.TAKE_UP}:{referral_id}"
+
+
+def send_back(referral_id: int) -> str:
+    return f"{Kind.SEND_BACK}:{referral_id}"
+
+
+def drop_contact(contact_id: int) -> str:
+    return f"{Kind.DROP_CONTACT}:{contact_id}"
 
 
 def start_link(bot_username: str, link: Link, chat_id: int, number: int) -> str:

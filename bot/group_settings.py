@@ -82,6 +82,9 @@ class GroupSettings(BaseModel):
     overdue_reopen_after: Duration = timedelta(days=7)
     # In a forum group where the bot may manage topics: each accepted topic in its own thread.
     topic_threads: Flag = True
+    # 两商衔接: a referral card shows the names of those who gave views (never of anonymous
+    # views); off, it shows the views' texts only.
+    share_names: Flag = False
 
     @field_validator("timezone")
     @classmethod
@@ -163,4 +166,5 @@ SETTING_LABELS = {
     "reopen_share": N_("share of unsatisfied ratings that asks about reopening"),
     "overdue_reopen_after": N_("ask about reopening this long after an action is overdue"),
     "topic_threads": N_("in a forum group, each accepted topic gets its own thread"),
+    "share_names": N_("a referral to a members' group names those who gave views"),
 }

@@ -14,9 +14,11 @@ from handlers import (
     followup,
     forms,
     jobs,
+    links,
     middleware,
     minutes,
     quiet,
+    referrals,
     replies,
     speakers,
     threads,
@@ -34,6 +36,8 @@ def register_handlers(app: Application) -> None:
     followup.register_jobs(scheduler)
     threads.register_jobs(scheduler)
     quiet.register_jobs(scheduler)
+    links.register_jobs(scheduler)
+    referrals.register_jobs(scheduler)
     refresher = CardRefresher(rt)
     refresher.renderers["round"] = lambda bot, rt_, _chat, ref: followup.refresh_round_card(
         bot, rt_, ref
@@ -46,7 +50,15 @@ def register_handlers(app: Application) -> None:
     speakers.register(app)
     arrival.register(app)
     edits.register(app)  # before every command: an edited message changes, never creates
-    basics.register(app, (views.start_anonymous, votes.start_private_ballot, *followup.DEEP_LINKS))
+    basics.register(
+        app,
+        (
+            views.start_anonymous,
+            votes.start_private_ballot,
+            *followup.DEEP_LINKS,
+            links.open_contact_link,
+        ),
+    )
     topics.register(app)
     views.register(app)
     drafts.register(app)
@@ -54,6 +66,8 @@ def register_handlers(app: Application) -> None:
     followup.register(app)
     minutes.register(app)
     forms.register(app)
+    links.register(app)
+    referrals.register(app)
     replies.register(app)
     basics.register_fallbacks(app)  # last in its group: only what nothing else took
     app.add_error_handler(errors.on_error)

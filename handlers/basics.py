@@ -55,6 +55,12 @@ HELP_VOICE = N_(
     "<b>Voice notes and corrections</b>: my question for your view (after a stance button, or /view N stance) takes a voice note as well as text; I keep its length and a link, as I cannot transcribe it. "
     "To correct a topic, view, draft or ballot, edit the message that made it: the record follows while it is still open."
 )
+# 两商衔接: linking with a members' group, contact members and referral up (its own catalog
+# message, after the convenors' lines).
+HELP_LINKS = N_(
+    "<b>Linking with a members' group (两商衔接)</b>: /links lists the groups linked with this one.\n"
+    "• Convenors: /link in a members' group gives a one-time code; /link CODE in a village group links the two; /unlink ends a link. /contact add, replying to a member of a linked members' group, names the village's contact member (/contact remove removes one); each new topic reaches them privately, and /mygroups in our private chat lists the villages they serve. /refer N note sends a topic the village cannot settle alone to the members' group, which takes it up or sends it back; what it does is reported here."
+)
 # Posted once when the bot is added to a group: what it does, who leads, the first steps and
 # the rights it asks for (handlers/basics.py `welcome`).
 WELCOME = N_(
@@ -105,6 +111,7 @@ def help_text(ctx: Ctx) -> str:
         HELP_CONVENORS,
         HELP_MINUTES,
         HELP_MEETINGS,
+        HELP_LINKS,
         HELP_VOICE,
         HELP_RIGHTS,
         HELP_FORUM,

@@ -9,7 +9,7 @@ from bot.i18n import N_
 from bot.rules.phases import Stance
 from bot.services import prompts
 from bot.text import mention
-from handlers import followup, topics, views, votes
+from handlers import followup, referrals, topics, views, votes
 from handlers.common import Ctx, edge
 from storage.pending import Pending
 
@@ -70,6 +70,8 @@ async def on_text(ctx: Ctx) -> None:
     elif pending.kind == followup.COMMENT_PROMPT:
         await followup.finish_comment(ctx, pending.payload, text)
         return
+    elif pending.kind == referrals.SEND_BACK_PROMPT:
+        await referrals.finish_send_back(ctx, pending.payload, text)
     elif pending.kind == views.ANON_PROMPT:
         if "stance" not in pending.payload:
             from bot.i18n import N_

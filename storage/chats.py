@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from storage import links
 from storage.db import Tx
 from storage.rows import from_row
 from storage.timefmt import to_db
@@ -204,6 +205,8 @@ async def migrate_chat(tx: Tx, old_id: int, new_id: int) -> bool:
     )
     for table in _CHAT_TABLES:
         await tx.execute(f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
+    # 两商衔接: links, codes, contact members and referrals name the group at either end.
+    await links.move_chat(tx, old_id, new_id)
     # Private state that names the group: a member's focus, and questions awaiting an answer.
     await tx.execute("UPDATE users SET focus_chat_id = ? WHERE focus_chat_id = ?", (new_id, old_id))
     await tx.execute(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from storage import referrals
 from storage.db import Tx
 from storage.rows import from_row
 from storage.timefmt import from_db, to_db
@@ -203,6 +204,8 @@ async def record(
         "INSERT INTO history(topic_id, at, actor_id, event, detail) VALUES (?,?,?,?,?)",
         (topic_id, to_db(at), actor_id, event, encode_detail(detail)),
     )
+    # 两商衔接: what a referred topic does is reported back; a new topic reaches contact members.
+    await referrals.after_history(tx, topic_id, at, event)
 
 
 def encode_detail(detail: Mapping[str, Any] | None) -> str:

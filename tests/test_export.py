@@ -201,7 +201,10 @@ async def test_json_has_exactly_the_contract_keys(db_path, tmp_path):
     assert doc["generated_at"] == "2026-03-09T12:00:00+00:00"
     assert [c["chat_id"] for c in doc["chats"]] == [RIVERSIDE, VILLAGE]  # by chat id
     for chat in doc["chats"]:
-        assert set(chat) == {"chat_id", "title", "language", "timezone", "settings", "topics"}
+        assert set(chat) == {
+            "chat_id", "title", "language", "timezone", "settings", "topics",
+            "links", "contacts",  # added by issue 13 (两商衔接)
+        }  # fmt: skip
         for t in chat["topics"]:
             assert set(t) == {
                 "id", "title", "details", "status", "proposer_id", "created_at",
@@ -210,6 +213,7 @@ async def test_json_has_exactly_the_contract_keys(db_path, tmp_path):
                 "actions", "followups", "ratings", "subscribers",
                 # added by issue 13: how it was talked over
                 "form",
+                "referrals",  # added by issue 13 (两商衔接)
             }  # fmt: skip
             for v in t["views"]:
                 assert set(v) == {

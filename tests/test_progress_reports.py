@@ -146,6 +146,12 @@ def test_the_wire_prefixes_keep_their_values():
         "PROGRESS": "prg",
         "REOPEN": "ro",
         "KEEP_FOLLOWING": "kf",
+        # 两商衔接 (issue 13)
+        "UNLINK": "ul",
+        "REFER_TO": "rt",
+        "TAKE_UP": "tk",
+        "SEND_BACK": "sb",
+        "DROP_CONTACT": "dc",
     }
     assert {k.name: k.value for k in callbacks.Link} == {
         "SUBSCRIBE": "sub",
@@ -154,6 +160,7 @@ def test_the_wire_prefixes_keep_their_values():
         "ANONYMOUS_VIEW": "av",
         "PRIVATE_BALLOT": "bv",
         "OWNER_REMINDERS": "or",
+        "CONTACT_TOPIC": "ct",  # 两商衔接 (issue 13)
     }
     assert callbacks.reopen(4) == "ro:4" and callbacks.keep_following(4) == "kf:4"
     assert callbacks.rate(4, 9, "partly") == "rate:4:9:p"

@@ -81,6 +81,15 @@ SPEC: dict[str, tuple[str, set[str] | str]] = {
     "tally": (CONVENOR, {V}),
     "proxy_ballot": (CONVENOR, {V}),
     "resolve": (CONVENOR, {ES}),
+    # 两商衔接 (issue 13): a convenor links the group with another (a members' group issues a
+    # code, a village enters it), ends a link, names the village's contact members, refers a
+    # topic up at any phase after acceptance until it is closed, and (in the members' group)
+    # takes a referral up or sends it back.
+    "link": (CONVENOR, NO_TOPIC),
+    "unlink": (CONVENOR, NO_TOPIC),
+    "name_contact": (CONVENOR, NO_TOPIC),
+    "refer": (CONVENOR, {DL, V, AD, NA, FU, DN, ES}),
+    "decide_referral": (CONVENOR, NO_TOPIC),
 }
 
 ALL_ROLE_SETS = [
@@ -152,7 +161,9 @@ def test_decision_explains_who_and_when():
 def test_nothing_but_show_happens_to_an_ended_topic(status):
     everyone = frozenset(Role) - {Role.OUTSIDER, Role.BOT, Role.GROUP, Role.CHANNEL}
     allowed = [a for a in Action if decide(a, status, everyone).allowed]
-    assert set(allowed) <= {Action.PROPOSE, Action.SHOW}
+    # (and what needs no topic at all: proposing another, and the links between groups)
+    topicless = {Action.LINK, Action.UNLINK, Action.NAME_CONTACT, Action.DECIDE_REFERRAL}
+    assert set(allowed) <= {Action.PROPOSE, Action.SHOW, *topicless}
 
 
 # ----- tallies -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import stat
 import sys
 from datetime import UTC, datetime
 
-from bot.export import followup, meetings
+from bot.export import followup, links, meetings
 from bot.export.minutes import LABELS, Minutes, render_markdown
 from bot.export.record import (
     FORMATS,
@@ -54,6 +54,8 @@ __all__ = [
 TOPIC_EXTENDERS.extend(followup.EXTENDERS)
 # The form, meetings, proxy ballots and escalations (issue 13) too.
 TOPIC_EXTENDERS.extend(meetings.EXTENDERS)
+# 两商衔接: each topic's referrals, at either end, and the chain in the minutes.
+TOPIC_EXTENDERS.extend(links.EXTENDERS)
 
 
 # ----- the command -----------------------------------------------------------------------------

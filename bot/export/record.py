@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bot.rules.phases import Choice, Stance
 from storage import Tx
 from storage import export as repo
+from storage import links as link_repo
 from storage.export import ExportChat, ExportHistory, ExportTopic, ExportView, ExportVote
 
 if TYPE_CHECKING:
@@ -135,6 +136,9 @@ async def _chat_record(tx: Tx, chat: ExportChat, defaults: Mapping[str, Any]) ->
         "timezone": merged.get("timezone"),
         "settings": merged,
         "topics": records,
+        # 两商衔接: the group's links (both ends, ended ones too) and its contact members.
+        "links": await link_repo.export_links(tx, chat.chat_id),
+        "contacts": await link_repo.export_contacts(tx, chat.chat_id),
     }
 
 

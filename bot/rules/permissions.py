@@ -57,6 +57,12 @@ class Action(StrEnum):
     TALLY = "tally"  # a show of hands at a meeting, as the vote's result
     PROXY_BALLOT = "proxy_ballot"  # a ballot entered for a member without a phone
     RESOLVE = "resolve"  # how an escalated matter was settled
+    # 两商衔接 (issue 13): linking a members' group with village groups, and referral up.
+    LINK = "link"  # ask for a link code (members' group), or enter one (village group)
+    UNLINK = "unlink"
+    NAME_CONTACT = "name_contact"  # name or remove a village's contact member
+    REFER = "refer"  # send a village topic up to a linked members' group
+    DECIDE_REFERRAL = "decide_referral"  # take up a referral, or send it back (members' group)
 
 
 class Who(Enum):
@@ -116,6 +122,12 @@ TABLE: dict[Action, tuple[Who, frozenset[Status] | None]] = {
     Action.TALLY: (Who.CONVENOR, frozenset({S.VOTING})),
     Action.PROXY_BALLOT: (Who.CONVENOR, frozenset({S.VOTING})),
     Action.RESOLVE: (Who.CONVENOR, frozenset({S.ESCALATED})),
+    Action.LINK: (Who.CONVENOR, None),
+    Action.UNLINK: (Who.CONVENOR, None),
+    Action.NAME_CONTACT: (Who.CONVENOR, None),
+    # At any phase after acceptance, while the topic has not been closed for good.
+    Action.REFER: (Who.CONVENOR, _ACTIVE_AFTER_ACCEPT | {S.DONE, S.ESCALATED}),
+    Action.DECIDE_REFERRAL: (Who.CONVENOR, None),
 }
 
 

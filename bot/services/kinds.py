@@ -43,3 +43,11 @@ BALLOT_CARD = "ballot_card"
 # A refusal the bot answered a command with in a group: deleted a minute later, with the refused
 # command (ref_id = the refusal's message id; bot/services/quiet.py).
 TIDY_REFUSAL = "tidy_refusal"
+
+# 两商衔接 (issue 13; storage/referrals.py adds the report and contact rows with the history row
+# that calls for them): a referral card for a members' group (ref_id = referral id); a line to
+# the village about its referred topic (ref_id = referral id); a village's new topic told
+# privately to its contact members (ref_id = topic id).
+REFERRAL_CARD = "referral_card"
+REFERRAL_REPORT = "referral_report"
+CONTACT_TOPIC = "contact_topic"

@@ -1,0 +1,93 @@
+"""两商衔接 in the export: each topic's referrals (key "referrals", both ends, ids, status,
+history), and in the minutes the chain a referred topic went through: village → members' group
+→ back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.export import record
+from bot.export.minutes import LABELS, Minutes
+from bot.export.record import TopicExtender
+from bot.i18n import NC_
+from storage import referrals as repo
+from storage.db import Tx
+from storage.export import ExportTopic
+
+LABELS.update(
+    chain_heading=NC_("minutes", "Referral between the village and the members' group"),
+    chain_up=NC_(
+        "minutes",
+        "{time}: referred by the village “{village}” (topic {village_topic}) to the members' group “{members}”",
+    ),
+    chain_from=NC_(
+        "minutes", "{time}: referred here by the village “{village}” (its topic {village_topic})"
+    ),
+    chain_note=NC_("minutes", "Note: {note}"),
+    chain_taken=NC_(
+        "minutes", "{time}: taken up by “{members}” as its topic {members_topic}; now {status}"
+    ),
+    chain_returned=NC_("minutes", "{time}: sent back by “{members}”: {reason}"),
+    chain_reported=NC_("minutes", "Reported back to the village {n} times, the last at {time}"),
+    chain_waiting=NC_("minutes", "Waiting for the members' group's answer"),
+)
+LABELS["events"].update(
+    referred=NC_("minutes: event", "referred to the members' group"),
+    referral_taken=NC_("minutes: event", "taken up by the members' group"),
+    referral_returned=NC_("minutes: event", "sent back by the members' group"),
+)
+# The export's one-line "detail" of the village topic's referral rows.
+record._DETAIL_TEXT.update(
+    referred=lambda d: f"to {d['group']}",
+    referral_taken=lambda d: f"{d['group']} #{d['number']}",
+    referral_returned=lambda d: f"{d['group']}: {d['reason']}",
+)
+
+
+async def _referrals(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dict[int, Any]:
+    return await repo.export_by_topic(tx, chat_id)
+
+
+def _chain_minutes(referrals: list[dict[str, Any]], m: Minutes) -> list[str]:
+    """The chain of each referral: where it went (or came from), what was decided, how often the
+    village was told."""
+    shown = [r for r in referrals if r["status"] not in ("choosing", "withdrawn")]
+    if not shown:
+        return []
+    out = [f"### {m.label('chain_heading')}", ""]
+    for r in shown:
+        village, members = r["village"], r["members"]
+        values = {
+            "village": m.inline(village["title"]),
+            "village_topic": f"#{village['topic']}",
+            "members": m.inline(members["title"] or ""),
+            "members_topic": f"#{members['topic']}",
+        }
+        if r["this_end"] == "village":
+            out.append(f"- {m.label('chain_up', time=m.when(r['referred_at']), **values)}")
+        else:
+            out.append(f"- {m.label('chain_from', time=m.when(r['referred_at']), **values)}")
+        if r["note"]:
+            out.append(f"- {m.label('chain_note', note=m.inline(r['note']))}")
+        if r["status"] == "taken":
+            status = m.lookup("statuses", members.get("topic_status"))
+            out.append(
+                f"- {m.label('chain_taken', time=m.when(r['decided_at']), status=status, **values)}"
+            )
+        elif r["status"] == "returned":
+            reason = m.inline(r["reason"] or "")
+            out.append(
+                f"- {m.label('chain_returned', time=m.when(r['decided_at']), reason=reason, **values)}"
+            )
+        else:
+            out.append(f"- {m.label('chain_waiting')}")
+        reports = [h for h in r["history"] if h["event"] == "reported"]
+        if reports:
+            last = m.when(reports[-1]["at"])
+            out.append(f"- {m.label('chain_reported', n=len(reports), time=last)}")
+    out.append("")
+    return out
+
+
+EXTENDERS = [TopicExtender("referrals", _referrals, list, _chain_minutes)]
