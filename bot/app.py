@@ -38,6 +38,7 @@ GROUP_COMMANDS = (
     ("propose", N_("Propose a topic")),
     ("topics", N_("Open topics")),
     ("topic", N_("Show a topic card")),
+    ("board", N_("Notice board of the group's topics")),
     ("support", N_("Second a proposed topic")),
     ("view", N_("Voice a view")),
     ("views", N_("Views on a topic")),
@@ -156,6 +157,8 @@ def _subscribe(app: Application, rt: Runtime) -> None:
     if edits is None:
         return
     rt.events.subscribe(TopicChanged, lambda e: edits.request(app, "topic", e.topic_id, e.chat_id))
+    # The group's notice board lists every topic's phase: one edit for a burst of changes.
+    rt.events.subscribe(TopicChanged, lambda e: edits.request(app, "board", e.chat_id, e.chat_id))
     rt.events.subscribe(BallotCast, lambda e: edits.request(app, "vote", e.vote_id, e.chat_id))
     rt.events.subscribe(RatingGiven, lambda e: edits.request(app, "round", e.round_id, e.chat_id))
     rt.events.subscribe(DraftChanged, lambda e: edits.request(app, "draft", e.draft_id, e.chat_id))

@@ -55,6 +55,9 @@ class Runtime:
     chats: dict[int, Any] = field(default_factory=dict)
     users: dict[int, tuple] = field(default_factory=dict)
     bot_username: str = ""
+    # The text last shown on each group's notice board (chat id -> HTML; handlers/board.py):
+    # a refresh that would change nothing costs no call. A restart forgets it.
+    boards_shown: dict[int, str] = field(default_factory=dict)
     # The delivery path, set by the application factory (bot/app.py).
     inbox: Inbox | None = None
     lanes: ChatLanes | None = None

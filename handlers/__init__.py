@@ -8,6 +8,7 @@ from bot.runtime import runtime_of
 from handlers import (
     arrival,
     basics,
+    board,
     drafts,
     edits,
     errors,
@@ -43,6 +44,7 @@ def register_handlers(app: Application) -> None:
         bot, rt_, ref
     )
     refresher.renderers["draft"] = drafts.refresh_draft_post
+    refresher.renderers[board.KIND] = board.refresh_board
     rt.card_edits = refresher
     rt.inbox.screen = arrival.FloodScreen(rt, app)
 
@@ -68,6 +70,7 @@ def register_handlers(app: Application) -> None:
     forms.register(app)
     links.register(app)
     referrals.register(app)
+    board.register(app)
     replies.register(app)
     basics.register_fallbacks(app)  # last in its group: only what nothing else took
     app.add_error_handler(errors.on_error)

@@ -50,6 +50,10 @@ HELP_FORUM = N_(
     "<b>Forum groups</b>: a topic lives in the thread it was proposed in, and its cards, vote and follow-up go there; a command is answered where it was sent. "
     "If I am an administrator allowed to manage topics, each accepted topic gets a thread of its own, “#N title”, which I close when the topic ends and reopen with /reopen N; /settings topic_threads off keeps topics where they were proposed."
 )
+# The notice board, told with the help (its own catalog message).
+HELP_BOARD = N_(
+    "<b>Notice board</b>: if I may pin messages (an administrator allowed to pin; in a basic group, a member where members may pin), one pinned message lists the open topics and their phase and stays up to date. /board shows it; where I may not pin, /board posts it as a new message."
+)
 # Voice notes and edits, told with the help (its own catalog message).
 HELP_VOICE = N_(
     "<b>Voice notes and corrections</b>: my question for your view (after a stance button, or /view N stance) takes a voice note as well as text; I keep its length and a link, as I cannot transcribe it. "
@@ -108,6 +112,7 @@ def help_text(ctx: Ctx) -> str:
         return ctx._(HELP_PRIVATE)
     parts = (
         HELP_GROUP,
+        HELP_BOARD,
         HELP_CONVENORS,
         HELP_MINUTES,
         HELP_MEETINGS,

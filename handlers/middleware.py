@@ -65,6 +65,10 @@ async def follow_membership(update: Update, context: Context) -> None:
     # right to delete messages.
     may_delete = rights.may_delete(change.new_chat_member, chat.type)
     rt.admin_cache.put((rights.DELETES_KEY, chat.id), may_delete)
+    # Its right to pin is asked again, and the notice board follows (posted once it may pin).
+    rt.admin_cache.drop((rights.PINS_KEY, chat.id))
+    if rt.card_edits is not None:
+        rt.card_edits.request(None, "board", chat.id, chat.id)
     await votes.note_bot_can_delete(rt, chat.id, may_delete)
 
 

@@ -18,7 +18,8 @@ from bot.runtime import Runtime
 from bot.services import threads, topics, votes, waiting
 from bot.services.chats import ChatContext
 from bot.services.threads import Place
-from bot.text import split_items
+from bot.services.views import message_link
+from bot.text import Html, esc, fill, split_items
 from handlers import rights
 from handlers.common import Ctx, Markup, post, to_markup
 from storage.topics import TopicRow
@@ -53,12 +54,16 @@ async def post_topic_card(
     topic: TopicRow,
     place: Place | None = None,
     waits: bool = True,
+    retire: bool = True,
 ) -> Message | None:
     """The topic's card, in its thread (or in `place`: where /topic N was asked).
 
     If the group will not take it now (the bot may not post there), what the command stored
     stays and the card waits for the group (bot/services/waiting.py): None. `waits=False` (the
-    waiting row itself) lets the refusal through, so that the row keeps waiting."""
+    waiting row itself) lets the refusal through, so that the row keeps waiting.
+
+    The card it replaces (the topic's card until now) loses its buttons and points to this
+    one (`retire_superseded`), unless the caller has retired it already (`retire=False`)."""
     text, markup = await topic_card(rt, chat, topic)
     try:
         if place is None:
@@ -72,7 +77,38 @@ async def post_topic_card(
         log.info("card of topic %s waits for chat %s: %s", topic.id, chat.chat_id, exc)
         return None
     await topics.set_card(rt, topic.id, message.message_id)
+    old = topic.card_message_id
+    if retire and old is not None and old != message.message_id:
+        await retire_superseded(bot, chat, topic, old, message.message_id)
+    board_changed(rt, chat.chat_id)
     return message
+
+
+async def retire_superseded(
+    bot: Bot, chat: ChatContext, topic: TopicRow, old_id: int, new_id: int
+) -> None:
+    """A topic card that a newer one replaced: its buttons go (a press there would act on a
+    card nobody keeps up to date) and one line points to the current card (a message link in
+    a supergroup; a basic group's messages have no links). Best effort: the new card is out,
+    and an old card someone deleted needs nothing."""
+    _ = translator(chat.language)
+    title = fill(
+        _(N_("<b>Topic #{number}: {title}</b>")), {"number": topic.number, "title": topic.title}, _
+    )
+    link = message_link(chat.chat_id, new_id)
+    if link is None:
+        line = _(N_("This card is out of date: the current one is further down."))
+    else:
+        label = esc(_(N_("the current card")))
+        line = fill(
+            _(N_("This card is out of date: {link}.")),
+            {"link": Html(f'<a href="{link}">{label}</a>')},
+            _,
+        )
+    try:
+        await edit(bot, chat.chat_id, old_id, f"{title}\n{line}", None)
+    except TelegramError as exc:
+        log.info("old card %s of topic %s not retired: %s", old_id, topic.id, exc)
 
 
 @asynccontextmanager
@@ -98,8 +134,23 @@ async def post_about(
     markup: Markup = None,
 ) -> Message:
     """A message about `topic` that answers no command (a card, a notice, a result): in the
-    thread where the topic lives (bot.services.threads.place_of)."""
-    return await post(bot, threads.place_of(chat, topic), text, markup, rt=rt)
+    thread where the topic lives (bot.services.threads.place_of). What it tells may have moved
+    the topic on (a result, a follow-up card): the notice board is looked at (board_changed)."""
+    message = await post(bot, threads.place_of(chat, topic), text, markup, rt=rt)
+    board_changed(rt, chat.chat_id)
+    return message
+
+
+# The CardRefresher's kind for a group's notice board (handlers/board.py); its ref id is the
+# chat id.
+BOARD = "board"
+
+
+def board_changed(rt: Runtime, chat_id: int) -> None:
+    """Something the notice board shows may have changed in the group: one refresh, soon, with
+    the card edits (coalesced; a refresh that changes nothing costs no call)."""
+    if rt.card_edits is not None:
+        rt.card_edits.request(None, BOARD, chat_id, chat_id)
 
 
 async def answer_about(

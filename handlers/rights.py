@@ -19,7 +19,7 @@ import enum
 import logging
 from datetime import timedelta
 
-from telegram import ChatMember, Update
+from telegram import Bot, ChatMember, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, TypeHandler
@@ -129,6 +129,47 @@ async def may_delete_here(app: Application, chat_id: int, chat_type: str) -> boo
     return verdict
 
 
+# The bot's own right to pin messages, per chat, kept briefly in the admin cache (dropped by a
+# my_chat_member update: handlers/middleware.py).
+PINS_KEY = "bot-may-pin"
+
+
+def may_pin(member: ChatMember, chat_type: str, members_may_pin: bool | None) -> bool:
+    """May the bot, as this member of the group, pin messages there? In a supergroup it takes an
+    administrator with can_pin_messages (or the owner); in a basic group any administrator may,
+    and so may a plain member unless the group's permissions say members may not
+    (`members_may_pin` False; None: not known, taken as allowed, as is Telegram's default)."""
+    status = member.status
+    if status == ChatMemberStatus.OWNER:
+        return True
+    if status == ChatMemberStatus.ADMINISTRATOR:
+        return chat_type == "group" or bool(getattr(member, "can_pin_messages", False))
+    return (
+        status == ChatMemberStatus.MEMBER and chat_type == "group" and members_may_pin is not False
+    )
+
+
+async def may_pin_here(bot: Bot, rt: Runtime, chat_id: int) -> bool:
+    """may_pin, asked of Telegram (getChatMember of itself, getChat for the kind of group and
+    its permissions) at most once in a while per chat. No answer counts as no, and is not
+    kept."""
+    known = rt.admin_cache.get((PINS_KEY, chat_id))
+    if known is not None:
+        return known
+    try:
+        member = await bot.get_chat_member(chat_id, bot.id)
+        chat = await bot.get_chat(chat_id)
+    except TelegramError as exc:
+        log.info("could not look up the bot's right to pin in chat %s: %s", chat_id, exc)
+        return False
+    permissions = chat.permissions
+    verdict = may_pin(
+        member, chat.type, None if permissions is None else permissions.can_pin_messages
+    )
+    rt.admin_cache.put((PINS_KEY, chat_id), verdict)
+    return verdict
+
+
 async def may_post_in(app: Application, chat_id: int, chat_type: str) -> bool:
     """Would a text message of the bot's be taken in that chat now, as far as its status and
     the group's default permissions say? (Telegram may still refuse: CHAT_WRITE_FORBIDDEN.)"""
@@ -161,6 +202,9 @@ async def resume(app: Application, chat_id: int) -> bool:
         return False
     log.info("chat %s takes the bot's messages again; resumed", chat_id)
     await rt.scheduler.run_due(app)
+    if rt.card_edits is not None:
+        # What changed while it was paused shows on its notice board (handlers/board.py).
+        rt.card_edits.request(app, "board", chat_id, chat_id)
     return True
 
 

@@ -156,7 +156,8 @@ async def do_accept(
     async with card_waits_if_refused(ctx.rt, ctx.chat, topic):
         topic = await open_own_thread(ctx.context.bot, ctx.rt, ctx.chat, topic)
         await _retire_proposal_card(ctx, topic, number)
-    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic)
+    # The proposal card was retired just above, in words of its own.
+    await post_topic_card(ctx.context.bot, ctx.rt, ctx.chat, topic, retire=False)
 
 
 async def _retire_proposal_card(ctx: Ctx, topic: TopicRow, number: int) -> None:

@@ -302,9 +302,6 @@ async def start_anonymous(ctx: Ctx, payload: str) -> bool:
     group, number = linked
     chat_id = group.chat_id
     topic = await service.ensure_can_view_anonymously(ctx.rt, chat_id, number, group.settings)
-    await prompts.ask(
-        ctx.rt, ctx.chat_id, ctx.user_id, ANON_PROMPT, {"chat_id": chat_id, "number": number}, None
-    )
     buttons = InlineKeyboardMarkup(
         [
             [
@@ -315,7 +312,7 @@ async def start_anonymous(ctx: Ctx, payload: str) -> bool:
             for s in Stance
         ]
     )
-    await ctx.reply(
+    chooser = await ctx.reply(
         ctx.t(
             N_(
                 "Anonymous view on topic #{number}: {title}\nChoose its stance, then write it here. It will be posted in the group without your name."
@@ -325,7 +322,28 @@ async def start_anonymous(ctx: Ctx, payload: str) -> bool:
         ),
         buttons,
     )
+    # The stance buttons go once the view is posted (`post_anonymous`): the question is answered.
+    payload = {
+        "chat_id": chat_id,
+        "number": number,
+        CHOOSER: chooser.message_id if chooser else None,
+    }
+    await prompts.ask(ctx.rt, ctx.chat_id, ctx.user_id, ANON_PROMPT, payload, None)
     return True
+
+
+# An anonymous view's pending payload key: the private message with the stance buttons.
+CHOOSER = "chooser"
+
+
+async def drop_buttons(ctx: Ctx, message_id: int | None) -> None:
+    """An answered question's buttons go, so that nobody presses what no longer acts."""
+    if not message_id:
+        return
+    try:
+        await ctx.context.bot.edit_message_reply_markup(ctx.chat_id, message_id, reply_markup=None)
+    except TelegramError as exc:
+        log.info("buttons of answered question %s stay: %s", message_id, exc)
 
 
 async def choose_anonymous_stance(ctx: Ctx, number: int, stance: Stance | None) -> None:
@@ -405,6 +423,7 @@ async def post_anonymous(ctx: Ctx, payload: dict, text: str) -> None:
             )
         )
         return
+    await drop_buttons(ctx, payload.get(CHOOSER))
     await ctx.reply(ctx.t(N_("Your view was posted in the group without your name.")))
 
 

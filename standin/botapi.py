@@ -16,7 +16,9 @@ it is the one place that knows it, for the tests and the demo alike:
   `start_bot`, or any message of theirs in that chat); otherwise 403 "can't initiate…", and 403
   "blocked" once they blocked it;
 - deleting a message the bot did not send, in a group, needs the bot to be an administrator with
-  can_delete_messages (`set_bot_rights`); pinning needs can_pin_messages; forum threads need
+  can_delete_messages (`set_bot_rights`); pinning needs can_pin_messages in a supergroup (in
+  a basic group any member may pin unless the group's permissions forbid it), is kept
+  (`pinned_in`, getChat's pinned_message) and leaves a service message; forum threads need
   can_manage_topics;
 - getChatMember of someone the fake knows nothing about in that chat is "left";
 - HTML that Telegram cannot parse, text over 4096 characters once parsed, and callback data
@@ -76,6 +78,7 @@ GENERAL_THREAD_ID = 1
 # A chat that will not take the bot's messages, whatever its rights say (`refuse_writes`).
 CHAT_WRITE_FORBIDDEN = "Bad Request: CHAT_WRITE_FORBIDDEN"
 NO_RIGHTS_TO_SEND = "Bad Request: have no rights to send a message"
+NO_RIGHTS_TO_PIN = "Bad Request: not enough rights to manage pinned messages in the chat"
 # Senders Telegram puts in `from` when a message is not from a person.
 CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 ANONYMOUS_ADMIN = {
@@ -389,6 +392,8 @@ class BotAPI:
         self.threads: dict[tuple[int, int], dict[str, Any]] = {}
         # Chats that answer every send with this error, whatever the rights (refuse_writes).
         self.write_refusals: dict[int, tuple[int, str]] = {}
+        # Pinned messages per chat, the most recently pinned last (pinChatMessage, unpin).
+        self.pinned: dict[int, list[int]] = {}
         # Chats that are gone: every method about them is "chat not found" (remove_chat).
         self.removed: set[int] = set()
         # Callback query id -> [delivered at (monotonic), answered yet].
@@ -572,6 +577,23 @@ class BotAPI:
         while thread_id == GENERAL_THREAD_ID:
             thread_id = self.new_message_id(chat_id)
         return thread_id
+
+    def delete_by_person(self, chat_id: int, message_id: int) -> None:
+        """An administrator deleted the message (a pinned one is unpinned with it)."""
+        with self._lock:
+            del self.messages[(chat_id, int(message_id))]
+            self.unpin_by_person(chat_id, message_id)
+
+    def unpin_by_person(self, chat_id: int, message_id: int) -> None:
+        """Someone unpinned the message (Telegram sends the bot no update for that)."""
+        with self._lock:
+            pinned = self.pinned.get(chat_id, [])
+            if int(message_id) in pinned:
+                pinned.remove(int(message_id))
+
+    def pinned_in(self, chat_id: int) -> list[int]:
+        """The messages pinned in a chat that still exist, the most recently pinned last."""
+        return [m for m in self.pinned.get(chat_id, []) if (chat_id, m) in self.messages]
 
     def start_bot(self, user_id: int) -> None:
         """The user opened a private chat with the bot: it may write to them from now on."""
@@ -956,22 +978,68 @@ class BotAPI:
         query[1] = True
         return True
 
+    def _may_pin(self, chat: dict[str, Any]) -> None:
+        """Pinning and unpinning, refused as Telegram refuses them: a bot removed from the
+        group is 403 as for a send; in a supergroup it takes an administrator with
+        can_pin_messages; in a basic group any member may, unless the group's permissions
+        forbid members to pin (administrators always may)."""
+        self._may_send(chat)
+        if chat["type"] == "private":
+            return
+        if chat["type"] == "group":
+            status = self.statuses.get((chat["id"], BOT_ID), "member")
+            if status in ("administrator", "creator"):
+                return
+            if self.chat_permissions.get(chat["id"], {}).get("can_pin_messages", True):
+                return
+        elif self._is_admin_with(chat, "can_pin_messages"):
+            return
+        raise _ApiError(400, NO_RIGHTS_TO_PIN)
+
     def _m_pinChatMessage(self, params: dict) -> bool:
         chat = self._chat(params["chat_id"])
-        if chat["type"] != "private" and not self._is_admin_with(chat, "can_pin_messages"):
-            raise _ApiError(
-                400, "Bad Request: not enough rights to manage pinned messages in the chat"
-            )
-        if (chat["id"], int(params["message_id"])) not in self.messages:
+        self._may_pin(chat)
+        message_id = int(params["message_id"])
+        if (chat["id"], message_id) not in self.messages:
             raise _ApiError(400, "Bad Request: message to pin not found")
+        pinned = self.pinned.setdefault(chat["id"], [])
+        if message_id in pinned:
+            pinned.remove(message_id)
+        pinned.append(message_id)
+        if chat["type"] != "private":
+            # Telegram tells the group who pinned what (silently with disable_notification).
+            service = {
+                "message_id": self.new_message_id(chat["id"]),
+                "date": int(self.now()),
+                "chat": chat,
+                "from": self.bot_user,
+                "pinned_message": _shallow(self.messages[(chat["id"], message_id)]),
+            }
+            self._place(service, chat, {"reply_to_message_id": message_id})
+            service.pop("reply_to_message", None)
+            self.store_message(service)
         return True
 
     def _m_unpinChatMessage(self, params: dict) -> bool:
+        """Unpins `message_id`, or the most recently pinned message when none is named."""
         chat = self._chat(params["chat_id"])
-        if chat["type"] != "private" and not self._is_admin_with(chat, "can_pin_messages"):
-            raise _ApiError(
-                400, "Bad Request: not enough rights to manage pinned messages in the chat"
-            )
+        self._may_pin(chat)
+        pinned = self.pinned.get(chat["id"], [])
+        wanted = _int_or_none(params.get("message_id"))
+        if wanted is None:
+            if not pinned:
+                raise _ApiError(400, "Bad Request: message to unpin not found")
+            pinned.pop()
+        elif wanted in pinned:
+            pinned.remove(wanted)
+        else:
+            raise _ApiError(400, "Bad Request: message to unpin not found")
+        return True
+
+    def _m_unpinAllChatMessages(self, params: dict) -> bool:
+        chat = self._chat(params["chat_id"])
+        self._may_pin(chat)
+        self.pinned.pop(chat["id"], None)
         return True
 
     def _m_createForumTopic(self, params: dict) -> dict:
@@ -1147,6 +1215,9 @@ class BotAPI:
             extra["permissions"] = _permissions(
                 self.chat_permissions.get(chat["id"], dict.fromkeys(CHAT_PERMISSIONS, True))
             )
+        pinned = self.pinned_in(chat["id"])
+        if pinned:
+            extra["pinned_message"] = _shallow(self.messages[(chat["id"], pinned[-1])])
         return {
             **chat,
             **extra,

@@ -26,6 +26,7 @@ from standin.botapi import (  # noqa: F401  (re-exported for the tests)
     MAX_CAPTION,
     MAX_TEXT,
     MAX_TOAST,
+    NO_RIGHTS_TO_PIN,
     NO_RIGHTS_TO_SEND,
     NOT_A_FORUM,
     QUERY_TOO_OLD,

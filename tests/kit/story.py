@@ -537,13 +537,15 @@ class Group:
 
 
 def _bot_messages(api: FakeBotAPI, chat_id: int) -> list[dict]:
-    """What the bot wrote in a chat (not the service messages of topics it opened)."""
+    """What the bot wrote in a chat (not the service messages of topics it opened or messages
+    it pinned)."""
     return [
         m
         for (cid, _), m in sorted(api.messages.items(), key=lambda kv: kv[0][1])
         if cid == chat_id
         and m.get("from", {}).get("id") == api.bot_user["id"]
         and "forum_topic_created" not in m
+        and "pinned_message" not in m
     ]
 
 
