@@ -1,7 +1,8 @@
 """Dates as people type them: 2026-03-31, 2026年3月31日, 3月31日, 3月31号, 3/31, 今天, 明天, 后天.
 
 A date without a year is the next such date from today (today counts); "today" is the group's,
-in its time zone (the caller passes it). Full-width digits and marks count (bot.numbers.fold).
+in its time zone (the caller passes it). Full-width digits and marks count, and so do Chinese numerals (三月三十一日;
+bot.numbers.everyday).
 
 :func:`read_date` returns the date, None for a text that is not written as a date at all (it may
 be a duration), and raises :class:`NotADate` for a text shaped like a date that names no real
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot.numbers import fold
+from bot.numbers import everyday
 
 _RELATIVE = {
     "今天": 0,
@@ -45,7 +46,7 @@ def _numbers(match: re.Match[str]) -> list[int]:
 
 
 def read_date(text: str, today: date) -> date | None:
-    cleaned = fold(text).strip().lower().replace(" ", "")
+    cleaned = everyday(text).strip().lower().replace(" ", "")
     if cleaned in _RELATIVE:
         return today + timedelta(days=_RELATIVE[cleaned])
     match = _WITH_YEAR.fullmatch(cleaned)

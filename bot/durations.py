@@ -1,4 +1,5 @@
-"""Durations as people write them: 90s, 15m, 36h, 3d, 1w, and in Chinese 3天, 2小时, 30分钟, 1周
+"""Durations as people write them: 90s, 15m, 36h, 3d, 1w, and in Chinese 3天, 2小时, 30分钟, 1周,
+in digits or in words (三天, 两周, 十二小时: bot.numbers.everyday)
 (and combinations such as 1d12h or 1天12小时)."""
 
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.numbers import fold
+from bot.numbers import everyday
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # Each way of writing a unit, longest first so that 分钟 is not read as 分 followed by 钟.
@@ -33,7 +34,7 @@ def parse_duration(text: str | int | float | timedelta) -> timedelta:
     if isinstance(text, int | float) and not isinstance(text, bool):
         return timedelta(seconds=text)
     # Full-width digits and letters count (３ｄ); other scripts' digits do not (bot.numbers).
-    cleaned = fold(str(text)).strip().lower().replace(" ", "")
+    cleaned = everyday(str(text)).strip().lower().replace(" ", "")
     if not _WHOLE.fullmatch(cleaned):
         raise DurationError(f"not a duration: {text!r} (use e.g. 90s, 15m, 36h, 3d)")
     seconds = sum(int(n) * _UNIT_SECONDS[_UNIT_OF[u]] for n, u in _PART.findall(cleaned))

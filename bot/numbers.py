@@ -29,6 +29,16 @@ digits (Arabic-Indic ``٣``) that ``str.isdigit`` and ``int`` accept. Said with 
 refused when its NFKC form differs from its fold, or when its fold does not have the shape above.
 Signs (``-5``), decimals (``2.5``) and spaces inside (``1 2``) are refused too.
 
+Chinese numerals
+----------------
+Where a number is written in words (durations ``三天``, ``两周``, ``十二小时``; drafts ``草案二``,
+``第二稿``; dates ``三月三十一日``; topics ``第一个``), :func:`everyday` first writes each run of
+Chinese numerals (``零〇一二两三四五六七八九十百千``, below ten thousand) in digits, after
+folding. Only those readers use it: a view or action number is typed in digits.
+
+Topic numbers may also be said as ``1号``, ``第1个``, ``第1号`` or ``议题1``; draft numbers as
+``第2稿``, ``第2版``, ``2号草案``.
+
 Each ``read_*`` function returns the number, or None for a text that breaks the rule; the
 other functions raise a :class:`~bot.errors.UserError` that quotes the text, for a command to
 answer politely ("“²” is not a topic number.").
@@ -48,10 +58,18 @@ _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FOLD[0x3000] = 0x20
 
 _WHOLE = re.compile(rf"([0-9]{{1,{MAX_DIGITS}}})")
-_TOPIC = re.compile(rf"#?([0-9]{{1,{MAX_DIGITS}}})")
-_DRAFT = re.compile(rf"(?:(?:草案|draft) ?)?#?([0-9]{{1,{MAX_DIGITS}}})", re.IGNORECASE)
+_DIGITS = rf"([0-9]{{1,{MAX_DIGITS}}})"
+_TOPIC = re.compile(rf"#?{_DIGITS}|{_DIGITS}号|第{_DIGITS}(?:个|号)?(?:议题)?|议题 ?#?{_DIGITS}")
+_DRAFT = re.compile(
+    rf"(?:(?:草案|draft) ?)?#?{_DIGITS}|第{_DIGITS}(?:稿|版|个草案|号草案)|{_DIGITS}号草案",
+    re.IGNORECASE,
+)
 _ACTION = re.compile(rf"#?[Aa]?([0-9]{{1,{MAX_DIGITS}}})")
-_PERCENT = re.compile(r"([0-9]{1,3})%?")
+_PERCENT = re.compile(r"([0-9]{1,3})%?|百分之([0-9]{1,3})")
+_DIGIT_WORDS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
+_DIGIT_WORDS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNIT_WORDS = {"十": 10, "百": 100, "千": 1000}
+_NUMERALS = re.compile("[" + "".join(_DIGIT_WORDS) + "".join(_UNIT_WORDS) + "]+")
 
 
 def fold(text: str) -> str:
@@ -59,9 +77,37 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
-def _read(shape: re.Pattern[str], text: str) -> int | None:
-    match = shape.fullmatch(fold(text).strip())
-    return int(match.group(1)) if match else None
+def _numeral(run: str) -> str:
+    """One run of Chinese numerals in digits: 十二 12, 二十 20, 一百零五 105, 两 2; a run
+    without 十百千 is read digit by digit (二〇二六 2026)."""
+    if not any(ch in _UNIT_WORDS for ch in run):
+        return "".join(str(_DIGIT_WORDS[ch]) for ch in run)
+    total = current = 0
+    for ch in run:
+        if ch in _DIGIT_WORDS:
+            current = _DIGIT_WORDS[ch]
+        else:
+            total += (current or 1) * _UNIT_WORDS[ch]
+            current = 0
+    return str(total + current)
+
+
+def everyday(text: str) -> str:
+    """The text folded (:func:`fold`), with each run of Chinese numerals written in digits:
+    ``三天`` 3天, ``十二小时`` 12小时, ``草案二`` 草案2, ``三月三十一日`` 3月31日."""
+    # 百分之 says "per cent", not a hundred: kept as written.
+    parts = fold(text).split("百分之")
+    return "百分之".join(_NUMERALS.sub(lambda m: _numeral(m.group(0)), p) for p in parts)
+
+
+def _read(shape: re.Pattern[str], text: str, words: bool = False) -> int | None:
+    """The number `shape` finds in the whole text (its first group that matched), or None.
+    With `words`, Chinese numerals count (:func:`everyday`)."""
+    cleaned = (everyday(text) if words else fold(text)).strip()
+    match = shape.fullmatch(cleaned)
+    if not match:
+        return None
+    return int(next(g for g in match.groups() if g is not None))
 
 
 def read_whole(text: str) -> int | None:
@@ -70,13 +116,13 @@ def read_whole(text: str) -> int | None:
 
 
 def read_topic(text: str) -> int | None:
-    """A topic number: ``3``, ``#3``, ``＃３``."""
-    return _read(_TOPIC, text)
+    """A topic number: ``3``, ``#3``, ``＃３``, ``3号``, ``第3个``, ``议题3``, ``第三个``."""
+    return _read(_TOPIC, text, words=True)
 
 
 def read_draft(text: str) -> int | None:
-    """A draft number: ``2``, ``#2``, ``草案2``, ``草案 2``, ``draft2``."""
-    return _read(_DRAFT, text)
+    """A draft number: ``2``, ``#2``, ``草案2``, ``草案 2``, ``draft2``, ``草案二``, ``第2稿``."""
+    return _read(_DRAFT, text, words=True)
 
 
 def read_action(text: str) -> int | None:
@@ -85,8 +131,8 @@ def read_action(text: str) -> int | None:
 
 
 def read_percent(text: str) -> int | None:
-    """A whole percentage from 0 to 100: ``40``, ``40%``, ``４０％``."""
-    value = _read(_PERCENT, text)
+    """A whole percentage from 0 to 100: ``40``, ``40%``, ``４０％``, ``百分之四十``, ``五十``."""
+    value = _read(_PERCENT, text, words=True)
     return value if value is not None and value <= 100 else None
 
 

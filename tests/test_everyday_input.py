@@ -51,6 +51,11 @@ DATES = [
     ("大后天", TODAY, date(2026, 3, 5)),
     ("明天", date(2026, 12, 31), date(2027, 1, 1)),
     ("tomorrow", TODAY, date(2026, 3, 3)),
+    # Chinese numerals (bot.numbers.everyday).
+    ("三月三十一日", TODAY, date(2026, 3, 31)),
+    ("三月三十一号", TODAY, date(2026, 3, 31)),
+    ("二〇二六年三月三十一日", TODAY, date(2026, 3, 31)),
+    ("十二月一日", TODAY, date(2026, 12, 1)),
 ]
 
 NOT_REAL_DATES = ["2026-02-31", "2026-13-01", "2月30日", "13月1日", "2/30", "0/5", "2026年2月29日"]
@@ -77,9 +82,32 @@ DURATIONS = [
     ("1d12h", timedelta(days=1, hours=12)),
     ("1天12小时", timedelta(days=1, hours=12)),
     ("1 天", timedelta(days=1)),
+    # Chinese numerals (bot.numbers.everyday).
+    ("三天", timedelta(days=3)),
+    ("两周", timedelta(weeks=2)),
+    ("十二小时", timedelta(hours=12)),
+    ("三十分钟", timedelta(minutes=30)),
+    ("一个星期", timedelta(weeks=1)),
+    ("一天十二小时", timedelta(days=1, hours=12)),
+    ("二十天", timedelta(days=20)),
 ]
 
-NOT_DURATIONS = ["", "3", "天", "0d", "0天", "-3d", "3天半", "3月", "three days", "1.5d", "²d"]
+NOT_DURATIONS = [
+    "",
+    "3",
+    "天",
+    "0d",
+    "0天",
+    "零天",
+    "-3d",
+    "3天半",
+    "三天半",
+    "3月",
+    "three days",
+    "1.5d",
+    "²d",
+    "几天",
+]
 
 DRAFTS = [
     ("2", 2),
@@ -91,6 +119,11 @@ DRAFTS = [
     ("draft2", 2),
     ("Draft2", 2),
     ("02", 2),
+    ("草案二", 2),
+    ("第2稿", 2),
+    ("第二稿", 2),
+    ("第2版", 2),
+    ("2号草案", 2),
 ]
 
 NOT_DRAFTS = ["", "草案", "草稿2", "-2", "2.0", "1 2", "²", "①", "#", "A2"]
@@ -245,7 +278,7 @@ async def test_drafts_by_number_and_by_word(world):
 @pytest.mark.parametrize(
     ("command", "answer"),
     [
-        ("/accept 1 三天", "“三天”"),
+        ("/accept 1 三天半", "“三天半”"),
         ("/accept 1 3天半", "“3天半”"),
         ("/vote 1 草稿2", "“草稿2”"),
         ("/vote 1 2 很久", "“很久”"),

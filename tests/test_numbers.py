@@ -71,6 +71,15 @@ TABLE = [
     ("two", None, None, None, None),
     ("3\n", 3, 3, 3, 3),
     ("3\n4", None, None, None, None),
+    # Said in words (bot.numbers.everyday): topics and percentages, not views or actions.
+    ("1号", 1, None, None, None),
+    ("第1个", 1, None, None, None),
+    ("第一个", 1, None, None, None),
+    ("议题3", 3, None, None, None),
+    ("十二", 12, None, None, 12),
+    ("百分之四十", None, None, None, 40),
+    ("百分之一百零一", None, None, None, None),
+    ("第", None, None, None, None),
 ]
 
 
