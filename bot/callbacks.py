@@ -27,7 +27,15 @@ rt     REFER_TO             the members' group a referral goes to        link id
 tk     TAKE_UP              接手 take up a referral (number: referral)     -           -
 sb     SEND_BACK            退回 send a referral back (number: referral)   -           -
 dc     DROP_CONTACT         remove a contact member (number: contact id) -           -
+pt     PICK_TOPIC           a topic, answering "which topic?" for a      command's   -
+                            command typed without its number             message id
+vs     VIEW_STANCE          a stance, answering "which stance?" for a    command's   stance
+                            /view typed without one                      message id
 =====  ===================  ===========================================  ==========  ========
+
+PICK_TOPIC and VIEW_STANCE answer a question that replies to the member's command: the rest of
+what they typed is read back from that message (the question's reply_to_message), whose id the
+button carries, so nothing else needs keeping (handlers/topic_choice.py, handlers/view_stance.py).
 
 Codes: stance s/o/c/g (support, oppose, concern, suggestion); choice a/n/d/b (agree, abstain,
 disagree, block); rating s/p/x (satisfied, partly, not satisfied).
@@ -83,6 +91,8 @@ class Kind(StrEnum):
     TAKE_UP = "tk"
     SEND_BACK = "sb"
     DROP_CONTACT = "dc"
+    PICK_TOPIC = "pt"
+    VIEW_STANCE = "vs"
 
 
 class Link(StrEnum):
@@ -131,6 +141,11 @@ class Press:
         return self.target_id if self.kind == Kind.BALLOT else None
 
     @property
+    def command_message_id(self) -> int | None:
+        """The member's command a "which topic?" or "which stance?" button answers."""
+        return self.target_id if self.kind in (Kind.PICK_TOPIC, Kind.VIEW_STANCE) else None
+
+    @property
     def round_id(self) -> int | None:
         """The follow-up round a rating button belongs to."""
         return self.target_id if self.kind == Kind.RATE else None
@@ -160,7 +175,11 @@ def parse(data: str | None) -> Press | None:
     press = Press(kind, int(number), int(target_id) if target_id else None, code)
     if kind in _BARE and (target_id is not None or code is not None):
         return None
-    if kind == Kind.VIEW and press.stance is None:
+    if kind in (Kind.VIEW, Kind.VIEW_STANCE) and press.stance is None:
+        return None
+    if kind in (Kind.PICK_TOPIC, Kind.VIEW_STANCE) and press.target_id is None:
+        return None
+    if kind == Kind.PICK_TOPIC and code is not None:
         return None
     if kind == Kind.BALLOT and (press.choice is None or press.target_id is None):
         return None
@@ -231,6 +250,16 @@ def send_back(referral_id: int) -> str:
 
 def drop_contact(contact_id: int) -> str:
     return f"{Kind.DROP_CONTACT}:{contact_id}"
+
+
+def pick_topic(number: int, command_message_id: int) -> str:
+    """Topic `number`, for the command typed in message `command_message_id` without one."""
+    return f"{Kind.PICK_TOPIC}:{number}:{command_message_id}"
+
+
+def view_stance(number: int, command_message_id: int, stance: Stance) -> str:
+    """`stance` for the view on topic `number` typed in message `command_message_id`."""
+    return f"{Kind.VIEW_STANCE}:{number}:{command_message_id}:{_CODE_OF_STANCE[stance]}"
 
 
 def start_link(bot_username: str, link: Link, chat_id: int, number: int) -> str:

@@ -213,7 +213,7 @@ def owner_reminder(_: Translate, card: Card, group_title: str) -> str:
     return fill(
         _(
             N_(
-                "Reminder for topic #{number} in {group}: your open actions are listed below. Report with /progress A-number percent [note] or /done A-number [note]."
+                "Reminder for topic #{number} in {group}: your open actions are listed below. Report as you go, for example: /progress A1 60 half done, or /done A1 when it is done."
             )
         ),
         {"number": card.topic.number, "group": group_title},
@@ -226,11 +226,11 @@ def owner_due_reminder(
     """An owner's private reminder, the day before an action is due ("eve") or on the day."""
     msgid = (
         N_(
-            "Reminder from {group}: your action A{action} of topic #{number} is due tomorrow, {due}:\n{text}\nReport with /progress A{action} percent [note] or /done A{action} [note]."
+            "Reminder from {group}: your action A{action} of topic #{number} is due tomorrow, {due}:\n{text}\nReport as you go, for example: /progress A{action} 60 half done, or /done A{action}."
         )
         if when == "eve"
         else N_(
-            "Reminder from {group}: your action A{action} of topic #{number} is due today, {due}:\n{text}\nReport with /progress A{action} percent [note] or /done A{action} [note]."
+            "Reminder from {group}: your action A{action} of topic #{number} is due today, {due}:\n{text}\nReport as you go, for example: /progress A{action} 60 half done, or /done A{action}."
         )
     )
     return fill(
@@ -283,7 +283,7 @@ def reminders_on(
         ),
         {"number": topic.number, "title": topic.title},
     )
-    tail = _("Report here with /progress A-number percent [note] or /done A-number [note].")
+    tail = _("Report here, for example: /progress A1 60 half done, or /done A1.")
     return "\n".join([head, *(action_line(_, a, names, now) for a in actions), tail])
 
 

@@ -23,7 +23,9 @@ from handlers import (
     replies,
     speakers,
     threads,
+    topic_choice,
     topics,
+    view_stance,
     views,
     votes,
 )
@@ -62,6 +64,8 @@ def register_handlers(app: Application) -> None:
         ),
     )
     topics.register(app)
+    topic_choice.register(app)
+    view_stance.register(app)
     views.register(app)
     drafts.register(app)
     votes.register(app)

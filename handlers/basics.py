@@ -12,6 +12,7 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.services import chats
 from bot.setting_words import settings_lines
+from bot.usage import USAGE
 from handlers.common import Ctx, Handler, edge, require_convenor
 
 HELP_GROUP = N_(
@@ -138,7 +139,7 @@ def _group_only(ctx: Ctx) -> None:
 async def language(ctx: Ctx) -> None:
     _group_only(ctx)
     if len(ctx.args) != 1:
-        raise UserError(N_("Usage: /language zh|en"))
+        raise UserError(USAGE["language"])
     await require_convenor(ctx)
     await chats.set_language(ctx.rt, ctx.chat_id, ctx.args[0])
     ctx.chat = replace(
@@ -161,7 +162,7 @@ async def settings(ctx: Ctx) -> None:
         await ctx.reply(_settings_lines(ctx))
         return
     if len(ctx.args) < 2:
-        raise UserError(N_("Usage: /settings key value"))
+        raise UserError(USAGE["settings"])
     await require_convenor(ctx)
     key, value = ctx.args[0], " ".join(ctx.args[1:])
     updated = await chats.change_setting(ctx.rt, ctx.chat_id, key, value)

@@ -11,8 +11,10 @@ from bot.services import drafts as service
 from bot.services import prompts
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
+from bot.usage import USAGE
 from handlers.common import Ctx, edge
 from handlers.render import answer_about, edit, send_pages
+from handlers.topic_choice import about_a_topic
 from handlers.topics import group_only, need_args
 
 
@@ -41,11 +43,12 @@ async def refresh_draft_post(bot, rt, chat_id: int, draft_id: int) -> None:
 
 
 @edge
+@about_a_topic("draft")
 async def draft(ctx: Ctx) -> None:
     group_only(ctx)
     parts = ctx.command_text().split(maxsplit=1)
     if len(parts) < 2:
-        raise UserError(N_("Usage: /draft N the proposed wording"))
+        raise UserError(USAGE["draft"])
     topic, saved = await service.add_draft(
         ctx.rt, ctx.chat_id, ctx.actor_given(), parse_number(parts[0]), parts[1]
     )
@@ -66,9 +69,10 @@ async def amend(ctx: Ctx) -> None:
 
 
 @edge
+@about_a_topic("drafts")
 async def drafts(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /drafts N"), most=1)[0])
+    number = parse_number(need_args(ctx, 1, USAGE["drafts"], most=1)[0])
     topic, rows = await service.list_drafts(ctx.rt, ctx.chat_id, number)
     names = await prompts.names(ctx.rt, [d.author_id for d in rows])
     header, items = cards.drafts_list(ctx._, topic, rows, names, ctx.chat.settings)

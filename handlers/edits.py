@@ -18,12 +18,13 @@ from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules.phases import parse_choice, parse_stance
+from bot.rules.topic_choice import Reading, reading
 from bot.services import drafts, edits, topics, views, votes
 from bot.services.common import parse_number
 from bot.services.edits import MessageRecord
+from bot.usage import USAGE
 from handlers.common import Context, Ctx, edge
 from handlers.private import about
-from handlers.views import USAGE as VIEW_USAGE
 from handlers.views import acknowledge
 from handlers.votes import CHOICE_TOAST, ack_in_group
 
@@ -94,12 +95,18 @@ async def edit_view(ctx: Ctx, record: MessageRecord, command: str | None, rest: 
     number = stance = None
     text = rest
     if command == "view":
-        parts = rest.split(maxsplit=2)
-        if len(parts) < 3:
-            raise UserError(VIEW_USAGE)
-        number, stance, text = parse_number(parts[0]), parse_stance(parts[1]), parts[2]
-        if stance is None:
-            raise UserError(VIEW_USAGE)
+        # As /view reads it: the topic number may be missing (the view's own topic), and so
+        # may the stance (chosen with a button: it stays).
+        parts = rest.split(maxsplit=1)
+        if reading("view", rest.split()) is Reading.AS_TYPED:
+            if len(parts) < 2:
+                raise UserError(USAGE["view"])
+            number, rest = parse_number(parts[0]), parts[1]
+        words = rest.split(maxsplit=1)
+        stance = parse_stance(words[0]) if words else None
+        text = rest if stance is None else (words[1] if len(words) > 1 else "")
+        if not text.strip():
+            raise UserError(USAGE["view"])
     # A view is one person's voice: still a member of the group? (An anonymous view is edited
     # in private, where its link already checked membership when it was written.)
     actor = ctx.actor_given() if ctx.chat.is_private else await ctx.actor_in_person()
@@ -115,10 +122,11 @@ async def edit_draft(ctx: Ctx, record: MessageRecord, command: str | None, rest:
     _only(command, "draft", "amend")
     number = None
     text = rest
-    if command == "draft":
+    if command == "draft" and reading("draft", rest.split()) is Reading.AS_TYPED:
+        # (Without a topic number, the draft's own topic: bot/rules/topic_choice.py.)
         parts = rest.split(maxsplit=1)
         if len(parts) < 2:
-            raise UserError(N_("Usage: /draft N the proposed wording"))
+            raise UserError(USAGE["draft"])
         number, text = parse_number(parts[0]), parts[1]
     edited = await drafts.edit_from_message(ctx.rt, ctx.actor_given(), record.ref_id, text, number)
     if edited.changed:
@@ -137,10 +145,14 @@ async def edit_ballot(ctx: Ctx, record: MessageRecord, command: str | None, rest
     reason: str | None = rest
     if command == "ballot":
         parts = rest.split(maxsplit=2)
-        usage = N_("Usage: /ballot N agree|abstain|disagree|block [reason]")
+        if reading("ballot", rest.split()) is Reading.NO_NUMBER:
+            # Typed without the topic number: the ballot's own vote (bot/rules/topic_choice.py).
+            parts = ["", *rest.split(maxsplit=1)]
+        usage = USAGE["ballot"]
         if len(parts) < 2:
             raise UserError(usage)
-        number, choice = parse_number(parts[0]), parse_choice(parts[1])
+        number = parse_number(parts[0]) if parts[0] else None
+        choice = parse_choice(parts[1])
         if choice is None:
             raise UserError(usage)
         reason = parts[2] if len(parts) > 2 else None

@@ -70,7 +70,7 @@ async def result(app: Application, job: Job, late: bool) -> None:
 
 REMIND_GROUP = {
     kinds.VIEWS_REMIND: N_(
-        "⏰ Views on topic #{number} ({title}) close {when}. Not given a view yet: {names}. Give yours with the buttons on the topic card, or /view {number} support|oppose|concern|suggestion text."
+        "⏰ Views on topic #{number} ({title}) close {when}. Not given a view yet: {names}. Give yours with the buttons on the topic card, or write it, for example: /view {number} concern the cost is too high"
     ),
     kinds.VOTE_REMIND: N_(
         "⏰ The vote on topic #{number} ({title}) closes {when}. Not voted yet: {names}. Press a button on the ballot card. {turnout}"
@@ -78,7 +78,7 @@ REMIND_GROUP = {
 }
 REMIND_PRIVATE = {
     kinds.VIEWS_REMIND: N_(
-        "⏰ {group}: views on topic #{number} ({title}) close {when}, and you have not given yours yet. Give it in the group with the buttons on the topic card, or /view {number} support|oppose|concern|suggestion text."
+        "⏰ {group}: views on topic #{number} ({title}) close {when}, and you have not given yours yet. Give it in the group with the buttons on the topic card, or write it there, for example: /view {number} concern the cost is too high"
     ),
     kinds.VOTE_REMIND: N_(
         "⏰ {group}: the vote on topic #{number} ({title}) closes {when}, and you have not voted yet. Press a button on the ballot card in the group, or vote here:"

@@ -14,18 +14,21 @@ from bot.rules.speakers import Speaker
 from bot.services import prompts
 from bot.services.common import WHO_TEXT, parse_number
 from bot.services.minutes import MinutesFile, minutes_file
+from bot.usage import USAGE
 from handlers.common import Ctx, edge
 from handlers.private import is_convenor_of, target_chat, where
+from handlers.topic_choice import about_a_topic
 
 CAPTION = N_("The minutes of topic #{number}, a Word document to edit, print and file.")
 
 
 @edge
+@about_a_topic("minutes")
 async def minutes(ctx: Ctx) -> None:
     """In the group: the document there. In private: to the convenor, for the group last
     opened by a link (handlers/private.py)."""
     if len(ctx.args) != 1:
-        raise UserError(N_("For example: /minutes 1"))
+        raise UserError(USAGE["minutes"])
     number = parse_number(ctx.args[0])
     chat_id = await target_chat(ctx, number)
     convenor = await is_convenor_of(ctx, chat_id)

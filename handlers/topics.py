@@ -13,13 +13,16 @@ from bot import callbacks, cards
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules.threads import thread_link, thread_name
+from bot.rules.topic_choice import ROUND_WORDS
 from bot.services import prompts, topics
 from bot.services.common import parse_number
 from bot.text import Html, esc, mention
+from bot.usage import USAGE
 from handlers.common import Ctx, answer_query, edge, html_to_toast
 from handlers.minutes import minutes_privately
 from handlers.render import answer_about, card_waits_if_refused, post_topic_card, send_pages
 from handlers.threads import open_own_thread
+from handlers.topic_choice import about_a_topic
 from storage.topics import TopicRow
 
 log = logging.getLogger(__name__)
@@ -93,9 +96,10 @@ async def tell_privately_the_card_waits(ctx: Ctx, number: int) -> None:
 
 
 @edge
+@about_a_topic("support")
 async def support(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /support N"), most=1)[0])
+    number = parse_number(need_args(ctx, 1, USAGE["support"], most=1)[0])
     await ctx.reply(await second(ctx, number))
 
 
@@ -110,17 +114,19 @@ async def second(ctx: Ctx, number: int) -> str:
 
 
 @edge
+@about_a_topic("withdraw")
 async def withdraw(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /withdraw N"), most=1)[0])
+    number = parse_number(need_args(ctx, 1, USAGE["withdraw"], most=1)[0])
     await topics.withdraw(ctx.rt, ctx.chat_id, ctx.actor_given(), number)
     await ctx.reply(ctx.t(N_("Topic #{number} was withdrawn by its proposer."), number=number))
 
 
 @edge
+@about_a_topic("accept")
 async def accept(ctx: Ctx) -> None:
     group_only(ctx)
-    args = need_args(ctx, 1, N_("Usage: /accept N [views-duration] [vote-duration]"), most=3)
+    args = need_args(ctx, 1, USAGE["accept"], most=3)
     number = parse_number(args[0])
     await do_accept(
         ctx, number, args[1] if len(args) > 1 else None, args[2] if len(args) > 2 else None
@@ -193,9 +199,10 @@ async def retire_card(ctx: Ctx, message_id: int, text: str) -> None:
 
 
 @edge
+@about_a_topic("decline")
 async def decline(ctx: Ctx) -> None:
     group_only(ctx)
-    args = need_args(ctx, 2, N_("Usage: /decline N reason"))
+    args = need_args(ctx, 2, USAGE["decline"])
     number = parse_number(args[0])
     reason = ctx.command_text().split(maxsplit=1)[1]
     await topics.decline(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason)
@@ -209,7 +216,7 @@ async def merge(ctx: Ctx) -> None:
     group_only(ctx)
     args = ctx.args
     if len(args) != 2:
-        raise UserError(N_("Usage: /merge N M (merges topic N into topic M)"))
+        raise UserError(USAGE["merge"])
     source, target, moved = await topics.merge(
         ctx.rt,
         ctx.chat_id,
@@ -230,17 +237,19 @@ async def merge(ctx: Ctx) -> None:
 
 
 @edge
+@about_a_topic("end")
 async def end(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /end N"), most=1)[0])
+    number = parse_number(need_args(ctx, 1, USAGE["end"], most=1)[0])
     topic = await topics.close_topic(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number)
     await answer_about(ctx, topic, ctx.t(N_("Topic #{number} is closed."), number=number))
 
 
 @edge
+@about_a_topic("escalate")
 async def escalate(ctx: Ctx) -> None:
     group_only(ctx)
-    args = need_args(ctx, 2, N_("Usage: /escalate N reason"))
+    args = need_args(ctx, 2, USAGE["escalate"])
     number = parse_number(args[0])
     reason = ctx.command_text().split(maxsplit=1)[1]
     await topics.escalate(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason)
@@ -258,20 +267,23 @@ async def escalate(ctx: Ctx) -> None:
 
 
 @edge
+@about_a_topic("round")
 async def new_round(ctx: Ctx) -> None:
     group_only(ctx)
-    args = need_args(ctx, 2, N_("Usage: /round N views|drafts [duration]"))
+    args = need_args(ctx, 2, USAGE["round"])
     number = parse_number(args[0])
+    # 意见 / 草案 as well as views / drafts (bot.rules.topic_choice.ROUND_WORDS).
+    mode = ROUND_WORDS.get(args[1].lower(), args[1].lower())
     topic = await topics.new_round(
         ctx.rt,
         ctx.chat_id,
         await ctx.actor_looked_up(),
         number,
-        args[1].lower(),
+        mode,
         ctx.chat.settings.views_duration,
         args[2] if len(args) > 2 else None,
     )
-    if args[1].lower() == "views":
+    if mode == "views":
         text = ctx.t(
             N_("Round {round} of topic #{number}: views are open again until {when}."),
             round=topic.round,
@@ -299,9 +311,10 @@ async def list_topics(ctx: Ctx) -> None:
 
 
 @edge
+@about_a_topic("topic")
 async def show_topic(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /topic N"), most=1)[0])
+    number = parse_number(need_args(ctx, 1, USAGE["topic"], most=1)[0])
     topic = await topics.get(ctx.rt, ctx.chat_id, number)
     # Shown where it was asked for; a look asked for while the group refuses the bot is not
     # kept for later (nobody would expect it then): the refusal pauses the chat, that is all.

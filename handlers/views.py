@@ -26,10 +26,12 @@ from bot.services import views as service
 from bot.services.chats import load_chat_context
 from bot.services.common import Actor, parse_number
 from bot.text import fill, mention
-from handlers import rights
+from bot.usage import USAGE
+from handlers import rights, view_stance
 from handlers.common import Ctx, answer_query, edge, html_to_toast, post
 from handlers.private import about, linked_group, target_chat, where
 from handlers.render import post_about, send_pages
+from handlers.topic_choice import about_a_topic
 from handlers.topics import group_only, need_args
 from storage.views import Voice
 
@@ -37,7 +39,6 @@ log = logging.getLogger(__name__)
 
 VIEW_PROMPT = "view"
 ANON_PROMPT = "anon_view"
-USAGE = N_("Usage: /view N support|oppose|concern|suggestion your view")
 
 
 async def acknowledge(ctx: Ctx, message_id: int, fallback: str) -> None:
@@ -51,22 +52,24 @@ async def acknowledge(ctx: Ctx, message_id: int, fallback: str) -> None:
 
 
 @edge
+@about_a_topic("view")
 async def view(ctx: Ctx) -> None:
     group_only(ctx)
-    text = ctx.command_text()
-    parts = text.split(maxsplit=2)
-    if len(parts) == 2 and parse_stance(parts[1]) is not None:
+    parts = ctx.command_text().split(maxsplit=1)
+    if len(parts) < 2:
+        raise UserError(USAGE["view"])
+    number = parse_number(parts[0])
+    words = parts[1].split(maxsplit=1)
+    stance = parse_stance(words[0])
+    if stance is None:
+        # Text without a stance word: asked for the stance with its buttons.
+        await view_stance.ask_stance(ctx, number)
+    elif len(words) == 1:
         # A stance and no text yet: asked for it, as the card's stance buttons do; the answer
         # may be a voice note.
-        await ask_view(ctx, parse_number(parts[0]), parse_stance(parts[1]))
-        return
-    if len(parts) < 3:
-        raise UserError(USAGE)
-    number = parse_number(parts[0])
-    stance = parse_stance(parts[1])
-    if stance is None:
-        raise UserError(USAGE)
-    await record_view(ctx, number, stance, parts[2], ctx.message.message_id)
+        await ask_view(ctx, number, stance)
+    else:
+        await record_view(ctx, number, stance, words[1], ctx.message.message_id)
 
 
 async def ask_view(ctx: Ctx, number: int, stance: Stance) -> None:
@@ -116,9 +119,10 @@ async def record_view(
 
 
 @edge
+@about_a_topic("views")
 async def views(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /views N"), most=1)[0])
+    number = parse_number(need_args(ctx, 1, USAGE["views"], most=1)[0])
     header, items = await views_listing(ctx, number)
     if await listed_privately(ctx, number, header, items):
         # The group gets no message: a reaction on the command says where the list went.
@@ -203,11 +207,12 @@ async def listed_privately(ctx: Ctx, number: int, header: str, items: list[str])
 
 
 @edge
+@about_a_topic("editview")
 async def edit_view(ctx: Ctx) -> None:
     """Also in private, where the author of an anonymous view stays anonymous."""
     parts = ctx.command_text().split(maxsplit=2)
     if len(parts) < 3:
-        raise UserError(N_("Usage: /editview N view-number new text"))
+        raise UserError(USAGE["editview"])
     number, view_no = parse_number(parts[0]), numbers.view_number(parts[1])
     chat_id = await target_chat(ctx, number)
     changed = await service.change_view(
@@ -227,9 +232,10 @@ async def edit_view(ctx: Ctx) -> None:
 
 
 @edge
+@about_a_topic("retract")
 async def retract(ctx: Ctx) -> None:
     if len(ctx.args) != 2:
-        raise UserError(N_("Usage: /retract N view-number"))
+        raise UserError(USAGE["retract"])
     number, view_no = parse_number(ctx.args[0]), numbers.view_number(ctx.args[1])
     chat_id = await target_chat(ctx, number)
     changed = await service.change_view(

@@ -17,10 +17,12 @@ from bot.services import deadlines, prompts, votes, waiting
 from bot.services.chats import load_chat_context
 from bot.services.common import parse_number
 from bot.text import mention
+from bot.usage import USAGE
 from handlers import rights
 from handlers.common import Ctx, answer_query, edge, html_to_toast, post
 from handlers.private import about, is_member, linked_group, target_chat, where
 from handlers.render import point_to_thread, post_about, refresh_ballot_card, refresh_topic_card
+from handlers.topic_choice import about_a_topic
 from handlers.topics import group_only, need_args
 
 log = logging.getLogger(__name__)
@@ -48,11 +50,12 @@ async def member_count(ctx: Ctx) -> int:
 
 
 @edge
+@about_a_topic("vote")
 async def open_vote(ctx: Ctx) -> None:
     group_only(ctx)
-    args = need_args(ctx, 2, N_("Usage: /vote N draft-number [duration]"))
+    args = need_args(ctx, 2, USAGE["vote"])
     if len(args) > 3:
-        raise UserError(N_("Usage: /vote N draft-number [duration]"))
+        raise UserError(USAGE["vote"])
     number, draft = parse_number(args[0]), numbers.draft_number(args[1])
     actor = await ctx.actor_looked_up()
     await votes.check_can_open(ctx.rt, ctx.chat_id, actor, number)
@@ -195,14 +198,15 @@ async def finish_block(ctx: Ctx, payload: dict, reason: str) -> None:
 
 
 @edge
+@about_a_topic("ballot")
 async def ballot(ctx: Ctx) -> None:
     """/ballot N agree|abstain|disagree|block [reason], in the group or in private."""
     parts = ctx.command_text().split(maxsplit=2)
     if len(parts) < 2:
-        raise UserError(N_("Usage: /ballot N agree|abstain|disagree|block [reason]"))
+        raise UserError(USAGE["ballot"])
     number, choice = parse_number(parts[0]), parse_choice(parts[1])
     if choice is None:
-        raise UserError(N_("Usage: /ballot N agree|abstain|disagree|block [reason]"))
+        raise UserError(USAGE["ballot"])
     chat_id = await target_chat(ctx, number)
     cast = await votes.cast_ballot(
         ctx.rt,
@@ -266,9 +270,10 @@ async def start_private_ballot(ctx: Ctx, payload: str) -> bool:
 
 
 @edge
+@about_a_topic("close")
 async def close(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /close N"), most=1)[0])
+    number = parse_number(need_args(ctx, 1, USAGE["close"], most=1)[0])
     closed = await votes.close_vote(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number)
     if closed is None:
         raise UserError(N_("This vote is closed."))
@@ -278,9 +283,10 @@ async def close(ctx: Ctx) -> None:
 
 
 @edge
+@about_a_topic("extend")
 async def extend(ctx: Ctx) -> None:
     group_only(ctx)
-    usage = N_("For example: /extend 1 1d (one more day), /extend 1 12h")
+    usage = USAGE["extend"]
     number, duration = need_args(ctx, 2, usage, most=2)
     done = await deadlines.extend(
         ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), parse_number(number), duration

@@ -43,7 +43,7 @@ async def test_language_with_wrong_arguments_is_explained(world):
     group = world.group()
     chen = group.convenor("chen")
     await chen.says("/language")
-    assert group.last_bot_message()["text"] == "用法：/language zh|en"
+    assert group.last_bot_message()["text"] == "请选择本群的语言。例如：/language zh（中文）"
     await chen.says("/language fr")
     assert "请选择语言" in group.last_bot_message()["text"]
 

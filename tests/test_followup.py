@@ -240,7 +240,7 @@ async def test_convenor_drops_an_action_with_a_reason_and_the_rest_completes_the
     await bob.says("/drop A2 no budget")
     assert "Only a convenor" in group.last_bot_message()["text"]
     await chen.says("/drop A2")
-    assert "Usage: /drop" in group.last_bot_message()["text"]
+    assert "For example: /drop A1" in group.last_bot_message()["text"]
     await chen.says("/drop A2 no budget this year")
     assert "dropped: no budget this year" in group.last_bot_message()["text"]
     await bob.says("/done A1")

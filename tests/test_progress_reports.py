@@ -19,6 +19,7 @@ from bot.services.followup import (
     read_progress_answer,
     read_report,
 )
+from bot.usage import USAGE
 from storage import followup as repo
 from storage.followup import ActionRow
 from tests.test_followup import adopted_topic
@@ -48,11 +49,11 @@ def test_a_command_report_reads_its_action_figure_and_note(kind, text, report):
 @pytest.mark.parametrize(
     ("kind", "text", "refusal"),
     [
-        (P, "", "Usage: /progress A-number percent [note]"),
-        (P, "A3", "Usage: /progress A-number percent [note]"),
-        (D, "", "Usage: /done A-number [note]"),
-        (D, "   ", "Usage: /done A-number [note]"),
-        (X, "A2", "Usage: /drop A-number reason"),
+        (P, "", USAGE["progress"]),
+        (P, "A3", USAGE["progress"]),
+        (D, "", USAGE["done"]),
+        (D, "   ", USAGE["done"]),
+        (X, "A2", USAGE["drop"]),
         (P, "A3 140", "Progress is a percentage from 0 to 100."),
         (P, "A3 half", "Progress is a percentage from 0 to 100."),
         (P, "A3 -5", "Progress is a percentage from 0 to 100."),
@@ -89,7 +90,7 @@ def test_an_answer_to_the_progress_question_is_a_figure_or_a_done_word(text, rep
 @pytest.mark.parametrize(
     ("text", "refusal"),
     [
-        ("", "Usage: /progress A-number percent [note]"),
+        ("", USAGE["progress"]),
         ("poles painted", "Progress is a percentage from 0 to 100."),
         ("done, all fitted", "Progress is a percentage from 0 to 100."),  # not a done word
         ("完成了", "Progress is a percentage from 0 to 100."),
@@ -152,6 +153,8 @@ def test_the_wire_prefixes_keep_their_values():
         "TAKE_UP": "tk",
         "SEND_BACK": "sb",
         "DROP_CONTACT": "dc",
+        "PICK_TOPIC": "pt",
+        "VIEW_STANCE": "vs",
     }
     assert {k.name: k.value for k in callbacks.Link} == {
         "SUBSCRIBE": "sub",

@@ -173,8 +173,8 @@ async def test_extend_只有召集人能用_不写时长就给例子(world):
     assert "召集人" in group.last_bot_message()["text"]
     await chen.says("/extend 1")
     assert "例如：/extend 1 1天" in group.last_bot_message()["text"]
-    await chen.says("/extend 1 三天")
-    assert "“三天”" in group.last_bot_message()["text"]
+    await chen.says("/extend 1 三天半")  # 三天 is three days (bot.numbers.everyday); half is not
+    assert "“三天半”" in group.last_bot_message()["text"]
     assert (await 表决(world, group)).closes_at == before
 
 

@@ -29,6 +29,7 @@ from bot.services.common import (
 )
 from bot.services.kinds import ENDS_WITH_TOPIC, TOPIC_CARD, VIEWS_CLOSE, VIEWS_REMIND
 from bot.services.prompts import display_name
+from bot.usage import USAGE
 from storage import Tx, message_records, schedule
 from storage import chats as chat_repo
 from storage import forms as form_repo
@@ -316,7 +317,7 @@ async def new_round(
 ) -> TopicRow:
     """After a vote that was not adopted: back to views (with a new deadline) or to drafting."""
     if mode not in ("views", "drafts"):
-        raise UserError(N_("Usage: /round N views|drafts [duration]"))
+        raise UserError(USAGE["round"])
     views_for = phase_duration(duration_text, views_for)
     now = rt.clock.now()
 
@@ -427,3 +428,10 @@ def announces_views_closed(topic: TopicRow | None) -> bool:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
+
+
+async def in_phases(rt: Runtime, chat_id: int, statuses: frozenset[Status]) -> list[TopicRow]:
+    """The group's topics in any of `statuses`, by number: what a command typed without a
+    topic number may be about (bot/rules/topic_choice.py)."""
+    wanted = tuple(sorted(s.value for s in statuses))
+    return await rt.db.view(lambda tx: repo.list_topics(tx, chat_id, wanted))

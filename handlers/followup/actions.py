@@ -15,25 +15,24 @@ from bot.services import prompts
 from bot.services.common import parse_number
 from bot.services.followup import ProgressReport, ReportKind
 from bot.text import mention
+from bot.usage import USAGE
 from handlers.common import Ctx, answer_query, edge, html_to_toast, post
 from handlers.followup.cards import post_final_card
 from handlers.private import about, is_convenor_of, linked_group, target_chat
 from handlers.render import send_pages
+from handlers.topic_choice import about_a_topic
 from handlers.topics import group_only, need_args
 
 PROGRESS_PROMPT = "progress"
 
 
 @edge
+@about_a_topic("action")
 async def add_action(ctx: Ctx) -> None:
     group_only(ctx)
     parts = ctx.command_text().split(maxsplit=2)
     if len(parts) < 3:
-        raise UserError(
-            N_(
-                "Usage: /action N due text (due is YYYY-MM-DD or a duration like 14d; reply to the owner's message or name @owner)"
-            )
-        )
+        raise UserError(USAGE["action"])
     # The owner may be the author of the message the command replies to (a person, not a bot).
     replied = ctx.message.reply_to_message if ctx.message else None
     author = replied.from_user if replied is not None else None
@@ -66,9 +65,10 @@ async def add_action(ctx: Ctx) -> None:
 
 
 @edge
+@about_a_topic("actions")
 async def list_actions(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /actions N"), most=1)[0])
+    number = parse_number(need_args(ctx, 1, USAGE["actions"], most=1)[0])
     topic, actions = await service.list_actions(ctx.rt, ctx.chat_id, number)
     names = await prompts.names(ctx.rt, [o for a in actions for o in a.owners])
     header, items = followup_cards.actions_list(ctx._, topic, actions, names, ctx.rt.clock.now())
@@ -153,7 +153,7 @@ async def open_report_link(ctx: Ctx, payload: str) -> bool:
     await ctx.reply(
         ctx._(
             N_(
-                "Your reports here now go to this group: /progress A-number percent [note] or /done A-number [note]."
+                "Your reports here now go to this group, for example: /progress A1 60 half done, or /done A1."
             )
         )
     )

@@ -13,18 +13,21 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.services import followup as service
 from bot.services.common import parse_number
+from bot.usage import USAGE
 from handlers.common import Ctx, answer_query, edge, html_to_toast
 from handlers.render import card_waits_if_refused, post_about, post_topic_card
 from handlers.threads import follow_status
+from handlers.topic_choice import about_a_topic
 from handlers.topics import group_only, need_args
 
 log = logging.getLogger(__name__)
 
 
 @edge
+@about_a_topic("reopen")
 async def reopen(ctx: Ctx) -> None:
     group_only(ctx)
-    number = parse_number(need_args(ctx, 1, N_("Usage: /reopen N"), most=1)[0])
+    number = parse_number(need_args(ctx, 1, USAGE["reopen"], most=1)[0])
     await do_reopen(ctx, number)
 
 

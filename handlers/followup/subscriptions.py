@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from bot.services import followup as service
 from bot.services.common import parse_number
 from bot.text import esc
+from bot.usage import USAGE
 from handlers.common import Ctx, edge, to_markup
 from handlers.private import linked_group, target_chat
 from handlers.render import send_pages
@@ -56,7 +57,7 @@ async def unsubscribe(ctx: Ctx) -> None:
 
 
 async def _subscription(ctx: Ctx, on: bool) -> None:
-    usage = N_("Usage: /subscribe N") if on else N_("Usage: /unsubscribe N")
+    usage = USAGE["subscribe"] if on else USAGE["unsubscribe"]
     number = parse_number(need_args(ctx, 1, usage, most=1)[0])
     chat_id = await target_chat(ctx, number)
     topic, changed = await service.subscribe(ctx.rt, chat_id, ctx.user_id, number, on)

@@ -35,6 +35,7 @@ from bot.services.kinds import (
     OVERDUE,
     OVERDUE_REOPEN,
 )
+from bot.usage import USAGE
 from storage import Tx, schedule
 from storage import followup as repo
 from storage import topics as topic_repo
@@ -60,9 +61,9 @@ class ReportKind(StrEnum):
 
 
 REPORT_USAGE = {
-    ReportKind.PROGRESS: N_("Usage: /progress A-number percent [note]"),
-    ReportKind.DONE: N_("Usage: /done A-number [note]"),
-    ReportKind.DROP: N_("Usage: /drop A-number reason"),
+    ReportKind.PROGRESS: USAGE["progress"],
+    ReportKind.DONE: USAGE["done"],
+    ReportKind.DROP: USAGE["drop"],
 }
 
 # The words that answer the bot's progress question with "carried out" instead of a figure
