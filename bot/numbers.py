@@ -32,9 +32,9 @@ Signs (``-5``), decimals (``2.5``) and spaces inside (``1 2``) are refused too.
 Chinese numerals
 ----------------
 Where a number is written in words (durations ``三天``, ``两周``, ``十二小时``; drafts ``草案二``,
-``第二稿``; dates ``三月三十一日``; topics ``第一个``), :func:`everyday` first writes each run of
-Chinese numerals (``零〇一二两三四五六七八九十百千``, below ten thousand) in digits, after
-folding. Only those readers use it: a view or action number is typed in digits.
+``第二稿``; dates ``三月三十一日``; topics ``第一个``, never a bare ``一``), :func:`everyday` first
+writes each run of Chinese numerals (``零〇一二两三四五六七八九十百千``, below ten thousand) in
+digits, after folding. Only those readers use it: a view or action number is typed in digits.
 
 Topic numbers may also be said as ``1号``, ``第1个``, ``第1号`` or ``议题1``; draft numbers as
 ``第2稿``, ``第2版``, ``2号草案``.
@@ -59,7 +59,9 @@ _FOLD[0x3000] = 0x20
 
 _WHOLE = re.compile(rf"([0-9]{{1,{MAX_DIGITS}}})")
 _DIGITS = rf"([0-9]{{1,{MAX_DIGITS}}})"
-_TOPIC = re.compile(rf"#?{_DIGITS}|{_DIGITS}号|第{_DIGITS}(?:个|号)?(?:议题)?|议题 ?#?{_DIGITS}")
+_TOPIC = re.compile(rf"#?{_DIGITS}")
+# Said the way people say it; only here may the number be in words (第一个, not a bare 一).
+_TOPIC_SAID = re.compile(rf"{_DIGITS}号|第{_DIGITS}(?:个|号)?(?:议题)?|议题 ?#?{_DIGITS}")
 _DRAFT = re.compile(
     rf"(?:(?:草案|draft) ?)?#?{_DIGITS}|第{_DIGITS}(?:稿|版|个草案|号草案)|{_DIGITS}号草案",
     re.IGNORECASE,
@@ -116,8 +118,10 @@ def read_whole(text: str) -> int | None:
 
 
 def read_topic(text: str) -> int | None:
-    """A topic number: ``3``, ``#3``, ``＃３``, ``3号``, ``第3个``, ``议题3``, ``第三个``."""
-    return _read(_TOPIC, text, words=True)
+    """A topic number: ``3``, ``#3``, ``＃３``, ``3号``, ``第3个``, ``议题3``, ``第三个`` (but
+    not a bare ``三``: a word that starts a view or a draft is not taken for a number)."""
+    plain = _read(_TOPIC, text)
+    return plain if plain is not None else _read(_TOPIC_SAID, text, words=True)
 
 
 def read_draft(text: str) -> int | None:

@@ -76,7 +76,8 @@ TABLE = [
     ("第1个", 1, None, None, None),
     ("第一个", 1, None, None, None),
     ("议题3", 3, None, None, None),
-    ("十二", 12, None, None, 12),
+    ("十二", None, None, None, 12),  # a bare word is no topic number: it may start a view
+    ("第十二号", 12, None, None, None),
     ("百分之四十", None, None, None, 40),
     ("百分之一百零一", None, None, None, None),
     ("第", None, None, None, None),
