@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -210,12 +211,17 @@ async def send_pages(
     return sent
 
 
+# How long, at stop, edits already under way may take before they are let go (seconds).
+STOP_GRACE = 2.0
+
+
 class CardRefresher:
     """Coalesce card edits: many presses in an interval cost one edit of the card."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self._dirty: dict[tuple[str, int], int] = {}  # (kind, id) -> chat_id
+        self._under_way: set[asyncio.Task] = set()  # edits the job queue set off (`_fire`)
         # kind -> coroutine(bot, rt, chat_id, ref_id) that re-renders and edits the card
         self.renderers: dict[str, Any] = {
             "topic": refresh_topic_card,
@@ -246,9 +252,29 @@ class CardRefresher:
         return list(self._dirty)
 
     async def _fire(self, context: CallbackContext) -> None:
-        await self.flush_one(context.application, context.job.data)
+        # The edit runs beside the job queue, not in its job: a send may wait seconds for its
+        # group's budget (AIORateLimiter), and a job still running when the application stops
+        # is cancelled under APScheduler, which reports it as a failure. `flush` at stop gives
+        # edits under way a moment and then lets them go.
+        task = asyncio.create_task(self._edit_in_task(context.application, context.job.data))
+        self._under_way.add(task)
+        task.add_done_callback(self._under_way.discard)
+
+    async def _edit_in_task(self, app: Application, key: tuple[str, int]) -> None:
+        try:
+            await self.flush_one(app, key)
+        except asyncio.CancelledError:
+            log.info("edit of %s %s abandoned at stop", *key)
+        except Exception:
+            log.exception("edit of %s %s failed", *key)
 
     async def flush(self, app: Application) -> None:
+        """Every requested edit now (at stop, and in tests when time passes); edits already
+        under way get STOP_GRACE to finish, then are abandoned (the card stays as it was)."""
+        if self._under_way:
+            _done, late = await asyncio.wait(set(self._under_way), timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
         for key in list(self._dirty):
             await self.flush_one(app, key)
 
