@@ -1,12 +1,14 @@
-"""The `shangliang` command: run, check-config, migrate, backup, export."""
+"""The `shangliang` command: try, run, check-config, migrate, backup, export."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot import __version__
 from bot.settings import ConfigError, Settings, load_settings, require_token
@@ -29,6 +31,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", default=None, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
+    try_it = commands.add_parser(
+        "try",
+        parents=[common],
+        help="a demo village in the browser: the real bot on a local stand-in for Telegram "
+        "(no token, no network)",
+    )
+    try_it.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
+    try_it.add_argument("--lang", choices=("zh", "en"), default="zh", help="the village's language")
+    try_it.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    try_it.add_argument(
+        "--db", help="the demo's database file, made anew (default: in a temporary folder)"
+    )
     commands.add_parser(
         "run", parents=[common], help="serve with long polling until SIGINT or SIGTERM"
     )
@@ -53,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         if args.command == "check-config":
             return check_config(settings)
+        if args.command == "try":
+            return try_demo(settings, args.port, args.lang, not args.no_browser, args.db)
         if args.command == "run":
             return run(settings)
         if args.command == "migrate":
@@ -88,6 +104,50 @@ def _flatten(values: dict, prefix: str = "") -> list[str]:
     return lines
 
 
+def demo_database(settings: Settings, given: str | None, folder: Path) -> Path:
+    """Where `shangliang try` keeps its database: `given`, or demo.db in `folder`. Never the
+    production database (`database.path` of the settings): ConfigError if it would be."""
+    path = Path(given) if given else folder / "demo.db"
+    if path.resolve() == settings.database.path.resolve():
+        raise ConfigError(
+            [
+                f"--db {path} is the bot's own database (database.path): "
+                "the demo starts its database afresh, so give it another file"
+            ]
+        )
+    return path
+
+
+def try_demo(
+    settings: Settings, port: int, language: str, open_browser: bool, db: str | None
+) -> int:
+    """`shangliang try`: the demo village on http://127.0.0.1:`port` until Ctrl+C (standin/).
+    Its database is made anew in a temporary folder (or at `db`) and its token is the demo's:
+    nothing of the production set-up is read or written but the check that `db` is not the
+    production database."""
+    import tempfile
+
+    from bot.logsetup import configure_logging
+    from standin.cast import DEMO_TOKEN
+    from standin.web import bind, serve
+
+    # A proxy from the environment must not swallow the bot's requests to 127.0.0.1.
+    for name in ("NO_PROXY", "no_proxy"):
+        kept = [v for v in os.environ.get(name, "").split(",") if v.strip()]
+        os.environ[name] = ",".join([*kept, "127.0.0.1", "localhost"])
+    with tempfile.TemporaryDirectory(prefix="shangliang-try-") as folder:
+        path = demo_database(settings, db, Path(folder))
+        try:
+            sock = bind(port)
+        except OSError as exc:
+            raise ConfigError(
+                [f"cannot listen on 127.0.0.1:{port} ({exc.strerror}): try --port 8081"]
+            ) from None
+        configure_logging("WARNING", [DEMO_TOKEN])
+        asyncio.run(serve(sock, path, language, open_browser))
+    return 0
+
+
 def run(settings: Settings) -> int:
     from telegram.error import InvalidToken, NetworkError
 
@@ -108,9 +168,7 @@ def run(settings: Settings) -> int:
         ) from None
     except NetworkError as exc:
         # Telegram unreachable at start-up (after a few tries): one clear line, no traceback.
-        raise ConfigError(
-            [f"cannot reach the Bot API at {settings.telegram.base_url}: {exc.message}"]
-        ) from None
+        raise ConfigError(unreachable(settings.telegram.base_url, exc.message)) from None
     except DeliveryStopped as exc:
         # One clear line; the service manager (Restart=on-failure) starts us again, and
         # Telegram still holds every update that was not stored.
@@ -124,6 +182,18 @@ def run(settings: Settings) -> int:
 
 
 BOOTSTRAP_TRIES = 4
+
+
+def unreachable(base_url: str, why: str) -> list[str]:
+    """What `shangliang run` says when the Bot API cannot be reached at start-up: the error,
+    then the two ways to reach Telegram where it is blocked (README "Reaching Telegram")."""
+    return [
+        f"cannot reach the Bot API at {base_url}: {why}",
+        "where Telegram is blocked, set HTTPS_PROXY to a proxy that reaches it "
+        "(e.g. HTTPS_PROXY=http://127.0.0.1:7890 shangliang run), or set telegram.base_url "
+        "to a self-hosted Bot API server (e.g. http://bot-api.example.cn:8081/bot)",
+        "to see the bot without Telegram: shangliang try",
+    ]
 
 
 async def serve(app) -> None:

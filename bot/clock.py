@@ -25,3 +25,21 @@ class FrozenClock(Clock):
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+
+class ShiftedClock(Clock):
+    """The wall clock moved forward by hand (`shangliang try`'s clock control): time goes on
+    as usual, and `advance` jumps it ahead so that deadlines and follow-ups can be seen."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Jump ahead by `delta` (never back: a negative delta raises ValueError)."""
+        if delta < timedelta(0):
+            raise ValueError("the clock only moves forward")
+        self.offset += delta
+        return self.now()

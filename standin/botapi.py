@@ -359,6 +359,7 @@ class BotAPI:
         self.now = now
         self.calls: list[Call] = []
         self._files: dict[str, bytes] = {}  # the bytes the call being answered uploads
+        self._file_names: dict[str, str] = {}  # and their names, where the upload gave them
         self.bot_user = {
             "id": BOT_ID,
             "is_bot": True,
@@ -698,6 +699,7 @@ class BotAPI:
         params: dict[str, Any],
         pause: Callable[[float], None] | None = None,
         files: dict[str, bytes] | None = None,
+        file_names: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """One method call: recorded, then answered as Telegram would.
 
@@ -720,6 +722,7 @@ class BotAPI:
         with self._lock:
             answer = getattr(self, f"_m_{method}", None)
             self._files = files or {}
+            self._file_names = file_names or {}
             try:
                 self._check(method, params)
                 result = True if answer is None else answer(params)
@@ -1129,6 +1132,8 @@ class BotAPI:
             "from": self.bot_user,
             "document": {"file_id": "doc", "file_unique_id": "doc"},
         }
+        if self._file_names.get("document"):
+            message["document"]["file_name"] = self._file_names["document"]
         # The bytes uploaded, kept on the stored message (not in the answer) for a test to read.
         if isinstance(self._files.get("document"), bytes):
             message["upload"] = self._files["document"]

@@ -43,4 +43,6 @@ def test_the_bench_api_takes_every_argument_the_fake_api_takes():
     )
     assert code == 200
     fake = set(inspect.signature(FakeBotAPI.handle).parameters) - {"self"}
-    assert fake <= {"method", "params", "pause", "files"}, "a new argument: pass it on"
+    assert fake <= {"method", "params", "pause", "files", "file_names"}, (
+        "a new argument: pass it on"
+    )
