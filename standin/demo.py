@@ -111,7 +111,6 @@ class Demo:
         self._query_ids = itertools.count(1)
         # Reactions the bot set, per (chat, message): the emoji shown under the message.
         self.reactions: dict[tuple[int, int], list[str]] = {}
-        self.pinned: set[tuple[int, int]] = set()
         self.files: dict[tuple[int, int], tuple[str, bytes]] = {}
         self._lock = asyncio.Lock()
 
@@ -129,7 +128,6 @@ class Demo:
         self.api.bot_user["first_name"] = BOT_NAME[self.language]
         self.api.listeners.append(self._on_call)
         self.reactions.clear()
-        self.pinned.clear()
         self.files.clear()
         self._queries.clear()
         self._build_village()
@@ -391,15 +389,14 @@ class Demo:
             stored = self.api.messages.get(key)
             if stored is not None:
                 self._publish({"type": "message", "message": self.view(stored)})
-        elif method in ("pinChatMessage", "unpinChatMessage") and chat_id is not None:
-            key = (chat_id, int(message_id or 0))
+        elif method in ("pinChatMessage", "unpinChatMessage", "unpinAllChatMessages"):
+            # The pinned bar follows; pinning leaves a service message in a group.
+            self._publish({"type": "pins", "chat_id": chat_id, "pinned": self._pins(chat_id)})
             if method == "pinChatMessage":
-                self.pinned.add(key)
-            else:
-                self.pinned.discard(key)
-            stored = self.api.messages.get(key)
-            if stored is not None:
-                self._publish({"type": "message", "message": self.view(stored)})
+                newest = max((k for k in self.api.messages if k[0] == chat_id), default=None)
+                service = self.api.messages.get(newest) if newest else None
+                if service is not None and "pinned_message" in service:
+                    self._publish({"type": "message", "message": self.view(service)})
 
     def view(self, message: dict[str, Any]) -> dict[str, Any]:
         """A stored message as the page draws it: who wrote it, its text (the bot's as the
@@ -419,8 +416,11 @@ class Demo:
             "edited": "edit_date" in message,
             "buttons": (message.get("reply_markup") or {}).get("inline_keyboard") or [],
             "reactions": self.reactions.get((chat_id, message["message_id"]), []),
-            "pinned": (chat_id, message["message_id"]) in self.pinned,
         }
+        pinned = message.get("pinned_message")
+        if pinned:
+            out["service"] = "pinned"
+            out["text"] = (pinned.get("text") or pinned.get("caption") or "").split("\n")[0][:80]
         original = message.get("reply_to_message")
         if original:
             author = original.get("from") or {}
@@ -440,6 +440,9 @@ class Demo:
             out["force_reply_for"] = _asked_whom(message)
             out["placeholder"] = asked.get("input_field_placeholder") or ""
         return out
+
+    def _pins(self, chat_id: int | None) -> list[int]:
+        return [] if chat_id is None else self.api.pinned_in(chat_id)
 
     def state(self) -> dict[str, Any]:
         """Everything the page needs to draw itself afresh."""
@@ -467,6 +470,7 @@ class Demo:
                 for p in PEOPLE
             ],
             "chats": chats,
+            "pins": {str(c["id"]): self._pins(c["id"]) for c in chats},
             "messages": messages,
             "now": self.clock.now().isoformat(),
         }

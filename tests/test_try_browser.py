@@ -94,6 +94,13 @@ def answered(page) -> str:
     return text
 
 
+def with_button(page, label: str):
+    """The newest message of the bot in the open chat with a button `label`."""
+    card = page.locator(".msg.bot").filter(has=page.locator("button", has_text=label)).last
+    card.wait_for()
+    return card
+
+
 def bot_card(page, text: str):
     """The newest message of the bot in the open chat that shows `text`."""
     card = page.locator(".msg.bot", has_text=text).last
@@ -108,7 +115,8 @@ def test_a_deliberation_in_the_browser(demo, page, tmp_path):
     # A villager proposes a topic.
     typing_as(page, "王秀英")
     send(page, "/propose 修缮村口的路")
-    card = bot_card(page, "议题 #1：修缮村口的路")
+    card = with_button(page, "受理")
+    assert "议题 #1：修缮村口的路" in card.inner_text()
 
     # The convenor accepts it by the card's button; views open on a new card.
     typing_as(page, "陈支书")
@@ -121,13 +129,12 @@ def test_a_deliberation_in_the_browser(demo, page, tmp_path):
     bot_card(page, "草案 1")
     typing_as(page, "陈支书")
     send(page, "/vote 1 1 1天")
-    ballot = bot_card(page, "表决")
-    ballot.locator("button", has_text="同意").wait_for()
+    ballot = with_button(page, "同意")
 
     # Three villagers vote by button; each press is answered (a toast or an alert).
     for name in ("王秀英", "刘德福", "李大姐"):
         typing_as(page, name)
-        assert "同意" in press(page, page.locator(".msg.bot", has_text="表决").last, "同意")
+        assert "同意" in press(page, ballot, "同意")
     page.wait_for_function(
         "[...document.querySelectorAll('.msg.bot')].some(m => /已投 3/.test(m.textContent))"
     )
@@ -150,7 +157,8 @@ def test_a_deliberation_in_the_browser(demo, page, tmp_path):
 
     # A week later the follow-up card asks the village how it goes; a villager rates it.
     page.locator(".clock-step", has_text="+7d").click()
-    followup = bot_card(page, "跟踪反馈")
+    followup = with_button(page, "不满意")
+    assert "跟踪反馈" in followup.inner_text()
     typing_as(page, "王秀英")
     assert "满意" in press(page, followup, "满意")
     page.wait_for_function(

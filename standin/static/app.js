@@ -9,7 +9,7 @@ const WORDS = {
     records: "议事记录", exportJson: "下载 JSON 导出", help: "怎么试", minutes: "纪要 (.docx)",
     message: "写消息…", group: "群聊", privateWith: "与机器人的私聊", notStarted: "尚未打开",
     members: "5 位成员 + 机器人", replyingTo: "回复", noTopics: "还没有议题。",
-    you: "你", edited: "已编辑", pinned: "📌 已置顶", played: "演示结束。可以接着试，或点“重来”。",
+    you: "你", edited: "已编辑", pinnedBar: "置顶消息", pinnedBy: (who, what) => `${who} 置顶了“${what}”`, played: "演示结束。可以接着试，或点“重来”。",
     helpHtml:
       "<p>上面选谁在发言，然后在群里打字，比如 <code>/propose 修路</code>、<code>/help</code>。</p>" +
       "<p>按卡片上的按钮，就像在 Telegram 里一样；陈支书（★）是召集人。</p>" +
@@ -20,7 +20,7 @@ const WORDS = {
     records: "Records", exportJson: "Download the JSON export", help: "How to try", minutes: "Minutes (.docx)",
     message: "Write a message…", group: "Group", privateWith: "private chat with the bot", notStarted: "not opened yet",
     members: "5 members + the bot", replyingTo: "Replying to", noTopics: "No topics yet.",
-    you: "you", edited: "edited", pinned: "📌 pinned", played: "The example is over. Go on trying, or press Reset.",
+    you: "you", edited: "edited", pinnedBar: "Pinned message", pinnedBy: (who, what) => `${who} pinned “${what}”`, played: "The example is over. Go on trying, or press Reset.",
     helpHtml:
       "<p>Choose who is typing above, then write in the group, e.g. <code>/propose Fix the road</code> or <code>/help</code>.</p>" +
       "<p>Press the cards' buttons as in Telegram; Secretary Chen (★) is the convenor.</p>" +
@@ -32,6 +32,7 @@ const S = {
   lang: "zh", words: WORDS.zh, bot: {}, groupId: null, people: [], chats: [],
   messages: new Map(), // chat id -> Map(message id -> view)
   me: null, active: null, replyTo: new Map(), unread: new Map(), now: null,
+  pins: new Map(), // chat id -> pinned message ids, the newest last
 };
 
 const $ = (id) => document.getElementById(id);
@@ -57,6 +58,7 @@ async function load() {
   S.groupId = state.group_id; S.people = state.people; S.chats = state.chats; S.now = state.now;
   S.messages = new Map(S.chats.map((c) => [c.id, new Map()]));
   for (const m of state.messages) S.messages.get(m.chat_id)?.set(m.message_id, m);
+  S.pins = new Map(Object.entries(state.pins || {}).map(([id, list]) => [Number(id), list]));
   if (S.me === null || !person(S.me)) S.me = S.people[1]?.id ?? S.people[0].id;
   if (S.active === null || !chatOf(S.active)) S.active = S.groupId;
   S.replyTo.clear(); S.unread.clear();
@@ -81,6 +83,7 @@ function handle(event) {
       const fresh = !chat.has(m.message_id);
       chat.set(m.message_id, m);
       if (m.chat_id === S.active) drawMessage(m, fresh); else if (fresh) bump(m.chat_id);
+      if (m.chat_id === S.active && (S.pins.get(m.chat_id) || []).includes(m.message_id)) drawPinned();
       if (fresh && m.force_reply_for) askedOf(m);
       if (fresh && m.is_bot && !isGroup(m.chat_id)) markStarted(m.chat_id);
       refreshRecordsSoon();
@@ -92,6 +95,10 @@ function handle(event) {
       refreshRecordsSoon();
       break;
     }
+    case "pins":
+      S.pins.set(event.chat_id, event.pinned);
+      if (event.chat_id === S.active) drawPinned();
+      break;
     case "toast":
       if (event.alert) { $("alert-text").textContent = event.text; $("alert").showModal(); }
       else toast(event.text);
@@ -207,6 +214,20 @@ function drawChat() {
   for (const m of list) box.append(messageElement(m));
   box.scrollTop = box.scrollHeight;
   drawReplying();
+  drawPinned();
+}
+
+// Telegram's bar under the chat's title: the newest pinned message, a click shows it.
+function drawPinned() {
+  const ids = S.pins.get(S.active) || [];
+  const id = ids[ids.length - 1];
+  const m = id !== undefined && S.messages.get(S.active)?.get(id);
+  const bar = $("pinned");
+  bar.hidden = !m;
+  if (!m) return;
+  $("pinned-label").textContent = S.words.pinnedBar;
+  $("pinned-text").textContent = (m.text || "").split("\n")[0];
+  bar.onclick = () => flash(S.active, id);
 }
 
 function drawMessagesSides() {
@@ -236,6 +257,12 @@ function time(seconds) {
 
 function messageElement(m) {
   const el = document.createElement("div");
+  if (m.service) {
+    el.className = "msg service";
+    el.dataset.chat = m.chat_id; el.dataset.id = m.message_id; el.dataset.from = m.from_id;
+    el.textContent = S.words.pinnedBy(m.from_name, m.text);
+    return el;
+  }
   el.className = "msg" + (m.is_bot ? " bot" : "") + (m.from_id === S.me ? " mine" : "");
   el.dataset.chat = m.chat_id; el.dataset.id = m.message_id; el.dataset.from = m.from_id;
   if (isGroup(m.chat_id) || m.is_bot) {
@@ -274,7 +301,7 @@ function messageElement(m) {
   }
   const meta = document.createElement("div");
   meta.className = "meta";
-  meta.textContent = (m.pinned ? S.words.pinned + " · " : "") + (m.edited ? S.words.edited + " " : "") + time(m.date);
+  meta.textContent = (m.edited ? S.words.edited + " " : "") + time(m.date);
   el.append(meta);
   const reply = document.createElement("button");
   reply.className = "reply-btn"; reply.type = "button"; reply.title = S.words.replyingTo; reply.textContent = "↩";
