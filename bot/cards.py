@@ -12,12 +12,13 @@ from bot.buttons import Button, Keyboard, keyboard
 from bot.durations import clock_length
 from bot.errors import Msg
 from bot.group_settings import GroupSettings
-from bot.i18n import N_
+from bot.i18n import N_, language_of
 from bot.rules.phases import OPEN, Choice, Stance, Status
 from bot.rules.tally import Outcome
 from bot.services.common import STATUS_TEXT
 from bot.services.forms import form_name
 from bot.services.votes import Closed, VoteState
+from bot.setting_words import ngettext_people
 from bot.text import Html, clip, esc, fill, fit_items
 from storage.drafts import DraftRow
 from storage.topics import TopicRow
@@ -65,6 +66,24 @@ class TopicCard:
     extra: tuple[str, ...] = ()
 
 
+# Where a topic stands, as its card says it in words ("Proposed by Alice · waiting to be
+# accepted"); a status alone ("· proposed") repeated the verb.
+CARD_PHASE = {
+    Status.PROPOSED: N_("waiting to be accepted"),
+    Status.DECLINED: N_("declined"),
+    Status.WITHDRAWN: N_("withdrawn by its proposer"),
+    Status.MERGED: N_("merged into another topic"),
+    Status.DELIBERATING: N_("views being gathered"),
+    Status.VOTING: N_("being voted on"),
+    Status.ADOPTED: N_("adopted"),
+    Status.NOT_ADOPTED: N_("not adopted"),
+    Status.FOLLOWING_UP: N_("being carried out"),
+    Status.DONE: N_("carried out"),
+    Status.CLOSED: N_("closed"),
+    Status.ESCALATED: N_("sent to mediation"),
+}
+
+
 def topic_card(_: Translate, card: TopicCard) -> tuple[str, Keyboard | None]:
     topic = card.topic
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
@@ -74,10 +93,10 @@ def topic_card(_: Translate, card: TopicCard) -> tuple[str, Keyboard | None]:
     lines.append("")
     lines.append(
         t(
-            N_("Proposed by {name} · {status} · {count} supporters"),
+            N_("Proposed by {name} · {phase} · seconded by {people}"),
             name=card.proposer,
-            status=Msg(STATUS_TEXT[Status(topic.status)]),
-            count=card.supporters,
+            phase=Msg(CARD_PHASE[Status(topic.status)]),
+            people=ngettext_people(card.supporters, language_of(_)),
         )
     )
     if topic.status == Status.DELIBERATING:
@@ -214,11 +233,14 @@ def ballot_card(
             number=state.topic.number,
             title=state.topic.title,
         ),
+        # One number per draft (issue 12): an amendment names the draft it changes.
         t(
-            N_("Draft {draft} (version {version}):"),
+            N_("Draft {draft}, amending draft {parent}:"),
             draft=state.draft.number,
-            version=state.draft.version,
-        ),
+            parent=state.draft.parent_no,
+        )
+        if state.draft.parent_no
+        else t(N_("Draft {draft}:"), draft=state.draft.number),
         f"<blockquote>{esc(state.draft.text)}</blockquote>",
         rule_text(_, state),
     ]
@@ -352,7 +374,12 @@ def views_list(
     items = []
     for stance in Stance:
         views = groups.get(stance.value, [])
-        items.append(f"\n<b>{esc(_(STANCE_LABEL[stance]))} ({len(views)})</b>")
+        # Brackets as the language writes them: 👍 支持（1）, 👍 Support (1).
+        items.append(
+            "\n<b>"
+            + t(N_("{stance} ({count})"), stance=Msg(STANCE_LABEL[stance]), count=len(views))
+            + "</b>"
+        )
         for view in views:
             author = _("anonymous") if view.anonymous else names.get(view.author_id, "?")
             items.append(f"{view.number}. {view_body(view)} — <i>{esc(author)}</i>")
@@ -389,9 +416,8 @@ def drafts_list(
         )
         items.append(
             t(
-                N_("<b>Draft {draft}</b> (version {version}, {origin}) by {name}, {when}:"),
+                N_("<b>Draft {draft}</b> ({origin}) by {name}, {when}:"),
                 draft=draft.number,
-                version=draft.version,
                 origin=Html(origin),
                 name=names.get(draft.author_id, "?"),
                 when=when(draft.created_at, settings),
@@ -408,16 +434,23 @@ def draft_posted(_: Translate, topic: TopicRow, draft: DraftRow, name: str) -> s
     return "\n".join(
         [
             t(
-                N_("<b>Draft {draft}</b> for topic #{number} (version {version}) by {name}:"),
+                N_("<b>Draft {draft}</b> for topic #{number}, amending draft {parent}, by {name}:"),
                 draft=draft.number,
                 number=topic.number,
-                version=draft.version,
+                parent=draft.parent_no,
+                name=name,
+            )
+            if draft.parent_no
+            else t(
+                N_("<b>Draft {draft}</b> for topic #{number} by {name}:"),
+                draft=draft.number,
+                number=topic.number,
                 name=name,
             ),
             f"<blockquote>{esc(draft.text)}</blockquote>",
             t(
                 N_(
-                    "Reply to this message with /amend and new wording to propose a new version. A convenor puts it to the vote with /vote {number} {draft}."
+                    "To change it, reply to this message with /amend and the new wording. A convenor puts it to the vote with /vote {number} {draft}."
                 ),
                 number=topic.number,
                 draft=draft.number,

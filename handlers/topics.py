@@ -16,6 +16,7 @@ from bot.rules.threads import thread_link, thread_name
 from bot.rules.topic_choice import ROUND_WORDS
 from bot.services import prompts, topics
 from bot.services.common import parse_number
+from bot.setting_words import ngettext_people
 from bot.text import Html, esc, mention
 from bot.usage import USAGE
 from handlers.common import Ctx, answer_query, edge, html_to_toast
@@ -108,7 +109,9 @@ async def second(ctx: Ctx, number: int) -> str:
     result = await topics.support(ctx.rt, ctx.chat_id, await ctx.actor_in_person(), number)
     if result.added:
         return ctx.t(
-            N_("Thank you: {count} now support topic #{number}."), count=result.count, number=number
+            N_("Thank you: topic #{number} is now seconded by {people}."),
+            number=number,
+            people=ngettext_people(result.count, ctx.chat.language),
         )
     return ctx.t(N_("You already support topic #{number}."), number=number)
 

@@ -309,7 +309,7 @@ def test_full_deliberation_end_to_end(program: Program) -> None:
         lambda m: m["text"].startswith("Topic #1: Repair the village well"),
     )
     assert "The well is old" in proposal["text"]
-    assert "Thank you: 1 now support topic #1" in v.presses(v.bob, proposal, "Second")
+    assert "Thank you: topic #1 is now seconded by 1 person" in v.presses(v.bob, proposal, "Second")
     assert "Topic #1 accepted" in v.presses(v.chen, proposal, "Accept")
     topic_card = wait_for(
         lambda: next(

@@ -32,7 +32,7 @@ async def test_draft_is_posted_and_remembered(world):
     group, _chen, alice = await deliberating(world)
     await alice.says("/draft 1 Repair the well this year, shared per household.")
     posted = group.last_bot_message()
-    assert posted["text"].startswith("Draft 1 for topic #1 (version 1) by Alice:")
+    assert posted["text"].startswith("Draft 1 for topic #1 by Alice:")
     assert "Repair the well this year, shared per household." in posted["text"]
     assert "/amend" in posted["text"] and "/vote 1 1" in posted["text"]
     [draft] = await drafts_of(world, group)
@@ -57,10 +57,10 @@ async def test_amend_makes_a_new_version_and_keeps_the_parent(world):
     first = group.last_bot_message()
     await emma.replies_to(first, "/amend Repair the well, paid by the village fund.")
     second = group.last_bot_message()
-    assert second["text"].startswith("Draft 2 for topic #1 (version 2) by Emma:")
+    assert second["text"].startswith("Draft 2 for topic #1, amending draft 1, by Emma:")
     await bob.replies_to(second, "/amend Repair the well by June, paid by the village fund.")
     third = group.last_bot_message()
-    assert third["text"].startswith("Draft 3 for topic #1 (version 3) by Bob:")
+    assert third["text"].startswith("Draft 3 for topic #1, amending draft 2, by Bob:")
     # An amendment of the first draft again: version 2, parent 1.
     await bob.replies_to(first, "/amend Repair the well, paid half by the county.")
 
@@ -114,8 +114,8 @@ async def test_drafts_lists_versions_and_parents(world):
     await emma.says("/drafts 1")
     listing = group.last_bot_message()["text"]
     assert listing.startswith("Drafts of topic #1: Fix the well")
-    assert "Draft 1 (version 1, new) by Alice" in listing
-    assert "Draft 2 (version 2, amends draft 1) by Emma" in listing
+    assert "Draft 1 (new) by Alice" in listing
+    assert "Draft 2 (amends draft 1) by Emma" in listing
     assert listing.index("Repair the well.") < listing.index("Repair the well by June.")
 
 

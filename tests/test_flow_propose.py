@@ -46,7 +46,7 @@ async def test_propose_with_details_posts_a_card_and_stores_the_topic(world):
     card = group.last_bot_message()
     assert card["text"].startswith("Topic #1: Fix the well")
     assert "It leaks.\nSince May." in card["text"]
-    assert "Proposed by Alice · proposed · 0 supporters" in card["text"]
+    assert "Proposed by Alice · waiting to be accepted · seconded by 0 people" in card["text"]
     labels = button_labels(card)
     assert any("Second (0)" in label for label in labels)
     assert any("Accept" in label for label in labels)
@@ -129,12 +129,12 @@ async def test_second_with_the_button_counts_once_and_refreshes_the_card(world):
 
     answer = await bob.presses(card, "Second")
     assert answer is not None
-    assert answer.params["text"] == "Thank you: 1 now support topic #1."
+    assert answer.params["text"] == "Thank you: topic #1 is now seconded by 1 person."
     assert not answer.params.get("show_alert")
     await bob.presses(card, "Second")
     await world.run_due()
     shown = current(world, group, card)
-    assert "1 supporters" in shown["text"]
+    assert "seconded by 1 person" in shown["text"]
     assert any("Second (1)" in label for label in button_labels(shown))
     topic = await topic_of(world, group, 1)
     assert await supporters_of(world, topic.id) == [bob.id]
@@ -148,13 +148,13 @@ async def test_second_with_the_command_counts_each_member_once(world):
     await alice.says("/propose Fix the well")
     card = group.last_bot_message()
     await carol.says("/support 1")
-    assert group.last_bot_message()["text"] == "Thank you: 1 now support topic #1."
+    assert group.last_bot_message()["text"] == "Thank you: topic #1 is now seconded by 1 person."
     await bob.says("/support #1")
-    assert group.last_bot_message()["text"] == "Thank you: 2 now support topic #1."
+    assert group.last_bot_message()["text"] == "Thank you: topic #1 is now seconded by 2 people."
     await carol.says("/support 1")
     await carol.presses(card, "Second")
     await world.run_due()
-    assert "2 supporters" in current(world, group, card)["text"]
+    assert "seconded by 2 people" in current(world, group, card)["text"]
     topic = await topic_of(world, group, 1)
     assert sorted(await supporters_of(world, topic.id)) == sorted([bob.id, carol.id])
 
@@ -250,7 +250,7 @@ async def test_convenor_accepts_with_durations(world):
 
     card = group.last_bot_message()
     assert card["message_id"] == topic.card_message_id != proposal_card["message_id"]
-    assert "Views close" in card["text"] and "deliberating" in card["text"]
+    assert "Views close" in card["text"] and "views being gathered" in card["text"]
     labels = button_labels(card)
     for stance in ("Support", "Oppose", "Concern", "Suggestion", "All views", "Anonymous"):
         assert any(stance in label for label in labels), (stance, labels)

@@ -43,7 +43,7 @@ async def test_whole_story_in_chinese(world):
     await alice.says("/draft 1 村委会年内修缮水井，费用按户均摊，预算公开。")
     draft_msg = group.last_bot_message()
     await emma.replies_to(draft_msg, "/amend 村委会年内修缮水井，费用由村集体承担，预算公开。")
-    assert "版本 2" in group.last_bot_message()["text"]
+    assert "草案 2（议题 #1，修改自草案 1）" in group.last_bot_message()["text"]
 
     await chen.says("/vote 1 2 1d")
     ballot = group.last_bot_message()
@@ -80,7 +80,7 @@ async def test_whole_story_in_english(world):
     await bob.presses(card, "Second")
     await carol.says("/support 1")
     await world.run_due()
-    assert "2 supporters" in world.api.messages[(group.chat_id, card["message_id"])]["text"]
+    assert "seconded by 2 people" in world.api.messages[(group.chat_id, card["message_id"])]["text"]
 
     await chen.presses(card, "Accept")
     old_card = world.api.messages[(group.chat_id, card["message_id"])]
@@ -100,7 +100,7 @@ async def test_whole_story_in_english(world):
     await alice.says("/draft 1 Repair the well this year, shared per household.")
     draft_msg = group.last_bot_message()
     await emma.replies_to(draft_msg, "/amend Repair the well this year, paid by the village fund.")
-    assert "version 2" in group.last_bot_message()["text"]
+    assert "Draft 2 for topic #1, amending draft 1" in group.last_bot_message()["text"]
 
     await chen.says("/vote 1 2 1d")
     ballot = group.last_bot_message()

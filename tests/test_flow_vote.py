@@ -72,7 +72,7 @@ async def test_vote_posts_a_ballot_card_with_wording_rule_deadline_and_buttons(w
     group, _chen, _people, ballot = await voting(world)
     text = ballot["text"]
     assert text.startswith("Vote on topic #1: Fix the well")
-    assert "Draft 1 (version 1):" in text
+    assert "Draft 1:" in text
     assert "Repair the well this year, paid by the village fund." in text
     # chen + 5 members = 6 eligible (the bot is left out); a third of 6 is 2.
     assert (

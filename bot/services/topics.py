@@ -133,12 +133,22 @@ async def edit_from_message(rt: Runtime, actor: Actor, topic_id: int, text: str)
     return await run_unit(rt, actor, work)
 
 
+OWN_PROPOSAL = N_(
+    "You proposed topic #{number} yourself: seconding is for the other members. Ask them to second it."
+)
+
+
 async def support(rt: Runtime, chat_id: int, actor: Actor, number: int) -> Supported:
+    """`actor` seconds topic `number` (once; not their own proposal: UserError)."""
     now = rt.clock.now()
 
     async def work(tx: Tx) -> Supported:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.SUPPORT, topic, actor)
+        # MISSION.md: anyone proposes a matter, *others* second it. A proposal is its proposer's
+        # own support already; seconding it again would count them twice.
+        if topic.proposer_id == actor.user_id:
+            raise UserError(OWN_PROPOSAL, number=topic.number)
         added = await repo.add_supporter(tx, topic.id, actor.user_id, now)
         if added:
             await repo.record(tx, topic.id, now, actor.user_id, "supported")
