@@ -324,6 +324,11 @@ class Demo:
                     if rt.inbox.in_hand or rt.lanes.busy or rt.scheduler.running:
                         await asyncio.sleep(0.02)
                         continue
+                    # A row that fell due meanwhile (armed by what just ran) runs now.
+                    armed = rt.scheduler.armed_for
+                    if armed is not None and armed <= self.clock.now():
+                        if await rt.scheduler.run_due(app):
+                            continue
                     return
 
     # ----- what the page is shown ---------------------------------------------------------

@@ -244,3 +244,32 @@ async def test_the_example_plays_a_whole_deliberation_to_the_follow_up(tmp_path)
         await player.cancel()
         await demo.stop()
         await runner.cleanup()
+
+
+def test_the_readme_starts_with_try_it_and_shows_the_picture():
+    """README's first command installs and starts `shangliang try`; its picture is committed;
+    the transcript's commands are the example's own (standin/script.py), so neither drifts."""
+    import re
+
+    from standin.script import EXAMPLE
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    sections = re.findall(r"^## (.+)$", readme, flags=re.M)
+    assert sections[0].startswith("Try it")
+    first = re.search(r"^    (python3 -m venv .+)$", readme, flags=re.M).group(1)
+    assert first.endswith(".venv/bin/shangliang try") and 'pip install -e ".[test]"' in first
+    assert "![" in readme and "(docs/try.png)" in readme
+    png = (root / "docs" / "try.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    played = [
+        text.split("\n")[0]
+        for step in EXAMPLE
+        for act in step.actions
+        for text in getattr(act, "texts", ())
+    ]
+    for line in re.findall(r"^    \S+  (/(?:propose|view|draft|vote) .+)$", readme, flags=re.M):
+        assert line in played, line
+    assert "(replying to 刘德福) /action 1 14天 组织各户出工修路" in readme
+    assert "/action 1 14天 组织各户出工修路" in played
+    assert "HTTPS_PROXY" in readme and "telegram.base_url" in readme
