@@ -8,12 +8,14 @@ README's docs/try.png is made so), else beside the test's files.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from standin.cast import GROUP_ID
 from tests.kit.try_process import TryProcess
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -180,3 +182,43 @@ def test_a_deliberation_in_the_browser(demo, page, tmp_path):
     page.locator("#messages").evaluate("box => { box.scrollTop = box.scrollHeight; }")
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
+
+
+def test_a_question_gets_the_right_reply_box_and_a_deep_link_opens_the_private_chat(demo, page):
+    """A stance button asks with ForceReply: the reply box goes to the member asked, replying
+    to the question. A t.me link to the bot opens the presser's private chat and sends
+    /start with its payload, as Telegram does."""
+    bot_card(page, "/propose")
+    typing_as(page, "王秀英")
+    send(page, "/propose 村东头的路灯坏了")
+    card = with_button(page, "受理")
+    typing_as(page, "陈支书")
+    press(page, card, "受理")
+    views = with_button(page, "建议")
+
+    # 李大姐 presses 💡 建议 (on her own screen) while 陈支书 types on this one: the question
+    # the bot asks her moves the reply box to her, replying to it.
+    data = views.locator("button", has_text="建议").first.get_attribute("data-callback")
+    message_id = views.get_attribute("data-id")
+    code, _ = demo.post(
+        "demo/press",
+        json.dumps(
+            {"user_id": 8004, "chat_id": GROUP_ID, "message_id": int(message_id), "data": data}
+        ).encode(),
+        "application/json",
+    )
+    assert code == 200
+    page.wait_for_selector('#people button[aria-checked="true"]:has-text("李大姐")')
+    page.wait_for_selector("#replying:not([hidden])")
+    assert "李大姐" in page.locator("#composer-who").inner_text()
+    send(page, "请村委会先问问电工的价钱。")
+    page.wait_for_selector('.msg.mine:has-text("请村委会先问问电工的价钱。") .quote')
+
+    # 赵老汉 follows the deep link 🔔 提醒我: his private chat opens with /start <payload>.
+    typing_as(page, "赵老汉")
+    views.locator("button.url", has_text="提醒我").first.click()
+    page.wait_for_selector('.chat-item.active:has-text("赵老汉")')
+    page.wait_for_selector('.msg.mine:has-text("/start sub_")')
+    answer = page.locator(".msg.bot").last
+    answer.wait_for()
+    assert "#1" in answer.inner_text()

@@ -99,10 +99,16 @@ function handle(event) {
       S.pins.set(event.chat_id, event.pinned);
       if (event.chat_id === S.active) drawPinned();
       break;
-    case "toast":
-      if (event.alert) { $("alert-text").textContent = event.text; $("alert").showModal(); }
-      else toast(event.text);
+    case "toast": {
+      // Telegram shows a press's answer to the presser only: as they see it when they are the
+      // one typing here, else as a small note with their name (never a modal alert).
+      const presser = person(event.user_id);
+      if (!presser || presser.id === S.me) {
+        if (event.alert) { $("alert-text").textContent = event.text; $("alert").showModal(); }
+        else toast(event.text);
+      } else toast(`${presser.name}: ${event.text}`);
       break;
+    }
     case "clock": S.now = event.now; drawClock(); break;
     case "reset": load(); break;
     case "narration":
