@@ -17,6 +17,7 @@ acc    ACCEPT               ✅ Accept a proposed topic (convenor)          -   
 vw     VIEW                 a stance button: write a view on the topic   0           stance
 lst    LIST_VIEWS           📋 All views of the topic                     -           -
 bal    BALLOT               a ballot choice in the topic's vote          vote id     choice
+rsn    REASON               ✍ say why one disagrees (optional; a vote)   vote id     -
 rate   RATE                 a satisfaction rating on a follow-up card    round id    rating
 prg    PROGRESS             📈 report progress (number: action A-number)  -           -
 ro     REOPEN               🔄 Reopen the topic (convenors' question)     -           -
@@ -82,6 +83,7 @@ class Kind(StrEnum):
     VIEW = "vw"
     LIST_VIEWS = "lst"
     BALLOT = "bal"
+    REASON = "rsn"
     RATE = "rate"
     PROGRESS = "prg"
     REOPEN = "ro"
@@ -146,6 +148,11 @@ class Press:
         return self.target_id if self.kind in (Kind.PICK_TOPIC, Kind.VIEW_STANCE) else None
 
     @property
+    def reason_vote_id(self) -> int | None:
+        """The vote a ✍ reason button belongs to."""
+        return self.target_id if self.kind == Kind.REASON else None
+
+    @property
     def round_id(self) -> int | None:
         """The follow-up round a rating button belongs to."""
         return self.target_id if self.kind == Kind.RATE else None
@@ -183,6 +190,8 @@ def parse(data: str | None) -> Press | None:
         return None
     if kind == Kind.BALLOT and (press.choice is None or press.target_id is None):
         return None
+    if kind == Kind.REASON and (press.target_id is None or code is not None):
+        return None
     if kind == Kind.RATE and (press.rating is None or press.target_id is None):
         return None
     if kind == Kind.REFER_TO and (press.target_id is None or code is not None):
@@ -213,6 +222,11 @@ def list_views(number: int) -> str:
 
 def ballot(number: int, vote_id: int, choice: Choice) -> str:
     return f"{Kind.BALLOT}:{number}:{vote_id}:{_CODE_OF_CHOICE[choice]}"
+
+
+def reason(number: int, vote_id: int) -> str:
+    """✍ on topic `number`'s ballot card: say why one disagrees (vote `vote_id`)."""
+    return f"{Kind.REASON}:{number}:{vote_id}"
 
 
 def rate(number: int, round_id: int, rating: str) -> str:

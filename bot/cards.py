@@ -271,6 +271,15 @@ def ballot_card(
             ]
             for pair in ((Choice.AGREE, Choice.ABSTAIN), (Choice.DISAGREE, Choice.BLOCK))
         ]
+        # Disagreeing needs no reason; one may be given (a block's is asked before it counts).
+        rows.append(
+            [
+                Button(
+                    _("✍ Why I disagree (optional)"),
+                    data=callbacks.reason(state.topic.number, vote.id),
+                )
+            ]
+        )
         if bot_username and in_group:
             link = callbacks.start_link(
                 bot_username, callbacks.Link.PRIVATE_BALLOT, state.topic.chat_id, state.topic.number

@@ -65,6 +65,8 @@ async def on_text(ctx: Ctx) -> None:
         await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
     elif pending.kind == votes.BLOCK_PROMPT:
         await votes.finish_block(ctx, pending.payload, text)
+    elif pending.kind == votes.REASON_PROMPT:
+        await votes.finish_reason(ctx, pending.payload, text)
     elif pending.kind == followup.PROGRESS_PROMPT:
         await followup.finish_progress(ctx, pending.payload, text)
     elif pending.kind == followup.COMMENT_PROMPT:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import ForceReply
@@ -31,10 +32,17 @@ BLOCK_PROMPT = "block"
 BLOCK_QUESTION = N_(
     "{name}, reply to this message with the reason for your block on topic #{number}."
 )
+# ✍ on the ballot card: why one disagrees, never required.
+REASON_PROMPT = "disagree_reason"
+REASON_QUESTION = N_(
+    "{name}, if you wish, reply to this message with why you disagree on topic #{number}. It is not required: your ballot counts as it is."
+)
 CHOICE_TOAST = {
     Choice.AGREE: N_("Your ballot: agree. You can change it until the vote closes."),
     Choice.ABSTAIN: N_("Your ballot: abstain. You can change it until the vote closes."),
-    Choice.DISAGREE: N_("Your ballot: disagree. You can change it until the vote closes."),
+    Choice.DISAGREE: N_(
+        "Your ballot: disagree. You may say why with ✍ on the card (not required), and change your ballot until the vote closes."
+    ),
     Choice.BLOCK: N_("Your ballot: block. You can change it until the vote closes."),
 }
 
@@ -124,29 +132,63 @@ async def on_ballot_button(ctx: Ctx) -> None:
 
 async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | None) -> None:
     """A block needs a reason: asked with a ForceReply, or privately under secret ballot."""
+    await ask_reason(
+        ctx,
+        chat_id,
+        number,
+        vote_id,
+        Question(
+            BLOCK_PROMPT,
+            BLOCK_QUESTION,
+            N_("Reason for the block"),
+            N_("A block needs a reason: reply to the bot's question."),
+            N_(
+                "Under secret ballot I ask for the reason privately: open a private chat with me (🗳 Vote in private) and press Block again."
+            ),
+            "block_reason",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the bot asks about a ballot: the pending kind, the question (with {name} and
+    {number}), its placeholder, the toast of a press in the group, and the refusal under
+    secret ballot to someone who has not started the bot (all msgids)."""
+
+    kind: str
+    text: str
+    placeholder: str
+    toast: str
+    not_reachable: str
+    # What a private question that could not be sent is noted as (bot.services.followup).
+    undeliverable: str
+
+
+async def ask_reason(
+    ctx: Ctx, chat_id: int, number: int, vote_id: int | None, question: Question
+) -> None:
+    """Ask a member for the reason of their ballot: a ForceReply in the group that names them,
+    or in private under secret ballot (or when the press was in private)."""
     state = await votes.current_vote(ctx.rt, chat_id, number)
     if vote_id is not None and (state.vote.id != vote_id or not state.vote.is_open):
         raise UserError(N_("This vote is closed."))
     payload = {"chat_id": chat_id, "number": number, "vote_id": state.vote.id}
     name = ctx.person.first_name if ctx.person else ""
-    placeholder = ctx._("Reason for the block")
+    placeholder = ctx._(question.placeholder)
     query = ctx.update.callback_query
     if state.vote.secret or ctx.chat.is_private:
         # A press in private comes from an open private chat; from the group, only someone who
         # started the bot can be written to there. Known before the press is answered: the
         # answer comes first, and only one answer is taken.
         if not ctx.chat.is_private and not await prompts.reachable_privately(ctx.rt, ctx.user_id):
-            raise UserError(
-                N_(
-                    "Under secret ballot I ask for the reason privately: open a private chat with me (🗳 Vote in private) and press Block again."
-                )
-            )
+            raise UserError(question.not_reachable)
         group = await load_chat_context(ctx.rt, chat_id)
         # In private the question names its group: the member may belong to several.
         asked = (
             where(ctx._, group.title if group else "?", number)
             + "\n"
-            + ctx.t(BLOCK_QUESTION, name=name, number=number)
+            + ctx.t(question.text, name=name, number=number)
         )
         await answer_query(
             query, html_to_toast(ctx._("I asked for your reason in our private chat."))
@@ -159,26 +201,77 @@ async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | N
             # Blocked since they started the bot: noted, so that the next press says so.
             from bot.services.followup import mark_undeliverable
 
-            await mark_undeliverable(ctx.rt, ctx.user_id, "block_reason", state.vote.id, str(exc))
+            await mark_undeliverable(
+                ctx.rt, ctx.user_id, question.undeliverable, state.vote.id, str(exc)
+            )
             return
         await prompts.ask(
-            ctx.rt, ctx.user_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id
+            ctx.rt, ctx.user_id, ctx.user_id, question.kind, payload, prompt.message_id
         )
         return
     # Answered before the question is posted: an answer is taken only within seconds, and a
     # group message may have to wait for the group's sending budget.
-    await answer_query(
-        query, html_to_toast(ctx._("A block needs a reason: reply to the bot's question."))
-    )
+    await answer_query(query, html_to_toast(ctx._(question.toast)))
     # The question names its member with a real mention: Telegram opens the reply box
     # (ForceReply, selective) only for a mentioned member or the author of a replied message.
     prompt = await post(
         ctx.context.bot,
         ctx.place,  # the ballot card's thread
-        ctx.t(BLOCK_QUESTION, name=mention(ctx.user_id, name), number=number),
+        ctx.t(question.text, name=mention(ctx.user_id, name), number=number),
         ForceReply(selective=True, input_field_placeholder=placeholder),
     )
-    await prompts.ask(ctx.rt, chat_id, ctx.user_id, BLOCK_PROMPT, payload, prompt.message_id)
+    await prompts.ask(ctx.rt, chat_id, ctx.user_id, question.kind, payload, prompt.message_id)
+
+
+DISAGREE_REASON = Question(
+    REASON_PROMPT,
+    REASON_QUESTION,
+    N_("Why you disagree (optional)"),
+    N_("Reply to the bot's question with your reason, if you wish."),
+    N_(
+        "Under secret ballot I ask for your reason privately: open a private chat with me (🗳 Vote in private) and press ✍ again."
+    ),
+    "disagree_reason",
+)
+
+
+@edge
+async def on_reason_button(ctx: Ctx) -> None:
+    """✍ on a ballot card: the member who disagrees is asked why (optional)."""
+    query = ctx.update.callback_query
+    press = callbacks.parse(query.data)
+    if press is None or press.reason_vote_id is None:
+        raise UserError(N_("This button is no longer valid."))
+    chat_id = ctx.chat_id
+    if ctx.chat.is_private:
+        chat_id = await votes.chat_of_vote(ctx.rt, press.reason_vote_id)
+        if chat_id is None or not await is_member(ctx, chat_id):
+            raise UserError(N_("This button is no longer valid."))
+    actor = await ctx.actor_in_person(chat_id)
+    # Nobody is asked for a reason that would then not be kept.
+    await votes.check_disagrees(ctx.rt, chat_id, actor, press.number, press.reason_vote_id)
+    await ask_reason(ctx, chat_id, press.number, press.reason_vote_id, DISAGREE_REASON)
+
+
+async def finish_reason(ctx: Ctx, payload: dict, reason: str) -> None:
+    """The answer to ✍'s question: kept with the disagree ballot; a reaction on it in the
+    group (or, failing that, and in private, one line) says so."""
+    chat_id, number = payload["chat_id"], payload["number"]
+    await about(ctx, chat_id, number)
+    await votes.give_disagree_reason(
+        ctx.rt,
+        chat_id,
+        await ctx.actor_in_person(chat_id),
+        number,
+        payload["vote_id"],
+        reason,
+    )
+    await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
+    kept = ctx._(N_("Your reason is kept with your disagree ballot."))
+    if ctx.chat.is_private:
+        await ctx.reply(kept)
+    else:
+        await ack_in_group(ctx, kept, secret=False)
 
 
 async def finish_block(ctx: Ctx, payload: dict, reason: str) -> None:
@@ -333,4 +426,7 @@ def register(app) -> None:
     app.add_handler(CommandHandler("extend", extend))
     app.add_handler(
         CallbackQueryHandler(on_ballot_button, pattern=callbacks.pattern(callbacks.Kind.BALLOT))
+    )
+    app.add_handler(
+        CallbackQueryHandler(on_reason_button, pattern=callbacks.pattern(callbacks.Kind.REASON))
     )

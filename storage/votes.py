@@ -155,6 +155,16 @@ async def cast(
     return previous
 
 
+async def set_disagree_reason(tx: Tx, vote_id: int, user_id: int, reason: str) -> bool:
+    """The reason of a member's disagree ballot (its choice, time and count of changes stay);
+    False when their ballot is not a disagree (changed meanwhile, or never cast)."""
+    changed = await tx.execute(
+        "UPDATE ballots SET reason = ? WHERE vote_id = ? AND user_id = ? AND choice = 'disagree'",
+        (reason, vote_id, user_id),
+    )
+    return changed > 0
+
+
 async def ballot_of(tx: Tx, vote_id: int, user_id: int) -> BallotRow | None:
     row = await tx.fetchone(
         "SELECT user_id, choice, reason, cast_at FROM ballots WHERE vote_id = ? AND user_id = ?",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.callbacks import Link, start_link
 from bot.errors import UserError
@@ -241,6 +241,59 @@ async def change_from_message(
         return Cast(vote.id, vote.secret, wanted, previous)
 
     return await run_unit(rt, actor, work)
+
+
+# A reason is offered for a disagree ballot only (a block's is asked before it counts).
+NOT_DISAGREE = N_(
+    "A reason goes with a disagree ballot: press ❌ Disagree first, then ✍ to say why."
+)
+
+
+async def check_disagrees(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, vote_id: int
+) -> None:
+    """Before asking a member why they disagree: is their ballot in this open vote a disagree?
+    UserError (the vote is closed; or NOT_DISAGREE) otherwise. The reason itself is never
+    required."""
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> None:
+        await _disagreeing(tx, chat_id, actor, number, vote_id, now)
+
+    await rt.db.view(work)
+
+
+async def _disagreeing(
+    tx: Tx, chat_id: int, actor: Actor, number: int, vote_id: int, now: datetime
+) -> VoteRow:
+    topic = await load_topic(tx, chat_id, number)
+    vote = await repo.get_vote(tx, vote_id)
+    if vote is None or vote.topic_id != topic.id or not vote.is_open:
+        raise UserError(N_("This vote is closed."))
+    if actor.when(now) >= vote.closes_at:
+        raise UserError(N_("This vote is closed."))
+    authorize(Action.BALLOT, topic, actor)
+    ballot = await repo.ballot_of(tx, vote.id, actor.user_id)
+    if ballot is None or ballot.choice != Choice.DISAGREE.value:
+        raise UserError(NOT_DISAGREE)
+    return vote
+
+
+async def give_disagree_reason(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, vote_id: int, reason: str
+) -> None:
+    """The member says why they disagree (optional, offered by ✍ on the ballot card): kept with
+    their ballot, shown where a block's reason is (the result card's minority note, the
+    minutes). Their choice, its time and its count of changes stay. UserError if the vote has
+    closed or their ballot is no longer a disagree."""
+    reason = bounded(reason, REASON_MAX, N_("reason"))
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> None:
+        vote = await _disagreeing(tx, chat_id, actor, number, vote_id, now)
+        await repo.set_disagree_reason(tx, vote.id, actor.user_id, reason)
+
+    await run_unit(rt, actor, work)
 
 
 def typed_ballot_refused(rt: Runtime, chat_id: int, number: int) -> UserError:
