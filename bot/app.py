@@ -18,7 +18,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
-from bot.events import BallotCast, DraftChanged, RatingGiven, TopicChanged
+from bot.events import BallotCast, DraftChanged, FollowupChanged, TopicChanged
 from bot.i18n import LANGUAGES, N_, translator
 from bot.inbox import Inbox
 from bot.lanes import ChatLanes
@@ -160,7 +160,9 @@ def _subscribe(app: Application, rt: Runtime) -> None:
     # The group's notice board lists every topic's phase: one edit for a burst of changes.
     rt.events.subscribe(TopicChanged, lambda e: edits.request(app, "board", e.chat_id, e.chat_id))
     rt.events.subscribe(BallotCast, lambda e: edits.request(app, "vote", e.vote_id, e.chat_id))
-    rt.events.subscribe(RatingGiven, lambda e: edits.request(app, "round", e.round_id, e.chat_id))
+    rt.events.subscribe(
+        FollowupChanged, lambda e: edits.request(app, "followup", e.topic_id, e.chat_id)
+    )
     rt.events.subscribe(DraftChanged, lambda e: edits.request(app, "draft", e.draft_id, e.chat_id))
 
 

@@ -4,7 +4,8 @@ A service publishes inside its unit of work (`rt.events.publish(tx, TopicChanged
 event reaches the subscribers only after the commit, in the event loop's thread, and never if
 the unit rolls back. Subscribers are registered in one place, the bootstrap (bot/app.py), so
 that a reader finds there what follows from what: a topic that changed gets its card
-refreshed, a ballot the ballot card's tally, a rating the round card.
+refreshed, a ballot the ballot card's tally, a follow-up change the topic's living
+follow-up card.
 """
 
 from __future__ import annotations
@@ -46,11 +47,13 @@ class BallotCast:
 
 
 @dataclass(frozen=True)
-class RatingGiven:
-    """A follow-up rating was given or changed: the round card's counts are out of date."""
+class FollowupChanged:
+    """What a topic's living follow-up card shows changed (an action added or reported on, a
+    rating given, a round opened or closed, the topic reopened, ended or escalated): the card
+    is edited in place, coalesced like the tallies."""
 
     chat_id: int
-    round_id: int
+    topic_id: int
 
 
 E = TypeVar("E")

@@ -1,18 +1,20 @@
-"""What residents see of the follow-up: action lists, follow-up cards with rating buttons,
-private reminders, and the convenors' reopen question."""
+"""What residents see of the follow-up: action lists, the living follow-up card with its rating
+buttons (and what an older card becomes), the one-line due and overdue notices, private
+reminders, and the convenors' reopen question."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from bot import callbacks, times
 from bot.buttons import Button, Keyboard, keyboard
 from bot.i18n import N_, language_of
 from bot.rules.followup import display_status
+from bot.rules.phases import Status
 from bot.services.common import ACTION_STATUS_TEXT
-from bot.services.followup import Card
-from bot.services.kinds import DUE_SOON, OVERDUE, OVERDUE_REOPEN
+from bot.services.followup import FOLLOWING, Card, Notice
+from bot.services.kinds import DUE_SOON
 from bot.text import Html, clip, esc, fill, fit_items, mention
 from storage.followup import ActionRow
 from storage.topics import TopicRow
@@ -73,14 +75,23 @@ def counts_line(_: Translate, counts: dict[str, int]) -> str:
     return " · ".join(f"{_(RATING_LABEL[k])} {counts.get(k, 0)}" for k in RATING_LABEL)
 
 
+# Why a living card no longer takes ratings, by the topic's status (reopened: any other).
+ENDED_TEXT = {
+    Status.ESCALATED: N_("The topic went to mediation: the follow-up has ended."),
+    Status.CLOSED: N_("The topic was closed: the follow-up has ended."),
+}
+REOPENED_TEXT = N_("The topic was reopened for deliberation: this follow-up has ended.")
+# A living card's actions show the latest note of each this long at most (characters).
+NOTE_MAX = 120
+
+
 def followup_card(
-    _: Translate,
-    card: Card,
-    counts: dict[str, int],
-    names: dict[int, str],
-    now: datetime,
-    bot_username: str,
-) -> tuple[str, Keyboard]:
+    _: Translate, card: Card, names: dict[int, str], now: datetime, bot_username: str
+) -> tuple[str, Keyboard | None]:
+    """A topic's living follow-up card: the adopted wording, each action with its owners (real
+    mentions), status, percent and latest note, and the ratings of the current round beside
+    the result of the round before. Rating buttons while the round is open; none once the
+    topic is reopened, closed or escalated."""
     topic = card.topic
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
     if card.kind == "final":
@@ -91,24 +102,6 @@ def followup_card(
             number=topic.number,
             title=topic.title,
         )
-    elif card.kind == DUE_SOON and card.subject:
-        head = t(
-            N_("<b>Follow-up on topic #{number}: {title}</b>\nAction A{action} is due on {due}."),
-            number=topic.number,
-            title=topic.title,
-            action=card.subject.number,
-            due=times.day_text(card.subject.due_date, language_of(_), now.date()),
-        )
-    elif card.kind in (OVERDUE, OVERDUE_REOPEN) and card.subject:
-        head = t(
-            N_(
-                "<b>Follow-up on topic #{number}: {title}</b>\nAction A{action} is overdue (it was due on {due})."
-            ),
-            number=topic.number,
-            title=topic.title,
-            action=card.subject.number,
-            due=times.day_text(card.subject.due_date, language_of(_), now.date()),
-        )
     else:
         head = t(
             N_("<b>Follow-up on topic #{number}: {title}</b>"),
@@ -116,16 +109,33 @@ def followup_card(
             title=topic.title,
         )
     lines = [head]
-    if card.kind in (DUE_SOON, OVERDUE, OVERDUE_REOPEN) and card.subject and card.subject.owners:
-        lines.append(t(N_("Owners: {owners}"), owners=owner_mentions(_, card.subject, names)))
-    if card.late:
+    following = topic.status in (*FOLLOWING, Status.DONE)
+    if not following:
+        lines.append(_(ENDED_TEXT.get(Status(topic.status), REOPENED_TEXT)))
+    elif card.late:
         lines.append(_("(Sent late: the bot was offline when this was due.)"))
     if card.wording:
         lines.append(f"<blockquote>{esc(clip(card.wording, 1500))}</blockquote>")
-    tail = [_("How is it going? One rating each; you can change it."), counts_line(_, counts)]
+    tail = [
+        t(
+            N_("This round (round {round}): {counts}"),
+            round=card.round.number,
+            counts=Html(counts_line(_, card.counts)),
+        )
+    ]
+    if card.rating_open:
+        tail.insert(0, _("How is it going? One rating each; you can change it."))
+    if card.previous is not None:
+        tail.append(
+            t(
+                N_("Last round (round {round}): {counts}"),
+                round=card.previous.number,
+                counts=Html(counts_line(_, card.previous_counts)),
+            )
+        )
     if card.actions:
         lines.append(_("<b>Actions</b>"))
-        items = [action_line(_, a, names, now) for a in card.actions]
+        items = [_card_action(_, a, card.notes.get(a.id), names, now) for a in card.actions]
         kept, left_out = fit_items([*lines, *tail, "…"], items)
         lines += kept
         if left_out:
@@ -136,17 +146,21 @@ def followup_card(
                 )
             )
     lines += tail
-    rows = [
-        [
-            Button(
-                _(RATING_LABEL[k]),
-                data=callbacks.rate(topic.number, card.round.id, k),
-            )
-            for k in RATING_LABEL
-        ]
-    ]
+    if not following:
+        return "\n".join(lines), None
+    rows = []
+    if card.rating_open:
+        rows.append(
+            [
+                Button(
+                    _(RATING_LABEL[k]),
+                    data=callbacks.rate(topic.number, card.round.id, k),
+                )
+                for k in RATING_LABEL
+            ]
+        )
     open_actions = [a for a in card.actions if a.status in ("open", "in_progress")][:4]
-    if open_actions and card.kind != "final":
+    if open_actions and topic.status in FOLLOWING:
         # Owners (and convenors) report from the card: the bot then asks for the figure.
         rows.append(
             [
@@ -158,23 +172,97 @@ def followup_card(
             ]
         )
     if bot_username:
-        rows.append(
-            [
-                Button(
-                    _("🔔 Notify me"),
-                    url=callbacks.start_link(
-                        bot_username, callbacks.Link.SUBSCRIBE, topic.chat_id, topic.number
-                    ),
+        links = [
+            Button(
+                _("🔔 Notify me"),
+                url=callbacks.start_link(
+                    bot_username, callbacks.Link.SUBSCRIBE, topic.chat_id, topic.number
                 ),
+            )
+        ]
+        if card.rating_open:
+            links.append(
                 Button(
                     _("💬 Comment privately"),
                     url=callbacks.start_link(
                         bot_username, callbacks.Link.RATING_COMMENT, topic.chat_id, topic.number
                     ),
-                ),
-            ]
+                )
+            )
+        rows.append(links)
+    return "\n".join(lines), keyboard(rows) if rows else None
+
+
+def _card_action(
+    _: Translate, action: ActionRow, note: str | None, names: dict[int, str], now: datetime
+) -> str:
+    """An action on the living card: its line, and under it its latest note (clipped)."""
+    line = action_line(_, action, names, now)
+    if not note:
+        return line
+    return (
+        line
+        + "\n"
+        + fill(_(N_("↳ latest: {note}")), {"note": clip(" ".join(note.split()), NOTE_MAX)})
+    )
+
+
+def superseded(_: Translate, topic: TopicRow, link: str | None) -> str:
+    """What a follow-up card becomes once a newer one is posted (its buttons gone): one line
+    that says where the current card is (`link`: a t.me/c/… link to it; None in a basic group,
+    whose messages have no links)."""
+    if link is None:
+        return fill(
+            _(
+                N_(
+                    "↪ This follow-up card is out of date: the current card of topic #{number} is further down."
+                )
+            ),
+            {"number": topic.number},
         )
-    return "\n".join(lines), keyboard(rows)
+    return fill(
+        _(
+            N_(
+                '↪ This follow-up card is out of date: see <a href="{link}">the current card of topic #{number}</a>.'
+            )
+        ),
+        {"number": topic.number, "link": link},
+    )
+
+
+def notice_line(
+    _: Translate, notice: Notice, names: dict[int, str], today: date, card_link: str | None
+) -> str:
+    """The one line an action due soon or overdue costs the group: the action, its owners as
+    real mentions, and where the living card is (`card_link`; without a link, "above"; before
+    the first card, the /actions command). `today` is the group's local date."""
+    action = notice.action
+    if notice.card_message_id is None:
+        card = fill(_(N_("list: /actions {number}")), {"number": notice.topic.number})
+    elif card_link is None:
+        card = _("see the follow-up card above")
+    else:
+        label = _("see the follow-up card")
+        card = Html(f'<a href="{esc(card_link)}">{esc(label)}</a>')
+    language = language_of(_)
+    values = {
+        "action": action.number,
+        "owners": owner_mentions(_, action, names),
+        "text": clip(action.text, 80),
+        "card": card,
+        "due": times.day_text(action.due_date, language, today),
+    }
+    if notice.kind == DUE_SOON:
+        days = (action.due_date - today).days
+        if days <= 0:
+            msgid = N_("⏰ A{action} is due today: {owners} — {text} ({card})")
+        elif days == 1:
+            msgid = N_("⏰ A{action} is due tomorrow: {owners} — {text} ({card})")
+        else:
+            msgid = N_("⏰ A{action} is due on {due}: {owners} — {text} ({card})")
+    else:
+        msgid = N_("⚠️ A{action} is overdue (it was due on {due}): {owners} — {text} ({card})")
+    return fill(_(msgid), values)
 
 
 def reopen_question(

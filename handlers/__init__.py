@@ -42,7 +42,7 @@ def register_handlers(app: Application) -> None:
     links.register_jobs(scheduler)
     referrals.register_jobs(scheduler)
     refresher = CardRefresher(rt)
-    refresher.renderers["round"] = lambda bot, rt_, _chat, ref: followup.refresh_round_card(
+    refresher.renderers["followup"] = lambda bot, rt_, _chat, ref: followup.refresh_living_card(
         bot, rt_, ref
     )
     refresher.renderers["draft"] = drafts.refresh_draft_post

@@ -100,3 +100,16 @@ async def subscriber_counts(tx: Tx, chat_id: int) -> dict[int, int]:
         (chat_id,),
     )
     return {r[0]: r[1] for r in rows}
+
+
+async def comments(tx: Tx, chat_id: int) -> dict[int, list[dict[str, Any]]]:
+    """Topic row id -> the private comments on its ratings, unsigned (no author, and in the
+    order of the rounds and then of time, not by person): round number, rating, text."""
+    rows = await tx.fetchall(
+        "SELECT r.topic_id, r.number, g.value, g.comment FROM ratings g "
+        "JOIN rating_rounds r ON r.id = g.round_id JOIN topics t ON t.id = r.topic_id "
+        "WHERE t.chat_id = ? AND g.comment IS NOT NULL AND g.comment != '' "
+        "ORDER BY r.topic_id, r.number, g.at",
+        (chat_id,),
+    )
+    return by_topic(rows, lambda r: {"round": r[1], "rating": r[2], "text": r[3]}, key=0)

@@ -159,10 +159,14 @@ async def open_round(tx: Tx, topic_id: int, kind: str, now: datetime) -> RoundRo
     return await get_round(tx, round_id)
 
 
-async def close_rounds(tx: Tx, topic_id: int, now: datetime) -> None:
-    await tx.execute(
-        "UPDATE rating_rounds SET closed_at = ? WHERE topic_id = ? AND closed_at IS NULL",
-        (to_db(now), topic_id),
+async def close_rounds(tx: Tx, topic_id: int, now: datetime) -> bool:
+    """Close the topic's open rating round; True when there was one."""
+    return (
+        await tx.execute(
+            "UPDATE rating_rounds SET closed_at = ? WHERE topic_id = ? AND closed_at IS NULL",
+            (to_db(now), topic_id),
+        )
+        > 0
     )
 
 
@@ -308,3 +312,28 @@ async def round_before(tx: Tx, round_id: int) -> RoundRow | None:
         (round_id,),
     )
     return None if row is None else _round(row)
+
+
+async def living_round(tx: Tx, topic_id: int) -> RoundRow | None:
+    """The latest round of a topic that has a card in the group: its card is the topic's living
+    follow-up card (edited in place until the next offset posts a new one). None before the
+    first card."""
+    row = await tx.fetchone(
+        "SELECT * FROM rating_rounds WHERE topic_id = ? AND card_message_id IS NOT NULL "
+        "ORDER BY number DESC LIMIT 1",
+        (topic_id,),
+    )
+    return None if row is None else _round(row)
+
+
+async def latest_notes(tx: Tx, action_ids: list[int]) -> dict[int, str]:
+    """Action id -> the note of its latest report that has one (actions without are left out)."""
+    if not action_ids:
+        return {}
+    marks = ",".join("?" * len(action_ids))
+    rows = await tx.fetchall(
+        f"SELECT action_id, note FROM progress WHERE id IN (SELECT MAX(id) FROM progress "
+        f"WHERE action_id IN ({marks}) AND note != '' GROUP BY action_id)",
+        action_ids,
+    )
+    return {r[0]: r[1] for r in rows}

@@ -214,6 +214,7 @@ async def test_json_has_exactly_the_contract_keys(db_path, tmp_path):
                 # added by issue 13: how it was talked over
                 "form",
                 "referrals",  # added by issue 13 (两商衔接)
+                "comments",  # added by issue 12: unsigned {"round", "rating", "text"}
             }  # fmt: skip
             for v in t["views"]:
                 assert set(v) == {

@@ -70,10 +70,17 @@ async def test_actions_cards_ratings_and_done(world):
     await bob.says("/done A1 all fitted")
     await chen.says("/done A2 wiring fine")
     assert (await topic(world, group)).status == "done"
-    final = group.last_bot_message()
+    # The final rating is one round on the living card, edited in place (no new card); the
+    # 7-day round's result shows beside it.
+    assert not any("is done" in t for t in group.texts()[:-1] if t != card["text"])
+    final = card  # the fake keeps a message's latest state
     assert "is done" in final["text"] and any(
         "Satisfied" in label for label in button_labels(final)
     )
+    assert "Last round (round 1): 😊 Satisfied 1 · 😐 Partly 1" in final["text"]
+    assert "↳ latest: wiring fine" in final["text"]
+    answer = await carol.presses(final, "Satisfied")
+    assert answer is not None and not answer.params.get("show_alert")
     # Every pending follow-up of the topic is cancelled once it is done.
     async with world.rt.db.read() as tx:
         pending = await tx.scalar("SELECT COUNT(*) FROM scheduled WHERE done_at IS NULL")
@@ -97,13 +104,10 @@ async def test_actions_cards_ratings_and_done(world):
     sent = [f for f in exported["followups"] if f["sent_at"]]
     assert [f["kind"] for f in sent] == ["followup"]
     assert {"id", "kind", "due_at", "sent_at", "late"} <= set(sent[0])
-    assert exported["ratings"][0] == {
-        "round": 1,
-        "kind": "followup",
-        "satisfied": 1,
-        "partly": 1,
-        "not_satisfied": 0,
-    }
+    assert exported["ratings"] == [
+        {"round": 1, "kind": "followup", "satisfied": 1, "partly": 1, "not_satisfied": 0},
+        {"round": 2, "kind": "final", "satisfied": 1, "partly": 0, "not_satisfied": 0},
+    ]
     assert exported["subscribers"] == 1
 
 
@@ -124,7 +128,10 @@ async def test_subscribers_get_cards_privately_and_strangers_are_recorded(world)
     await world.advance(days=23)
     async with world.rt.db.read() as tx:
         assert await tx.scalar("SELECT COUNT(*) FROM undeliverable") == 1
-    assert sum("Follow-up on topic #1" in t for t in group.texts()) == 2
+    posted = [c.params["text"] for c in group.sent()]
+    assert sum("Follow-up on topic #1" in t for t in posted) == 2
+    # One private copy per round.
+    assert sum("Follow-up on topic #1" in m["text"] for m in carol.private_messages()) == 2
 
 
 async def mostly_unsatisfied(world, group):
@@ -141,16 +148,24 @@ async def mostly_unsatisfied(world, group):
 async def test_mostly_not_satisfied_brings_the_reopen_card(world):
     group = world.group()
     chen, alice, bob, carol, card = await mostly_unsatisfied(world, group)
+    stale_rating = next(b["callback_data"] for b in buttons_of(card) if "Satisfied" in b["text"])
     await world.advance(days=23)
     question = [m for m in group.bot_messages() if "Reopen it for deliberation?" in m["text"]]
     assert len(question) == 1 and "2 of 3 ratings" in question[0]["text"]
     await alice.presses(question[0], "Reopen")
     assert (await topic(world, group)).status == "following_up"  # members cannot
     await chen.presses(question[0], "Reopen")
+    assert button_labels(question[0]) == []  # an answered question loses its buttons
     reopened = await topic(world, group)
     assert reopened.status == "deliberating" and reopened.round == 2
-    # Rating the old round is refused now.
-    answer = await alice.presses(card, "Satisfied")
+    # The living card lost its buttons and says the follow-up has ended; the 7-day card points
+    # to it; rating an old round (a press that was on its way) is refused.
+    await world.run_due()
+    living = [m for m in group.bot_messages() if m["text"].startswith("Follow-up on topic #1")][-1]
+    assert living["message_id"] != card["message_id"]
+    assert "reopened for deliberation" in living["text"] and button_labels(living) == []
+    assert button_labels(card) == [] and "out of date" in card["text"]
+    answer = await alice.presses_data(card, stale_rating)
     assert answer.params.get("show_alert") is True
 
 
@@ -160,9 +175,13 @@ async def test_overdue_action_asks_convenors_to_reopen(world):
     hello = await bob.says("me")
     await chen.replies_to(hello, "/action 1 3d Order lamps")
     await world.advance(days=4)
-    assert any("A1 is overdue" in t for t in group.texts())
+    overdue = [t for t in group.texts() if t.startswith("⚠️ A1 is overdue")]
+    assert len(overdue) == 1 and "Bob" in overdue[0]
     await world.advance(days=8)
     assert any("A1 of topic #1 is long overdue" in t for t in group.texts())
+    # Neither the notices nor the question opened a rating round: only the 7-day card did.
+    async with world.rt.db.read() as tx:
+        assert await tx.scalar("SELECT COUNT(*) FROM rating_rounds") == 1
 
 
 async def test_quiet_hours_hold_cards_until_morning(world):
@@ -220,10 +239,10 @@ async def test_restart_with_cards_pending_sends_each_once(world):
     await world.restart()
     await world.run_due()
     texts = group.texts()
-    assert sum("is due on" in t for t in texts) == 1
-    assert sum("A1 is overdue" in t for t in texts) == 1
-    # The 7-day card, the due reminder and the overdue card: three cards, each once.
-    assert sum(t.startswith("Follow-up on topic #1: Fix the street lights\n") for t in texts) == 3
+    assert sum(t.startswith("⏰ A1 is due") for t in texts) == 1
+    assert sum(t.startswith("⚠️ A1 is overdue") for t in texts) == 1
+    # The 7-day card once; the due and overdue notices are one line each, not cards.
+    assert sum(t.startswith("Follow-up on topic #1: Fix the street lights\n") for t in texts) == 1
     async with world.rt.db.read() as tx:
         rows = await tx.fetchall(
             "SELECT kind, late FROM scheduled WHERE done_at IS NOT NULL AND kind != 'vote_close' AND kind != 'views_close' AND kind != 'post_result' AND kind != 'owner_reminder'"
@@ -288,3 +307,21 @@ async def test_owner_reports_progress_from_the_follow_up_card(world):
         reports = await repo.progress_of(tx, action.id)
     assert [(r.percent, r.note, r.by) for r in reports] == [(60, "poles painted", bob.id)]
     assert (group.chat_id, prompt["message_id"]) not in world.api.messages  # prompt tidied away
+
+
+async def test_escalation_takes_the_rating_buttons_off_the_living_card(world):
+    group = world.group()
+    chen, alice, bob, carol = await adopted_topic(world, group)
+    hello = await bob.says("me")
+    await chen.replies_to(hello, "/action 1 20d Order lamps")
+    await world.advance(days=7)
+    card = group.last_bot_message()
+    await alice.presses(card, "Satisfied")
+    await chen.says("/escalate 1 the contractor will not answer")
+    await world.run_due()
+    assert button_labels(card) == []
+    assert "went to mediation" in card["text"] and "😊 Satisfied 1" in card["text"]
+    # Later offsets and the action's due and overdue rows post nothing.
+    sent = len(group.sent())
+    await world.advance(days=100)
+    assert len(group.sent()) == sent

@@ -126,10 +126,12 @@ async def test_a_whole_deliberation_in_a_forum_lives_in_the_topics_own_thread(wo
     assert all(thread_of(world, forum, m) == own for m in forum.bot_messages()[after_accept:])
     assert forum.bot_messages_in(None) == []
 
-    # Done: the final card in the thread, then the thread is closed (the 议题 has ended).
+    # Done: the final round on the living card in the thread (edited in place, no new card),
+    # then the thread is closed (the 议题 has ended).
     await bob.says_in(own, "/done A1 已修好")
-    final = forum.last_bot_message()
-    assert thread_of(world, forum, final) == own and button_labels(final)
+    final = followup  # the fake keeps a message's latest state
+    assert "议题 #1 已完成" in final["text"] and thread_of(world, forum, final) == own
+    assert button_labels(final)
     assert (await topic_row(world, forum)).status == Status.DONE
     assert world.api.thread(forum.chat_id, own)["is_closed"] is True
     assert [c.params["message_thread_id"] for c in world.api.calls_of("closeForumTopic")] == [own]

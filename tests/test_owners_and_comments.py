@@ -77,8 +77,9 @@ async def test_即将到期和逾期的通知提及负责人(world):
     # 3月10日到期：提前两天（3月8日零点过后，免打扰时段结束时）发出即将到期的通知。
     await world.advance(days=6, hours=22)
     due_soon = [m for m in group.bot_messages()[before:] if "A1" in m["text"]]
-    assert due_soon, "没有发出即将到期的通知"
-    assert "负责人" in due_soon[-1]["text"] and mentions(due_soon[-1]["html"], liu)
+    assert len(due_soon) == 1, "即将到期的通知应当只有一句"
+    assert due_soon[0]["text"].startswith("⏰ A1 明天到期：Liu——向镇政府递交申请")
+    assert mentions(due_soon[0]["html"], liu)
 
     before = len(group.bot_messages())
     await world.advance(days=3)  # 3月11日：已经逾期
@@ -215,3 +216,35 @@ async def test_私下留言随下一轮跟踪不署名地发给召集人(world):
     # 第 2 轮没人留言：90 天的卡片不再发汇总。
     await world.advance(days=60)
     assert len([m for m in chen.private_messages() if "私下留言" in m["text"]]) == 1
+
+
+async def test_私下留言不署名地写进纪要_没人评价的轮次写明无人评价(world, tmp_path):
+    import io
+
+    from docx import Document
+
+    from bot.export import export_command
+
+    group, chen, wang, liu, zhao = await 通过的议题(world)
+    await chen.starts_bot()
+    await world.advance(days=7)  # 7 天的跟踪卡片：第 1 轮
+    card = group.last_bot_message()
+    await wang.presses(card, "不满意")
+    await 留言(world, wang, card, "路口的坑还没填，晚上看不清")
+    await zhao.presses(card, "满意")
+    await world.advance(days=83)  # 30 天、90 天的卡片：第 2、3 轮没人评价
+
+    await chen.says("/minutes 1")
+    [sent] = [m for (chat, _), m in sorted(world.api.messages.items()) if "document" in m]
+    paragraphs = [p.text for p in Document(io.BytesIO(sent["upload"])).paragraphs]
+    out = tmp_path / "minutes.md"
+    assert await export_command(world.settings, group.chat_id, "md", str(out)) == 0
+    markdown = out.read_text(encoding="utf-8").splitlines()
+    for lines, bullet in ((paragraphs, ""), (markdown, "- ")):
+        assert bullet + "第 1 轮，不满意：路口的坑还没填，晚上看不清" in lines
+        assert bullet + "第 1 轮：满意 1，基本满意 0，不满意 1" in lines
+        assert bullet + "第 2 轮：无人评价" in lines and bullet + "第 3 轮：无人评价" in lines
+        assert not any("满意 0，基本满意 0，不满意 0" in line for line in lines)
+        # 不署名：留言那一行没有名字。
+        comment = next(line for line in lines if "路口的坑" in line)
+        assert wang.name not in comment

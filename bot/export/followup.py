@@ -1,4 +1,5 @@
-"""The follow-up keys of the export (actions, followups, ratings, subscribers) and their minutes."""
+"""The follow-up keys of the export (actions, followups, ratings, comments, subscribers) and
+their minutes."""
 
 from __future__ import annotations
 
@@ -23,6 +24,16 @@ LABELS.update(
         "minutes",
         "Round {round}: satisfied {satisfied}, partly {partly}, not satisfied {not_satisfied}",
     ),
+    rating_none=NC_("minutes", "Round {round}: nobody rated"),
+    # Follows a round's result directly (English puts a space before it, Chinese does not).
+    rating_final=NC_("minutes", " (after every action was done)"),
+    comments_heading=NC_("minutes", "Comments (unsigned)"),
+    comment_line=NC_("minutes", "Round {round}, {rating}: {text}"),
+    ratings={
+        "satisfied": NC_("minutes: rating", "satisfied"),
+        "partly": NC_("minutes: rating", "partly satisfied"),
+        "not_satisfied": NC_("minutes: rating", "not satisfied"),
+    },
     action_statuses={
         "open": NC_("minutes: action status", "open"),
         "in_progress": NC_("minutes: action status", "in progress"),
@@ -50,6 +61,10 @@ async def _followups(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dic
 
 async def _ratings(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dict[int, Any]:
     return await repo.ratings(tx, chat_id)
+
+
+async def _comments(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dict[int, Any]:
+    return await repo.comments(tx, chat_id)
 
 
 async def _subscribers(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dict[int, Any]:
@@ -89,17 +104,43 @@ def _actions_minutes(actions: list[dict[str, Any]], m: Minutes) -> list[str]:
     return [*out, ""]
 
 
+def rating_text(rating: dict[str, Any], m: Minutes) -> str:
+    """One round's result in the minutes: its counts, or that nobody rated; the final round
+    (every action done) says so."""
+    keys = ("satisfied", "partly", "not_satisfied")
+    if not any(rating[k] for k in keys):
+        text = m.label("rating_none", round=rating["round"])
+    else:
+        text = m.label("rating_line", round=rating["round"], **{k: rating[k] for k in keys})
+    if rating.get("kind") == "final":
+        text += m.label("rating_final")
+    return text
+
+
+def comment_text(comment: dict[str, Any], m: Minutes) -> str:
+    """A private comment in the minutes, unsigned: its round, the rating it came with, the text
+    on one line."""
+    return m.label(
+        "comment_line",
+        round=comment["round"],
+        rating=m.lookup("ratings", comment["rating"]),
+        text=m.inline(comment["text"]),
+    )
+
+
 def _ratings_minutes(ratings: list[dict[str, Any]], m: Minutes) -> list[str]:
     if not ratings:
         return []
     lines = [f"### {m.label('ratings_heading')}", ""]
-    lines += [
-        "- "
-        + m.label(
-            "rating_line", **{k: r[k] for k in ("round", "satisfied", "partly", "not_satisfied")}
-        )
-        for r in ratings
-    ]
+    lines += ["- " + rating_text(r, m) for r in ratings]
+    return [*lines, ""]
+
+
+def _comments_minutes(comments: list[dict[str, Any]], m: Minutes) -> list[str]:
+    if not comments:
+        return []
+    lines = [f"### {m.label('comments_heading')}", ""]
+    lines += ["- " + comment_text(c, m) for c in comments]
     return [*lines, ""]
 
 
@@ -112,5 +153,6 @@ EXTENDERS = [
     TopicExtender("actions", _actions, list, _actions_minutes),
     TopicExtender("followups", _followups, list),
     TopicExtender("ratings", _ratings, list, _ratings_minutes),
+    TopicExtender("comments", _comments, list, _comments_minutes),
     TopicExtender("subscribers", _subscribers, int, _subscribers_minutes),
 ]

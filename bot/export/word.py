@@ -11,6 +11,7 @@ from typing import Any
 from docx import Document
 
 from bot.durations import clock_length
+from bot.export.followup import comment_text, rating_text
 from bot.export.minutes import (
     LABELS,
     Minutes,
@@ -220,11 +221,9 @@ def _followup(doc: Any, topic: Mapping[str, Any], m: Minutes) -> None:
     if ratings:
         doc.add_heading(m.label("ratings_heading"), 2)
         for rating in ratings:
-            keys = ("round", "satisfied", "partly", "not_satisfied")
-            doc.add_paragraph(
-                m.label("rating_line", **{k: rating[k] for k in keys}), style="List Bullet"
-            )
+            doc.add_paragraph(rating_text(rating, m), style="List Bullet")
     if comments:
+        # Unsigned: the round, the rating it came with, the text; never who wrote it.
         doc.add_heading(m.label("doc_comments"), 2)
         for comment in comments:
-            doc.add_paragraph(" ".join(str(comment).split()), style="List Bullet")
+            doc.add_paragraph(comment_text(comment, m), style="List Bullet")

@@ -13,9 +13,11 @@ VIEWS_REMIND = "views_remind"
 VOTE_REMIND = "vote_remind"
 # The result card of a closed vote.
 POST_RESULT = "post_result"
-# A follow-up card at one of the offsets after adoption.
+# A follow-up offset after adoption: the topic's living card is posted anew and a rating round
+# opens (the only rows that open one).
 FOLLOWUP = "followup"
-# An action's due date is near; it has passed; it has long passed (ask about reopening).
+# An action's due date is near; it has passed (one line each, pointing to the living card); it
+# has long passed (the convenors are asked about reopening). None of them opens a round.
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 OVERDUE_REOPEN = "overdue_reopen"
@@ -27,7 +29,7 @@ OWNER_REMINDER = "owner_reminder"
 ENDS_WITH_TOPIC = (VIEWS_CLOSE, VIEWS_REMIND, FOLLOWUP)
 # Follow-up rows about a topic, and about its actions (ref_id = action id).
 FOLLOWUP_TOPIC_KINDS = (FOLLOWUP,)
-# The action rows that post a follow-up card in the group; every row about an action.
+# The action rows that post a notice in the group; every row about an action.
 ACTION_CARD_KINDS = (DUE_SOON, OVERDUE, OVERDUE_REOPEN)
 ACTION_KINDS = (*ACTION_CARD_KINDS, OWNER_REMINDER)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.durations import DurationError, parse_duration
 from bot.errors import Msg, UserError
-from bot.events import TopicChanged
+from bot.events import FollowupChanged, TopicChanged
 from bot.i18n import N_
 from bot.rules.permissions import Action
 from bot.rules.phases import Status
@@ -32,6 +32,7 @@ from bot.services.prompts import display_name
 from bot.usage import USAGE
 from storage import Tx, message_records, schedule
 from storage import chats as chat_repo
+from storage import followup as followup_repo
 from storage import forms as form_repo
 from storage import topics as repo
 from storage import views as view_repo
@@ -174,9 +175,13 @@ async def decline(rt: Runtime, chat_id: int, actor: Actor, number: int, reason: 
 
 
 async def _cancel_topic_jobs(tx: Tx, rt: Runtime, topic_id: int, now: datetime) -> None:
-    """A topic that ended has nothing left to announce: its deadlines and follow-ups go."""
+    """A topic that ended has nothing left to announce: its deadlines and follow-ups go, and
+    its rating round closes (its living follow-up card, if it has one, loses the buttons)."""
     for kind in ENDS_WITH_TOPIC:
         await schedule.cancel(tx, kind, topic_id, now)
+    if await followup_repo.close_rounds(tx, topic_id, now):
+        topic = await repo.get_topic_by_id(tx, topic_id)
+        rt.events.publish(tx, FollowupChanged(topic.chat_id, topic_id))
 
 
 async def escalate(rt: Runtime, chat_id: int, actor: Actor, number: int, reason: str) -> TopicRow:

@@ -5,8 +5,8 @@
 - ratings: the rating buttons, and the private comment on one's rating;
 - subscriptions: 🔔 Notify me, /subscribe, /unsubscribe, /mysubscriptions, and send_private
   (every private copy);
-- cards: what the schedule posts (follow-up cards, reopen questions, private copies), the final
-  card, and the round card refreshed in place;
+- cards: what the schedule posts (the living follow-up card at each offset, one-line notices,
+  reopen questions, private copies), the final round, and the living card edited in place;
 - reopening: /reopen and the convenors' answer to the reopen question.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from handlers.followup import actions, ratings, reopening, subscriptions
 from handlers.followup.actions import PROGRESS_PROMPT, finish_progress
-from handlers.followup.cards import refresh_round_card, register_jobs
+from handlers.followup.cards import refresh_living_card, register_jobs
 from handlers.followup.ratings import COMMENT_PROMPT, finish_comment
 from handlers.followup.subscriptions import send_private
 
@@ -38,7 +38,7 @@ __all__ = [
     "PROGRESS_PROMPT",
     "finish_comment",
     "finish_progress",
-    "refresh_round_card",
+    "refresh_living_card",
     "register",
     "register_jobs",
     "send_private",

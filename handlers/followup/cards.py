@@ -1,6 +1,8 @@
-"""What the follow-up schedule posts: the follow-up cards with their rating buttons, the
-convenors' reopen question, the private copies for subscribers and owners; the final card when
-the last action is done; and the round card refreshed in place when its ratings change."""
+"""What the follow-up schedule posts: the topic's living follow-up card, posted anew at each
+follow-up offset (the card before it then points to it) and edited in place whenever an action,
+a report or a rating changes; the one-line notices of actions due soon or overdue; the
+convenors' reopen question; one private copy per round for subscribers and owners; the final
+round on the living card when the last action is done."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from bot.retry import until_stored
 from bot.runtime import Runtime, runtime_of
 from bot.services import followup as service
 from bot.services import kinds, prompts
+from bot.services.views import message_link
 from bot.text import split_items
 from handlers.common import scheduled
 from handlers.followup.subscriptions import send_private
@@ -26,23 +29,22 @@ log = logging.getLogger(__name__)
 
 
 async def post_card(app: Application, rt: Runtime, card: service.Card) -> None:
+    """Post the living card anew (an offset's round, or the final round of a topic that had no
+    card yet), record it, retire the card it replaces, then the private copies."""
     _ = translator(card.chat.language)
     now = rt.clock.now()
     names = await prompts.names(rt, [o for a in card.actions for o in a.owners])
-    text, markup = followup_cards.followup_card(_, card, {}, names, now, rt.bot_username)
+    text, markup = followup_cards.followup_card(_, card, names, now, rt.bot_username)
     message = await post_about(app.bot, rt, card.chat, card.topic, text, markup)
     # The one send the group sees is recorded (and its schedule row done) at once: whatever
     # fails after it, a retry never posts the card again.
     await until_stored(
         rt, lambda: service.card_posted(rt, card, message.message_id), "a follow-up card"
     )
+    if card.replaces is not None and card.replaces != message.message_id:
+        await retire_card(app.bot, card, message.message_id)
     if card.reopen_offer is not None:
-        question, buttons = followup_cards.reopen_question(
-            _,
-            card.topic,
-            card.reopen_offer,
-            card.subject if card.kind == kinds.OVERDUE_REOPEN else None,
-        )
+        question, buttons = followup_cards.reopen_question(_, card.topic, card.reopen_offer, None)
         try:
             await post_about(app.bot, rt, card.chat, card.topic, question, buttons)
         except TelegramError as exc:
@@ -74,6 +76,37 @@ async def post_card(app: Application, rt: Runtime, card: service.Card) -> None:
             card.round.id,
             followup_cards.report_here(_, card, rt.bot_username),
         )
+
+
+async def retire_card(bot: Bot, card: service.Card, current_id: int) -> None:
+    """The card `card` replaces loses its buttons and says, in one line, where the current one
+    (message `current_id`) is. A card someone deleted is left alone."""
+    _ = translator(card.chat.language)
+    text = followup_cards.superseded(_, card.topic, message_link(card.chat.chat_id, current_id))
+    try:
+        await edit(bot, card.chat.chat_id, card.replaces, text, None)
+    except TelegramError as exc:
+        log.warning("older follow-up card of topic %s not retired: %s", card.topic.id, exc)
+
+
+async def post_notice(app: Application, rt: Runtime, notice: service.Notice) -> None:
+    """An action due soon or overdue: one line that mentions its owners and points to the living
+    card; long overdue: the convenors' reopen question. No round opens, no private copy goes
+    (owners have their own reminders). The row is done right after the one send."""
+    _ = translator(notice.chat.language)
+    if notice.kind == kinds.OVERDUE_REOPEN:
+        text, markup = followup_cards.reopen_question(_, notice.topic, (0, 0), notice.action)
+    else:
+        names = await prompts.names(rt, list(notice.action.owners))
+        today = rt.clock.now().astimezone(notice.chat.settings.zone()).date()
+        link = (
+            message_link(notice.chat.chat_id, notice.card_message_id)
+            if notice.card_message_id is not None
+            else None
+        )
+        text, markup = followup_cards.notice_line(_, notice, names, today, link), None
+    await post_about(app.bot, rt, notice.chat, notice.topic, text, markup)
+    await until_stored(rt, lambda: service.notice_posted(rt, notice), "a follow-up notice")
 
 
 async def administrators(bot: Bot, chat_id: int) -> list[int]:
@@ -111,36 +144,40 @@ async def send_comment_digest(app: Application, rt: Runtime, round_id: int) -> N
 
 
 async def post_final_card(app: Application, rt: Runtime, round_id: int) -> None:
-    """The final card (every action done: how satisfied are you with the outcome?)."""
+    """Every action is done: the final round. It lives on the topic's living card (edited now,
+    so that its buttons carry the final round at once); a topic that had no card yet gets one."""
     card = await service.round_card(rt, round_id)
-    if card is not None:
+    if card is None:
+        return
+    if card.round.card_message_id is None:
         await post_card(app, rt, card)
+        return
+    await refresh_living_card(app.bot, rt, card.topic.id)
+    if rt.card_edits is not None:
+        rt.card_edits.forget("followup", card.topic.id)
 
 
-async def refresh_round_card(bot: Bot, rt: Runtime, round_id: int) -> None:
-    """The round's card edited in place with its counts; a closed round loses its buttons."""
-    card = await service.round_card(rt, round_id)
-    if card is None or card.round.card_message_id is None:
+async def refresh_living_card(bot: Bot, rt: Runtime, topic_id: int) -> None:
+    """The topic's living follow-up card edited in place (its actions, notes and counts); a
+    closed round loses its rating buttons, an ended follow-up all of them."""
+    card = await service.living_card(rt, topic_id)
+    if card is None:
         return
     names = await prompts.names(rt, [o for a in card.actions for o in a.owners])
     text, markup = followup_cards.followup_card(
-        translator(card.chat.language), card, card.counts, names, rt.clock.now(), rt.bot_username
+        translator(card.chat.language), card, names, rt.clock.now(), rt.bot_username
     )
-    await edit(
-        bot,
-        card.chat.chat_id,
-        card.round.card_message_id,
-        text,
-        markup if card.round.closed_at is None else None,
-    )
+    await edit(bot, card.chat.chat_id, card.round.card_message_id, text, markup)
 
 
 async def run_followup(app: Application, job: Job, late: bool) -> None:
-    """A follow-up row of the schedule (a card at an offset, an action due soon or overdue)."""
+    """A follow-up row of the schedule: a card at an offset, or a notice about an action."""
     rt = runtime_of(app)
-    card = await service.take_job(rt, job, late)
-    if card is not None:
-        await post_card(app, rt, card)
+    taken = await service.take_job(rt, job, late)
+    if isinstance(taken, service.Card):
+        await post_card(app, rt, taken)
+    elif isinstance(taken, service.Notice):
+        await post_notice(app, rt, taken)
 
 
 async def run_owner_reminder(app: Application, job: Job, late: bool) -> None:

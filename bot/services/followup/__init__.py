@@ -18,12 +18,19 @@ from bot.services.followup.actions import (
     read_report,
     report,
 )
-from bot.services.followup.delivery import card_posted, round_card, schedule_followups, take_job
+from bot.services.followup.delivery import (
+    card_posted,
+    living_card,
+    notice_posted,
+    round_card,
+    schedule_followups,
+    take_job,
+)
 from bot.services.followup.digest import Digest, comment_digest, reachable
 from bot.services.followup.owners import OwnerReminder, own_open_actions, take_reminder
 from bot.services.followup.ratings import comment, rate
 from bot.services.followup.reopening import check_can_reopen, reopen
-from bot.services.followup.shared import FOLLOWING, Card
+from bot.services.followup.shared import FOLLOWING, Card, Notice
 from bot.services.followup.subscriptions import (
     mark_private_ok,
     mark_undeliverable,
@@ -41,6 +48,7 @@ __all__ = [
     "OwnerReminder",
     "Progress",
     "ProgressReport",
+    "Notice",
     "ReportKind",
     "add_action",
     "card_posted",
@@ -50,8 +58,10 @@ __all__ = [
     "comment_digest",
     "find_owners",
     "list_actions",
+    "living_card",
     "mark_private_ok",
     "mark_undeliverable",
+    "notice_posted",
     "open_actions_of",
     "own_open_actions",
     "rate",

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from bot import numbers
 from bot.errors import Msg, UserError
+from bot.events import FollowupChanged
 from bot.i18n import N_
 from bot.rules.followup import DueError, is_finished, parse_due
 from bot.rules.permissions import Action
@@ -86,7 +87,8 @@ class ProgressReport:
 @dataclass(frozen=True)
 class Progress:
     """What a report changed: the action, its topic, and whether that finished the topic (then
-    `final_round` is the round of the final card to post)."""
+    `final_round` is the final round: on the living card, edited in place, when the topic has
+    one (its card_message_id is set); otherwise its card is to be posted)."""
 
     action: ActionRow
     topic: TopicRow
@@ -194,6 +196,7 @@ async def add_action(
             tx, chat.chat_id, OVERDUE_REOPEN, action.id, due_at + settings.overdue_reopen_after
         )
         await schedule_reminders(tx, chat.chat_id, action, settings.zone(), now)
+        rt.events.publish(tx, FollowupChanged(chat.chat_id, topic.id))
         topic = await topic_repo.get_topic_by_id(tx, topic.id)
         return topic, action
 
@@ -250,6 +253,7 @@ async def report(rt: Runtime, chat_id: int, actor: Actor, said: ProgressReport) 
             for kind in ACTION_KINDS:
                 await schedule.cancel(tx, kind, action.id, now)
         topic_done, final_round = await _maybe_done(tx, topic, now)
+        rt.events.publish(tx, FollowupChanged(chat_id, topic.id))
         action = await repo.get_action_by_id(tx, action.id)
         topic = await topic_repo.get_topic_by_id(tx, topic.id)
         return Progress(action, topic, topic_done, final_round)
@@ -282,7 +286,14 @@ async def _maybe_done(tx: Tx, topic: TopicRow, now: datetime) -> tuple[bool, Rou
     await schedule.cancel_for_topic(
         tx, topic.id, [a.id for a in actions], FOLLOWUP_TOPIC_KINDS, ACTION_KINDS, now
     )
-    return True, await repo.open_round(tx, topic.id, "final", now)
+    # The final rating is one round on the living card (not a card of its own): the round
+    # takes the card's message, and the round before shows its result beside it.
+    living = await repo.living_round(tx, topic.id)
+    final = await repo.open_round(tx, topic.id, "final", now)
+    if living is not None:
+        await repo.set_round_card(tx, final.id, living.card_message_id)
+        final = await repo.get_round(tx, final.id)
+    return True, final
 
 
 async def list_actions(rt: Runtime, chat_id: int, number: int) -> tuple[TopicRow, list[ActionRow]]:

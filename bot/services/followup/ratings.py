@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import UserError
-from bot.events import RatingGiven
+from bot.events import FollowupChanged
 from bot.i18n import N_
 from bot.rules.followup import RATINGS
 from bot.rules.permissions import Action
@@ -42,7 +42,7 @@ async def rate(
                 N_("This round of ratings is closed; rate on the newest follow-up card.")
             )
         previous = await repo.rate(tx, latest.id, actor.user_id, value, now)
-        rt.events.publish(tx, RatingGiven(chat_id, latest.id))
+        rt.events.publish(tx, FollowupChanged(chat_id, topic.id))
         return topic, latest, previous
 
     return await run_unit(rt, actor, work)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.events import FollowupChanged
 from bot.rules.permissions import Action
 from bot.rules.phases import Status
 from bot.runtime import Runtime
@@ -43,6 +44,7 @@ async def reopen(rt: Runtime, chat: ChatContext, actor: Actor, number: int) -> T
             tx, topic.id, [a.id for a in actions], FOLLOWUP_TOPIC_KINDS, ACTION_KINDS, now
         )
         await repo.close_rounds(tx, topic.id, now)
+        rt.events.publish(tx, FollowupChanged(chat.chat_id, topic.id))
         await topic_repo.set_status(
             tx, topic.id, Status.DELIBERATING, deadline, round=topic.round + 1
         )
