@@ -76,6 +76,7 @@ CONVENOR_COMMANDS = (
     ("unlink", N_("End a link with another group")),
     ("contact", N_("Name or remove a contact member (reply to them)")),
     ("refer", N_("Refer a topic to a linked members' group")),
+    ("consult", N_("Ask the linked villages about a topic")),
 )
 PRIVATE_COMMANDS = (
     ("start", N_("Start")),

@@ -32,6 +32,10 @@ pt     PICK_TOPIC           a topic, answering "which topic?" for a      command
                             command typed without its number             message id
 vs     VIEW_STANCE          a stance, answering "which stance?" for a    command's   stance
                             /view typed without one                      message id
+cs     CONSULT_TO           the village a consultation goes to           link id     -
+                            (number: topic; link id 0: every village)
+cv     CONSULT_VIEW         a stance on a consultation card              -           stance
+                            (number: consultation id)
 =====  ===================  ===========================================  ==========  ========
 
 PICK_TOPIC and VIEW_STANCE answer a question that replies to the member's command: the rest of
@@ -95,6 +99,8 @@ class Kind(StrEnum):
     DROP_CONTACT = "dc"
     PICK_TOPIC = "pt"
     VIEW_STANCE = "vs"
+    CONSULT_TO = "cs"
+    CONSULT_VIEW = "cv"
 
 
 class Link(StrEnum):
@@ -194,7 +200,9 @@ def parse(data: str | None) -> Press | None:
         return None
     if kind == Kind.RATE and (press.rating is None or press.target_id is None):
         return None
-    if kind == Kind.REFER_TO and (press.target_id is None or code is not None):
+    if kind in (Kind.REFER_TO, Kind.CONSULT_TO) and (press.target_id is None or code is not None):
+        return None
+    if kind == Kind.CONSULT_VIEW and (press.stance is None or target_id is not None):
         return None
     return press
 
@@ -274,6 +282,15 @@ def pick_topic(number: int, command_message_id: int) -> str:
 def view_stance(number: int, command_message_id: int, stance: Stance) -> str:
     """`stance` for the view on topic `number` typed in message `command_message_id`."""
     return f"{Kind.VIEW_STANCE}:{number}:{command_message_id}:{_CODE_OF_STANCE[stance]}"
+
+
+def consult_to(number: int, link_id: int) -> str:
+    """Consult the village of `link_id` on topic `number` (link id 0: every linked village)."""
+    return f"{Kind.CONSULT_TO}:{number}:{link_id}"
+
+
+def consult_view(consultation_id: int, stance: Stance) -> str:
+    return f"{Kind.CONSULT_VIEW}:{consultation_id}:{_CODE_OF_STANCE[stance]}"
 
 
 def start_link(bot_username: str, link: Link, chat_id: int, number: int) -> str:

@@ -19,6 +19,7 @@ from bot.rules.phases import Choice, Stance, Status
 from bot.rules.threads import thread_link
 from bot.services import topics
 from bot.services.common import ACTION_STATUS_TEXT, STATUS_TEXT
+from bot.services.consultations import VillageAnswers, answers_of
 from bot.services.referrals import CardLink, ReferralFacts, Report, card_links
 from bot.text import Html, clip, esc, fill, fit_items
 from storage import Tx
@@ -321,3 +322,79 @@ def contact_topic_text(
     lines.append(t(N_("Status: {status}"), status=Msg(STATUS_TEXT[Status(topic.status)])))
     lines.append(t(N_("Views so far: {counts}"), counts=stance_counts(_, counts)))
     return "\n".join(lines)
+
+
+# ----- consultation down ---------------------------------------------------------------------------
+def consult_card(
+    _: Translate, members_title: str, topic: TopicRow, consultation_id: int, open_: bool = True
+) -> tuple[str, Keyboard | None]:
+    """The card a village gets: the members' group's question, and the stance buttons while the
+    consultation is open."""
+    t = _t(_)
+    lines = [
+        t(
+            N_("📣 The members' group “{group}” asks this village: <b>{title}</b>"),
+            group=members_title,
+            title=topic.title,
+        )
+    ]
+    if topic.details:
+        lines.append(esc(clip(topic.details, DETAILS_CLIP)))
+    if not open_:
+        lines.append(_("The consultation has ended; thank you for your answers."))
+        return "\n".join(lines), None
+    lines.append(
+        _(
+            "Press a button for your stance, then reply with a few words. Your answer goes to the members' group without your name, unless this group's setting share_names is on; a later answer replaces it."
+        )
+    )
+    rows = [
+        [Button(_(STANCE_LABEL[s]), data=callbacks.consult_view(consultation_id, s)) for s in pair]
+        for pair in ((Stance.SUPPORT, Stance.OPPOSE), (Stance.CONCERN, Stance.SUGGESTION))
+    ]
+    return "\n".join(lines), keyboard(rows)
+
+
+def _stance_word(_: Translate, stance: str) -> str:
+    label = _(STANCE_LABEL[Stance(stance)])
+    return label.split(maxsplit=1)[1] if " " in label else label
+
+
+def consultation_line(_: Translate, village: VillageAnswers) -> str:
+    """ "📣 东山村：支持 12 · 担忧 3（征求中）"."""
+    t = _t(_)
+    counts = " · ".join(
+        f"{_stance_word(_, s.value)} {village.counts[s.value]}"
+        for s in Stance
+        if village.counts.get(s.value)
+    )
+    state = _("collecting") if village.open else _("ended")
+    return t(
+        N_("📣 {village}: {counts} ({state})"),
+        village=village.village,
+        counts=counts or _("no answers yet"),
+        state=state,
+    )
+
+
+async def consultation_card_lines(tx: Tx, topic: TopicRow, _: Translate) -> list[str]:
+    """The members' topic card: a line per consulted village (CARD_LINES)."""
+    return [consultation_line(_, v) for v in await answers_of(tx, topic)]
+
+
+def consultation_items(_: Translate, villages: list[VillageAnswers]) -> list[str]:
+    """/views of a members' topic: the villages' answers, by village and stance."""
+    items = []
+    for village in villages:
+        items.append(f"\n<b>{consultation_line(_, village)}</b>")
+        for stance, text, name in village.answers:
+            icon = _stance_icon(_, stance)
+            if name:
+                body = fill(_(N_("{name}: {text}")), {"name": name, "text": clip(text, 600)})
+            else:
+                body = esc(clip(text, 600))
+            items.append(f"• {icon} {body}")
+    return items
+
+
+topics.CARD_LINES.append(consultation_card_lines)

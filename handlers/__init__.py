@@ -9,6 +9,7 @@ from handlers import (
     arrival,
     basics,
     board,
+    consultations,
     drafts,
     edits,
     errors,
@@ -41,6 +42,7 @@ def register_handlers(app: Application) -> None:
     quiet.register_jobs(scheduler)
     links.register_jobs(scheduler)
     referrals.register_jobs(scheduler)
+    consultations.register_jobs(scheduler)
     refresher = CardRefresher(rt)
     refresher.renderers["followup"] = lambda bot, rt_, _chat, ref: followup.refresh_living_card(
         bot, rt_, ref
@@ -75,6 +77,7 @@ def register_handlers(app: Application) -> None:
     links.register(app)
     referrals.register(app)
     board.register(app)
+    consultations.register(app)
     replies.register(app)
     basics.register_fallbacks(app)  # last in its group: only what nothing else took
     app.add_error_handler(errors.on_error)

@@ -63,8 +63,8 @@ HELP_VOICE = N_(
 # 两商衔接: linking with a members' group, contact members and referral up (its own catalog
 # message, after the convenors' lines).
 HELP_LINKS = N_(
-    "<b>Linking with a members' group (两商衔接)</b>: /links lists the groups linked with this one.\n"
-    "• Convenors: /link in a members' group gives a one-time code; /link CODE in a village group links the two; /unlink ends a link. /contact add, replying to a member of a linked members' group, names the village's contact member (/contact remove removes one); each new topic reaches them privately, and /mygroups in our private chat lists the villages they serve. /refer N note sends a topic the village cannot settle alone to the members' group, which takes it up or sends it back; what it does is reported here."
+    "<b>Linking groups (两商衔接)</b>: /links lists the linked groups.\n"
+    "• Convenors: /link gives a code in a members' group, /link CODE in a village links the two, /unlink ends a link. /contact add|remove (replying to someone) names the village's contact member, who gets its new topics privately (/mygroups). /refer N note sends a topic up; /consult N [close] asks the villages."
 )
 # Posted once when the bot is added to a group: what it does, who leads, the first steps and
 # the rights it asks for (handlers/basics.py `welcome`).

@@ -9,7 +9,7 @@ from bot.i18n import N_
 from bot.rules.phases import Stance
 from bot.services import prompts
 from bot.text import mention
-from handlers import followup, referrals, topics, views, votes
+from handlers import consultations, followup, referrals, topics, views, votes
 from handlers.common import Ctx, edge
 from storage.pending import Pending
 
@@ -74,6 +74,8 @@ async def on_text(ctx: Ctx) -> None:
         return
     elif pending.kind == referrals.SEND_BACK_PROMPT:
         await referrals.finish_send_back(ctx, pending.payload, text)
+    elif pending.kind == consultations.ANSWER_PROMPT:
+        await consultations.finish_answer(ctx, pending.payload, text)
     elif pending.kind == views.ANON_PROMPT:
         if "stance" not in pending.payload:
             from bot.i18n import N_

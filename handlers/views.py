@@ -16,12 +16,12 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, cards, numbers
+from bot import callbacks, cards, link_cards, numbers
 from bot.errors import UserError
 from bot.i18n import N_, translator
 from bot.rules.phases import Stance, parse_stance
 from bot.rules.speakers import Speaker
-from bot.services import prompts, waiting
+from bot.services import consultations, prompts, waiting
 from bot.services import views as service
 from bot.services.chats import load_chat_context
 from bot.services.common import Actor, parse_number
@@ -144,7 +144,10 @@ async def views_listing(ctx: Ctx, number: int) -> tuple[str, list[str]]:
     grouped = await service.by_stance(ctx.rt, ctx.chat_id, number)
     authors = [v.author_id for group in grouped.groups.values() for v in group if not v.anonymous]
     names = await prompts.names(ctx.rt, authors)
-    return cards.views_list(ctx._, grouped.topic, grouped.groups, names)
+    header, items = cards.views_list(ctx._, grouped.topic, grouped.groups, names)
+    # 两商衔接: a members' topic put to the villages lists their answers too.
+    villages = await consultations.answers_for(ctx.rt, grouped.topic)
+    return header, items + link_cards.consultation_items(ctx._, villages)
 
 
 # In the group, the list of a topic's views is posted at most once in this while (📋 presses);

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from storage import consultations
 from storage.db import Tx
 from storage.rows import from_row
 from storage.timefmt import to_db
@@ -235,6 +236,7 @@ async def move_chat(tx: Tx, old_id: int, new_id: int) -> None:
     """A group upgraded to a supergroup keeps its links, contact members and referrals."""
     for table, column in _CHAT_COLUMNS:
         await tx.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (new_id, old_id))
+    await consultations.move_chat(tx, old_id, new_id)
 
 
 # ----- the export ------------------------------------------------------------------------------

@@ -213,7 +213,7 @@ async def test_json_has_exactly_the_contract_keys(db_path, tmp_path):
                 "actions", "followups", "ratings", "subscribers",
                 # added by issue 13: how it was talked over
                 "form",
-                "referrals",  # added by issue 13 (两商衔接)
+                "referrals", "consultations",  # added by issue 13 (两商衔接)
                 "comments",  # added by issue 12: unsigned {"round", "rating", "text"}
             }  # fmt: skip
             for v in t["views"]:

@@ -14,7 +14,7 @@ from tests.kit.story import World
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}")
 TABLES = (
     "links", "link_codes", "contacts", "referrals", "referral_events", "topics", "history",
-    "scheduled",
+    "scheduled", "consultations", "consultation_views",
 )  # fmt: skip
 REFUSALS = ("只有本群的召集人可以进行此操作。", "只有本群成员可以进行此操作。")
 
@@ -46,6 +46,8 @@ async def stage(world: World):
     await chen.says("/refer 2")
     card = m.last_bot_message()
     hello = await v.add(zhao).says("大家好")
+    await zhao.says("/propose 全县推广垃圾分类")
+    await wang.says("/accept 1")
     return {"M": m, "V": v, "wang": wang, "chen": chen, "code": code, "card": card, "hello": hello}
 
 
@@ -59,6 +61,7 @@ ACTS = {
     "refer": ("V", "/refer 1 请协调"),
     "take up": ("M", "press:接手"),
     "send back": ("M", "press:退回"),
+    "consult": ("M", "/consult 1"),
 }
 
 
@@ -128,9 +131,10 @@ def test_权限表里的新动作():
         Action.NAME_CONTACT,
         Action.REFER,
         Action.DECIDE_REFERRAL,
+        Action.CONSULT,
     ):
         assert TABLE[action][0] is Who.CONVENOR
-        status = Status.DELIBERATING if action is Action.REFER else None
+        status = Status.DELIBERATING if action in (Action.REFER, Action.CONSULT) else None
         assert decide(action, status, {Role.MEMBER, Role.CONVENOR}).allowed
         assert decide(action, status, {Role.MEMBER}).verdict is Verdict.WRONG_ROLE
         assert decide(action, status, {Role.BOT}).verdict is Verdict.NOT_A_MEMBER

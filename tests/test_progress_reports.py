@@ -157,6 +157,8 @@ def test_the_wire_prefixes_keep_their_values():
         "VIEW_STANCE": "vs",
         # ✍ why one disagrees (issue 12)
         "REASON": "rsn",
+        "CONSULT_TO": "cs",
+        "CONSULT_VIEW": "cv",
     }
     assert {k.name: k.value for k in callbacks.Link} == {
         "SUBSCRIBE": "sub",

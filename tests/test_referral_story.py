@@ -284,3 +284,19 @@ async def test_转交的错误用法都客气地说明_什么也不改(world):
     # 委员之家按一张伪造的接手按钮
     answer = await wang.presses_data(members.last_bot_message(), "tk:99")
     assert answer is not None and answer.params["show_alert"] is True
+
+
+async def test_转交后等答复时_意见截止的通知建议圆桌会谈(world):
+    members = world.group("县政协委员之家")
+    wang = members.convenor("wang")
+    east = world.group("东山村")
+    chen = east.convenor("chen")
+    alice = east.member("alice")
+    await link(members, wang, east, chen)
+    await alice.says("/propose 修缮村东石桥")
+    await chen.says("/accept 1 1d")
+    await alice.says("/view 1 support 必须修")
+    await chen.says("/refer 1")
+    await world.advance(hours=25)
+    closed = [t for t in east.texts() if "意见征集已截止" in t or "圆桌" in t]
+    assert closed and "正等着委员那边接手" in closed[-1], east.texts()[-3:]

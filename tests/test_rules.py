@@ -90,6 +90,10 @@ SPEC: dict[str, tuple[str, set[str] | str]] = {
     "name_contact": (CONVENOR, NO_TOPIC),
     "refer": (CONVENOR, {DL, V, AD, NA, FU, DN, ES}),
     "decide_referral": (CONVENOR, NO_TOPIC),
+    # Consultation down: a members' convenor puts an accepted, still open topic to the linked
+    # villages; each villager answers in person (the village's own card, no topic of its own).
+    "consult": (CONVENOR, {DL, V, AD, NA, FU}),
+    "answer_consultation": (IN_PERSON, NO_TOPIC),
 }
 
 ALL_ROLE_SETS = [
@@ -162,7 +166,13 @@ def test_nothing_but_show_happens_to_an_ended_topic(status):
     everyone = frozenset(Role) - {Role.OUTSIDER, Role.BOT, Role.GROUP, Role.CHANNEL}
     allowed = [a for a in Action if decide(a, status, everyone).allowed]
     # (and what needs no topic at all: proposing another, and the links between groups)
-    topicless = {Action.LINK, Action.UNLINK, Action.NAME_CONTACT, Action.DECIDE_REFERRAL}
+    topicless = {
+        Action.LINK,
+        Action.UNLINK,
+        Action.NAME_CONTACT,
+        Action.DECIDE_REFERRAL,
+        Action.ANSWER_CONSULTATION,
+    }
     assert set(allowed) <= {Action.PROPOSE, Action.SHOW, *topicless}
 
 

@@ -11,6 +11,7 @@ from bot.export import record
 from bot.export.minutes import LABELS, Minutes
 from bot.export.record import TopicExtender
 from bot.i18n import NC_
+from storage import consultations as consult_repo
 from storage import referrals as repo
 from storage.db import Tx
 from storage.export import ExportTopic
@@ -91,3 +92,62 @@ def _chain_minutes(referrals: list[dict[str, Any]], m: Minutes) -> list[str]:
 
 
 EXTENDERS = [TopicExtender("referrals", _referrals, list, _chain_minutes)]
+
+
+# ----- consultation down ---------------------------------------------------------------------------
+LABELS.update(
+    consult_heading=NC_("minutes", "Consultation of the villages"),
+    consult_line=NC_("minutes", "{village}: asked {opened}, {state}; {counts}"),
+    consult_open=NC_("minutes", "still collecting"),
+    consult_closed=NC_("minutes", "ended {closed}"),
+    consult_none=NC_("minutes", "no answers"),
+)
+LABELS["events"].update(
+    consulted=NC_("minutes: event", "put the topic to a village"),
+    consultation_closed=NC_("minutes: event", "ended the consultation of the villages"),
+)
+record._DETAIL_TEXT.update(
+    consulted=lambda d: str(d["village"]),
+    consultation_closed=lambda d: f"{d['villages']} villages",
+)
+
+
+async def _consultations(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dict[int, Any]:
+    return await consult_repo.export_by_topic(tx, chat_id)
+
+
+def _consult_minutes(consultations: list[dict[str, Any]], m: Minutes) -> list[str]:
+    """Each village asked: when, whether it still collects, its answers by stance and their
+    texts (never who wrote them)."""
+    if not consultations:
+        return []
+    out = [f"### {m.label('consult_heading')}", ""]
+    sep = m.label("list_sep")
+    for c in consultations:
+        counts = sep.join(
+            f"{m.lookup('stances', s)} {n}" for s, n in c["counts"].items()
+        ) or m.label("consult_none")
+        state = (
+            m.label("consult_open")
+            if c["closed_at"] is None
+            else m.label("consult_closed", closed=m.when(c["closed_at"]))
+        )
+        out.append(
+            "- "
+            + m.label(
+                "consult_line",
+                village=m.inline(c["village"]["title"]),
+                opened=m.when(c["opened_at"]),
+                state=state,
+                counts=counts,
+            )
+        )
+        for view in c["views"]:
+            out.append(
+                f"  - {m.lookup('stances', view['stance'])}{m.label('sep')}{m.inline(view['text'])}"
+            )
+    out.append("")
+    return out
+
+
+EXTENDERS.append(TopicExtender("consultations", _consultations, list, _consult_minutes))

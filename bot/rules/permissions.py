@@ -63,6 +63,8 @@ class Action(StrEnum):
     NAME_CONTACT = "name_contact"  # name or remove a village's contact member
     REFER = "refer"  # send a village topic up to a linked members' group
     DECIDE_REFERRAL = "decide_referral"  # take up a referral, or send it back (members' group)
+    CONSULT = "consult"  # put a members' topic to the linked villages, or end that (/consult)
+    ANSWER_CONSULTATION = "answer_consultation"  # a villager answers a consultation card
 
 
 class Who(Enum):
@@ -128,6 +130,9 @@ TABLE: dict[Action, tuple[Who, frozenset[Status] | None]] = {
     # At any phase after acceptance, while the topic has not been closed for good.
     Action.REFER: (Who.CONVENOR, _ACTIVE_AFTER_ACCEPT | {S.DONE, S.ESCALATED}),
     Action.DECIDE_REFERRAL: (Who.CONVENOR, None),
+    Action.CONSULT: (Who.CONVENOR, _ACTIVE_AFTER_ACCEPT),
+    # (while the consultation is open: bot/services/consultations.py)
+    Action.ANSWER_CONSULTATION: (Who.EACH_MEMBER, None),
 }
 
 

@@ -53,3 +53,5 @@ TIDY_REFUSAL = "tidy_refusal"
 REFERRAL_CARD = "referral_card"
 REFERRAL_REPORT = "referral_report"
 CONTACT_TOPIC = "contact_topic"
+# A consultation card for a village (ref_id = consultation id; storage/consultations.py).
+CONSULT_CARD = "consult_card"

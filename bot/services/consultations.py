@@ -1,0 +1,231 @@
+"""Consultation down (委员 → 基层, 开门协商): a members' convenor puts one of the group's topics to its
+linked village groups (/consult N; with several villages, a button per village and one for all);
+each village gets a card with the question and the stance buttons (a CONSULT_CARD schedule row,
+so a restart loses none); a villager's stance and few words come back, one answer per person
+(a later one replaces it), and the members' topic shows them per village and stance on its card
+and in /views. `/consult N close` ends the collection.
+
+Nothing private travels up: the answers go without names, unless the village's setting
+share_names says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.errors import UserError
+from bot.events import TopicChanged
+from bot.i18n import N_
+from bot.rules.permissions import Action
+from bot.rules.phases import Stance
+from bot.runtime import Runtime
+from bot.services.chats import ChatContext, load_chat
+from bot.services.common import TEXT_MAX, Actor, authorize, bounded, load_topic, run_unit
+from bot.services.kinds import CONSULT_CARD
+from bot.services.prompts import display_name
+from storage import Tx, schedule
+from storage import chats as chat_repo
+from storage import consultations as repo
+from storage import links as link_repo
+from storage import topics as topic_repo
+from storage.consultations import AnswerRow, ConsultationRow
+from storage.links import LinkRow
+from storage.schedule import Job
+from storage.topics import TopicRow
+
+NO_VILLAGES = N_(
+    "No village group is linked to this members' group yet. A convenor sends /link here for a code, and the village's convenor sends /link CODE there."
+)
+
+
+@dataclass(frozen=True)
+class Consulted:
+    """What /consult did: the villages asked now (`asked`), or, with several linked villages and
+    none named, the choice to offer (`choices`; nothing changed yet)."""
+
+    topic: TopicRow
+    asked: tuple[str, ...] = ()
+    choices: tuple[LinkRow, ...] = ()
+
+
+async def consult(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, link_id: int | None = None
+) -> Consulted:
+    """Put topic `number` of this members' group to its linked villages: `link_id` None asks
+    the only one (or offers the choice when there are several), 0 every one not asked yet, else
+    that one. Raises UserError (nothing changes) for a non-convenor, a topic not accepted or
+    ended, no linked village, or villages asked already."""
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> Consulted:
+        topic = await load_topic(tx, chat_id, number)
+        authorize(Action.CONSULT, topic, actor)
+        links = [
+            link
+            for link in await link_repo.live_links(tx, chat_id)
+            if link.members_chat_id == chat_id
+        ]
+        if not links:
+            raise UserError(NO_VILLAGES)
+        if link_id is None and len(links) > 1:
+            return Consulted(topic, choices=tuple(links))
+        chosen = links if not link_id else [link for link in links if link.id == link_id]
+        if not chosen:
+            raise UserError(N_("That village is no longer linked to this group."))
+        asked = []
+        for link in chosen:
+            consultation_id = await repo.open_one(
+                tx, topic.id, chat_id, link.village_chat_id, link.id, actor.user_id, now
+            )
+            if consultation_id is None:
+                continue
+            await schedule.add(tx, link.village_chat_id, CONSULT_CARD, consultation_id, now)
+            await topic_repo.record(
+                tx, topic.id, now, actor.user_id, "consulted", {"village": link.village_title}
+            )
+            asked.append(link.village_title)
+        if not asked:
+            raise UserError(
+                N_(
+                    "Topic #{number} is being put to that village already. /consult {number} close ends the collection."
+                ),
+                number=number,
+            )
+        rt.events.publish(tx, TopicChanged(chat_id, topic.id))
+        return Consulted(topic, asked=tuple(asked))
+
+    return await run_unit(rt, actor, work)
+
+
+async def close(rt: Runtime, chat_id: int, actor: Actor, number: int) -> list[ConsultationRow]:
+    """End the collection on topic `number` in every village; the closed consultations (their
+    cards are to lose their buttons). Raises UserError when none was open."""
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> list[ConsultationRow]:
+        topic = await load_topic(tx, chat_id, number)
+        authorize(Action.CONSULT, topic, actor)
+        closed = []
+        for found in await repo.of_topic(tx, topic.id):
+            if await repo.close(tx, found.id, actor.user_id, now):
+                closed.append(await repo.get(tx, found.id))
+        if not closed:
+            raise UserError(N_("No village is being consulted on topic #{number}."), number=number)
+        await topic_repo.record(
+            tx, topic.id, now, actor.user_id, "consultation_closed", {"villages": len(closed)}
+        )
+        rt.events.publish(tx, TopicChanged(chat_id, topic.id))
+        return closed
+
+    return await run_unit(rt, actor, work)
+
+
+# ----- the village's card -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CardDue:
+    chat: ChatContext
+    consultation: ConsultationRow
+    topic: TopicRow
+    members_title: str
+
+
+async def card_due(rt: Runtime, job: Job, late: bool) -> CardDue | None:
+    """The CONSULT_CARD row runs: the card to post in the village, or None (row finished) when
+    the consultation ended meanwhile or has its card already."""
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> CardDue | None:
+        found = await repo.get(tx, job.ref_id)
+        chat = await load_chat(tx, rt, job.chat_id)
+        if found is None or chat is None or not found.is_open or found.card_message_id:
+            await schedule.finish(tx, job.id, now, late, outcome="obsolete")
+            return None
+        members = await chat_repo.get_chat(tx, found.members_chat_id)
+        topic = await topic_repo.get_topic_by_id(tx, found.topic_id)
+        return CardDue(chat, found, topic, members.title if members else "")
+
+    return await rt.db.run(work)
+
+
+async def card_posted(rt: Runtime, job: Job, message_id: int, late: bool) -> bool:
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> bool:
+        await repo.set_card(tx, job.ref_id, message_id)
+        return await schedule.finish(tx, job.id, now, late)
+
+    return await rt.db.run(work)
+
+
+# ----- a villager answers -------------------------------------------------------------------------
+async def _open_here(tx: Tx, chat_id: int, actor: Actor, consultation_id: int) -> ConsultationRow:
+    authorize(Action.ANSWER_CONSULTATION, None, actor)
+    found = await repo.get(tx, consultation_id)
+    if found is None or found.village_chat_id != chat_id:
+        raise UserError(N_("This button is no longer valid."))
+    if not found.is_open:
+        raise UserError(N_("This consultation has ended; thank you."))
+    return found
+
+
+async def check_can_answer(
+    rt: Runtime, chat_id: int, actor: Actor, consultation_id: int
+) -> ConsultationRow:
+    """Before asking for the few words: would the answer be taken?"""
+    return await rt.db.view(lambda tx: _open_here(tx, chat_id, actor, consultation_id))
+
+
+async def answer(
+    rt: Runtime, chat_id: int, actor: Actor, consultation_id: int, stance: Stance, text: str
+) -> bool:
+    """A villager's answer (a later one replaces it); True when it is their first. The members'
+    topic card follows (TopicChanged). Raises UserError as check_can_answer does, and for an
+    empty or too long text."""
+    text = bounded(text, TEXT_MAX, N_("view"))
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> bool:
+        found = await _open_here(tx, chat_id, actor, consultation_id)
+        first = await repo.answer(tx, found.id, actor.user_id, stance.value, text, now)
+        rt.events.publish(tx, TopicChanged(found.members_chat_id, found.topic_id))
+        return first
+
+    return await run_unit(rt, actor, work)
+
+
+# ----- what the members' group sees ---------------------------------------------------------------
+@dataclass(frozen=True)
+class VillageAnswers:
+    village: str
+    open: bool
+    counts: dict[str, int]
+    answers: list[tuple[str, str, str | None]]  # stance, text, name (only where shared)
+
+
+async def answers_of(tx: Tx, topic: TopicRow) -> list[VillageAnswers]:
+    """Each consulted village's answers on the members' topic, newest consultation last."""
+    found = []
+    for consultation in await repo.of_topic(tx, topic.id):
+        said: list[AnswerRow] = await repo.answers(tx, consultation.id)
+        village = await chat_repo.get_chat(tx, consultation.village_chat_id)
+        share = bool(village and village.settings.get("share_names"))
+        names = {}
+        if share and said:
+            users = await chat_repo.get_users(tx, [a.user_id for a in said])
+            names = {uid: display_name(u) for uid, u in users.items()}
+        counts: dict[str, int] = {}
+        for a in said:
+            counts[a.stance] = counts.get(a.stance, 0) + 1
+        found.append(
+            VillageAnswers(
+                consultation.village_title,
+                consultation.is_open,
+                counts,
+                [(a.stance, a.text, names.get(a.user_id) if share else None) for a in said],
+            )
+        )
+    return found
+
+
+async def answers_for(rt: Runtime, topic: TopicRow) -> list[VillageAnswers]:
+    return await rt.db.view(lambda tx: answers_of(tx, topic))
