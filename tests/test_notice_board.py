@@ -292,3 +292,34 @@ def test_the_fake_pins_as_telegram_allows_and_refuses():
     assert _answer(api, "pinChatMessage", **pin) == (400, NO_RIGHTS_TO_PIN)
     api.set_status(-600, BOT_ID, "administrator")
     assert _answer(api, "pinChatMessage", **pin) == (200, True)
+
+
+async def test_the_board_follows_a_topic_through_its_phases(world):
+    """Phases that move by the schedule (views close, the vote's result) reach the board too."""
+    from datetime import timedelta
+
+    group, chen = await pinning_group(world)
+    people = [group.member(n) for n in ("alice", "bob", "carol")]
+    await people[0].says("/propose 修水井")
+    await chen.says("/accept 1 1天 1天")
+    await world.advance(timedelta(days=1, minutes=1))  # views close
+    await world.run_due()
+    board = await board_id(world, group)
+    assert "#1 修水井：意见征集已结束，正在起草共识文本" in shown(world, group, board)["text"]
+
+    await people[0].says("/draft 1 今年修好水井。")
+    await chen.says("/vote 1 1 1天")
+    await world.run_due()
+    topic = await topic_of(world, group)
+    when = times.deadline(topic.phase_deadline, "Asia/Shanghai", "zh", None)
+    assert f"表决中\n#1 修水井：表决截止 {when}" in shown(world, group, board)["text"]
+
+    ballot = group.last_bot_message()
+    for person in people:
+        await person.presses(ballot, "同意")
+    await world.advance(timedelta(days=1, minutes=1))  # the vote closes by its deadline
+    await world.run_due()
+    text = shown(world, group, board)["text"]
+    assert "已通过\n#1 修水井" in text and "表决中" not in text
+    assert await board_id(world, group) == board
+    assert len(world.api.calls_of("pinChatMessage", group.chat_id)) == 1
