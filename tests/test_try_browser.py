@@ -222,3 +222,16 @@ def test_a_question_gets_the_right_reply_box_and_a_deep_link_opens_the_private_c
     answer = page.locator(".msg.bot").last
     answer.wait_for()
     assert "#1" in answer.inner_text()
+
+
+def test_the_play_button_plays_the_example_to_the_follow_up(page):
+    """▶ 演示一遍: the whole loop, narrated step by step, with no dialog stopping it."""
+    bot_card(page, "/propose")
+    page.locator("#play").click()
+    page.wait_for_selector("#narration:has-text('1/')")
+    page.wait_for_selector("#narration:has-text('演示结束')", timeout=90_000)
+    assert page.locator("dialog#alert[open]").count() == 0
+    followup = with_button(page, "不满意")
+    assert "跟踪反馈" in followup.inner_text()
+    page.wait_for_selector('.topic[data-number="1"][data-status="following_up"]')
+    assert page.locator("#play").is_enabled()

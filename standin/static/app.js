@@ -31,7 +31,7 @@ const WORDS = {
 const S = {
   lang: "zh", words: WORDS.zh, bot: {}, groupId: null, people: [], chats: [],
   messages: new Map(), // chat id -> Map(message id -> view)
-  me: null, active: null, replyTo: new Map(), unread: new Map(), now: null,
+  me: null, active: null, replyTo: new Map(), unread: new Map(), now: null, playing: false,
   pins: new Map(), // chat id -> pinned message ids, the newest last
 };
 
@@ -64,7 +64,9 @@ async function load() {
   S.replyTo.clear(); S.unread.clear();
   document.documentElement.lang = S.lang;
   drawStatic(); drawPeople(); drawChats(); drawChat(); drawClock(); refreshRecords();
-  if (state.playing) $("play").disabled = true;
+  S.playing = Boolean(state.playing);
+  $("play").disabled = S.playing;
+  $("narration").hidden = !S.playing;
 }
 
 function listen() {
@@ -102,8 +104,10 @@ function handle(event) {
     case "toast": {
       // Telegram shows a press's answer to the presser only: as they see it when they are the
       // one typing here, else as a small note with their name (never a modal alert).
+      // While the example plays, nothing stops it: every answer is a note.
       const presser = person(event.user_id);
-      if (!presser || presser.id === S.me) {
+      if (S.playing && presser) toast(`${presser.name}: ${event.text}`);
+      else if (!presser || presser.id === S.me) {
         if (event.alert) { $("alert-text").textContent = event.text; $("alert").showModal(); }
         else toast(event.text);
       } else toast(`${presser.name}: ${event.text}`);
@@ -115,11 +119,13 @@ function handle(event) {
       $("narration").hidden = false;
       $("narration").textContent = `${event.step}/${event.of} · ${event.text}`;
       $("play").disabled = true;
+      S.playing = true;
       if (S.active !== S.groupId) { S.active = S.groupId; drawChats(); drawChat(); }
       break;
     case "played":
       $("narration").textContent = event.error || S.words.played;
       $("play").disabled = false;
+      S.playing = false;
       refreshRecords();
       break;
   }
