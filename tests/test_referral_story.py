@@ -300,3 +300,33 @@ async def test_转交后等答复时_意见截止的通知建议圆桌会谈(wor
     await world.advance(hours=25)
     closed = [t for t in east.texts() if "意见征集已截止" in t or "圆桌" in t]
     assert closed and "正等着委员那边接手" in closed[-1], east.texts()[-3:]
+
+
+async def test_论坛群里_转办卡片在综合话题_接手的议题有自己的话题_进展报到村里议题的话题里(world):
+    members = world.group("县政协委员之家", forum=True)
+    world.api.set_bot_rights(members.chat_id, can_manage_topics=True)
+    wang = members.convenor("wang")
+    zhao = members.member("zhao")
+    east = world.group("东山村", forum=True)
+    world.api.set_bot_rights(east.chat_id, can_manage_topics=True)
+    chen = east.convenor("chen")
+    alice = east.member("alice")
+    await link(members, wang, east, chen)
+    affairs = east.thread("村务", by=chen)
+    await alice.says_in(affairs, "/propose 修缮村东石桥")
+    await chen.says_in(affairs, "/accept 1")
+    own = world.api.thread_of(east.chat_id, east.last_bot_message()["message_id"])
+    assert own is not None and own != affairs
+    await chen.says_in(own, "/refer 1 请协调")
+    assert world.api.thread_of(east.chat_id, east.last_bot_message()["message_id"]) == own
+    card = members.last_bot_message()
+    assert world.api.thread_of(members.chat_id, card["message_id"]) is None  # General
+    await wang.presses(card, "接手")
+    member_card = members.last_bot_message()
+    there = world.api.thread_of(members.chat_id, member_card["message_id"])
+    assert there is not None and "来自“东山村”议题 #1" in member_card["text"]
+    report = east.last_bot_message()
+    assert "已接手，作为委员之家议题 #1" in report["text"]
+    assert world.api.thread_of(east.chat_id, report["message_id"]) == own
+    await zhao.says_in(there, "/view 1 support 应该修")
+    assert not [w for _c, _code, w in world.api.refusals if "thread" in w.lower()]
