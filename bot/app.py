@@ -158,8 +158,10 @@ def _subscribe(app: Application, rt: Runtime) -> None:
     if edits is None:
         return
     rt.events.subscribe(TopicChanged, lambda e: edits.request(app, "topic", e.topic_id, e.chat_id))
-    # The group's notice board lists every topic's phase: one edit for a burst of changes.
-    rt.events.subscribe(TopicChanged, lambda e: edits.request(app, "board", e.chat_id, e.chat_id))
+    # The group's notice board lists every topic's phase: one edit for a burst of changes
+    # (a follow-up moves a topic on too: adopted -> following up -> done, or reopened).
+    for moved in (TopicChanged, FollowupChanged):
+        rt.events.subscribe(moved, lambda e: edits.request(app, "board", e.chat_id, e.chat_id))
     rt.events.subscribe(BallotCast, lambda e: edits.request(app, "vote", e.vote_id, e.chat_id))
     rt.events.subscribe(
         FollowupChanged, lambda e: edits.request(app, "followup", e.topic_id, e.chat_id)

@@ -323,3 +323,20 @@ async def test_the_board_follows_a_topic_through_its_phases(world):
     assert "已通过\n#1 修水井" in text and "表决中" not in text
     assert await board_id(world, group) == board
     assert len(world.api.calls_of("pinChatMessage", group.chat_id)) == 1
+
+
+async def test_follow_up_moves_the_board_too(world):
+    """Adopted -> following up (the first action) reaches the board with the follow-up's own
+    event (FollowupChanged), without a card posted about the topic."""
+    from tests.test_followup import adopted_topic
+
+    group = world.group()
+    world.api.set_bot_rights(group.chat_id, can_pin_messages=True)
+    chen, _alice, bob, _carol = await adopted_topic(world, group)
+    await world.run_due()
+    board = await board_id(world, group)
+    assert "adopted\n#1 Fix the street lights" in shown(world, group, board)["text"]
+    hello = await bob.says("I can do the lamps")
+    await chen.replies_to(hello, "/action 1 2026-03-20 Buy and fit new lamps")
+    await world.run_due()
+    assert "following up\n#1 Fix the street lights" in shown(world, group, board)["text"]
