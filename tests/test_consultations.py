@@ -107,6 +107,18 @@ async def test_委员之家征求两个村的意见_按村按态度显示_结束
     assert all("user_id" not in v for v in asked[0]["views"])
     minutes = render_markdown(export)
     assert "### 向村里征求意见" in minutes and "东山村" in minutes
+    import io
+
+    from docx import Document
+
+    await wang.says("/minutes 1")
+    sent = [
+        m
+        for (chat, _), m in sorted(world.api.messages.items())
+        if chat == members.chat_id and "document" in m
+    ]
+    text = "\n".join(p.text for p in Document(io.BytesIO(sent[-1]["upload"])).paragraphs)
+    assert "向村里征求意见" in text and "先把垃圾车配好" in text
 
 
 async def test_只有一个衔接的村时直接征求_错误用法客气说明(world):

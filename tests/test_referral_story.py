@@ -255,6 +255,22 @@ async def test_导出里有衔接和转办_纪要讲清来龙去脉(world):
     assert "已向村里通报" in minutes
     assert "转委员之家" in minutes and "委员之家接手" in minutes
 
+    # 县里存档的 Word 纪要（/minutes 1）也讲清来龙去脉
+    import io
+
+    from docx import Document
+
+    await chen.says("/minutes 1")
+    sent = [
+        m
+        for (chat, _), m in sorted(world.api.messages.items())
+        if chat == east.chat_id and "document" in m
+    ]
+    text = "\n".join(p.text for p in Document(io.BytesIO(sent[-1]["upload"])).paragraphs)
+    assert "两商衔接" in text
+    assert "“东山村”（议题 #1）转委员之家“县政协委员之家”" in text
+    assert "“县政协委员之家”接手，作为其议题 #1；现在已通过" in text
+
 
 async def test_转交的错误用法都客气地说明_什么也不改(world):
     members = world.group("县政协委员之家")

@@ -4,7 +4,7 @@ history), and in the minutes the chain a referred topic went through: village â†
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.export import record
@@ -151,3 +151,19 @@ def _consult_minutes(consultations: list[dict[str, Any]], m: Minutes) -> list[st
 
 
 EXTENDERS.append(TopicExtender("consultations", _consultations, list, _consult_minutes))
+
+
+def document_outline(topic: Mapping[str, Any], m: Minutes) -> list[tuple[int, str]]:
+    """The referral chain and the consultation of the villages, for the Word minutes
+    (bot/export/word.py): (0, heading), (1, item), (2, item within the item before)."""
+    outline: list[tuple[int, str]] = []
+    lines = _chain_minutes(topic.get("referrals") or [], m)
+    lines += _consult_minutes(topic.get("consultations") or [], m)
+    for line in lines:
+        if line.startswith("### "):
+            outline.append((0, line[4:]))
+        elif line.startswith("  - "):
+            outline.append((2, line[4:]))
+        elif line.startswith("- "):
+            outline.append((1, line[2:]))
+    return outline

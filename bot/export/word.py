@@ -12,6 +12,7 @@ from docx import Document
 
 from bot.durations import clock_length
 from bot.export.followup import comment_text, rating_text
+from bot.export.links import document_outline
 from bot.export.minutes import (
     LABELS,
     Minutes,
@@ -114,6 +115,7 @@ def _topic(doc: Any, chat: Mapping[str, Any], topic: Mapping[str, Any], m: _Name
     _votes(doc, topic, m)
     _minority(doc, topic, m)
     _followup(doc, topic, m)
+    _outline(doc, document_outline(topic, m))
 
     escalated = escalations(topic, m)
     if escalated:
@@ -122,6 +124,15 @@ def _topic(doc: Any, chat: Mapping[str, Any], topic: Mapping[str, Any], m: _Name
             doc.add_paragraph(line)
     doc.add_paragraph()
     doc.add_paragraph(m.label("doc_recorder"))
+
+
+def _outline(doc: Any, outline: list[tuple[int, str]]) -> None:
+    """Sections another part gives as (level, text): 0 a heading, 1 an item, 2 an item in it."""
+    for level, text in outline:
+        if level == 0:
+            doc.add_heading(text, 1)
+        else:
+            doc.add_paragraph(text, style="List Bullet" if level == 1 else "List Bullet 2")
 
 
 def _views(doc: Any, topic: Mapping[str, Any], m: Minutes) -> None:
