@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     try_it.add_argument("--lang", choices=("zh", "en"), default="zh", help="the village's language")
     try_it.add_argument("--no-browser", action="store_true", help="do not open a browser")
     try_it.add_argument(
+        "--forum", action="store_true", help="the demo group is a forum: a thread per topic"
+    )
+    try_it.add_argument(
         "--db", help="the demo's database file, made anew (default: in a temporary folder)"
     )
     commands.add_parser(
@@ -68,7 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check-config":
             return check_config(settings)
         if args.command == "try":
-            return try_demo(settings, args.port, args.lang, not args.no_browser, args.db)
+            return try_demo(
+                settings, args.port, args.lang, not args.no_browser, args.db, args.forum
+            )
         if args.command == "run":
             return run(settings)
         if args.command == "migrate":
@@ -119,7 +124,12 @@ def demo_database(settings: Settings, given: str | None, folder: Path) -> Path:
 
 
 def try_demo(
-    settings: Settings, port: int, language: str, open_browser: bool, db: str | None
+    settings: Settings,
+    port: int,
+    language: str,
+    open_browser: bool,
+    db: str | None,
+    forum: bool = False,
 ) -> int:
     """`shangliang try`: the demo village on http://127.0.0.1:`port` until Ctrl+C (standin/).
     Its database is made anew in a temporary folder (or at `db`) and its token is the demo's:
@@ -144,7 +154,7 @@ def try_demo(
                 [f"cannot listen on 127.0.0.1:{port} ({exc.strerror}): try --port 8081"]
             ) from None
         configure_logging("WARNING", [DEMO_TOKEN])
-        asyncio.run(serve(sock, path, language, open_browser))
+        asyncio.run(serve(sock, path, language, open_browser, forum))
     return 0
 
 

@@ -94,12 +94,14 @@ class Demo:
     demo's database file, created afresh at every start and reset; `language` "zh" or "en".
     """
 
-    def __init__(self, port: int, db_path: Path, language: str = "zh") -> None:
+    def __init__(self, port: int, db_path: Path, language: str = "zh", forum: bool = False) -> None:
         if language not in ("zh", "en"):
             raise DemoError(f"no demo in language {language!r} (zh or en)")
         self.port = port
         self.db_path = Path(db_path)
         self.language = language
+        # A forum supergroup (topics, here threads): each accepted topic gets a thread.
+        self.forum = forum
         self.settings = demo_settings(port, self.db_path, language)
         self.clock = ShiftedClock()
         self.api = BotAPI(username=DEMO_BOT_USERNAME, now=self._timestamp)
@@ -166,7 +168,10 @@ class Demo:
 
     def _build_village(self) -> None:
         api = self.api
-        api.add_chat(GROUP_ID, "supergroup", GROUP_TITLE[self.language])
+        if self.forum:
+            api.add_chat(GROUP_ID, "supergroup", GROUP_TITLE[self.language], is_forum=True)
+        else:
+            api.add_chat(GROUP_ID, "supergroup", GROUP_TITLE[self.language])
         for person in PEOPLE:
             name = person.name(self.language)
             api.add_user(person.user_id, name, person.username, self.language)
@@ -178,13 +183,16 @@ class Demo:
         """The convenor adds the bot to the group as an administrator: the my_chat_member
         update Telegram sends, which brings the bot's welcome."""
         old = self.api.chat_member(GROUP_ID, BOT_ID)
-        self.api.set_bot_rights(GROUP_ID, **{right: right in BOT_GRANTED for right in BOT_RIGHTS})
+        granted = (*BOT_GRANTED, "can_manage_topics") if self.forum else BOT_GRANTED
+        self.api.set_bot_rights(GROUP_ID, **{right: right in granted for right in BOT_RIGHTS})
         new = self.api.chat_member(GROUP_ID, BOT_ID)
         chat = self.api.chats[GROUP_ID]
         self._push(
             {
                 "my_chat_member": {
-                    "chat": {k: v for k, v in chat.items() if k in ("id", "type", "title")},
+                    "chat": {
+                        k: v for k, v in chat.items() if k in ("id", "type", "title", "is_forum")
+                    },
                     "from": self.api.users[CONVENOR.user_id],
                     "date": int(self._timestamp()),
                     "old_chat_member": old,
@@ -236,10 +244,11 @@ class Demo:
         return self.api.chats[chat_id]
 
     async def say(
-        self, user_id: Any, chat_id: Any, text: str, reply_to: Any = None
+        self, user_id: Any, chat_id: Any, text: str, reply_to: Any = None, thread: Any = None
     ) -> dict[str, Any]:
-        """`user_id` sends `text` in `chat_id` (replying to message `reply_to` there): stored
-        as Telegram would deliver it, shown on the page, and delivered to the bot."""
+        """`user_id` sends `text` in `chat_id` (replying to message `reply_to` there; in a
+        forum, in thread `thread`, None for General): stored as Telegram would deliver it,
+        shown on the page, and delivered to the bot."""
         user = self._speaker(user_id)
         chat = self._place(user["id"], chat_id)
         text = str(text or "").strip()
@@ -255,15 +264,45 @@ class Demo:
         if text.startswith("/"):
             word = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(word)}]
+        original = None
         if reply_to not in (None, ""):
             original = self.api.messages.get((chat["id"], int(reply_to)))
             if original is None:
                 raise DemoError("the message replied to is gone")
+        if chat.get("is_forum"):
+            original = self._in_thread(message, user, original, thread)
+        if original is not None:
             message["reply_to_message"] = _shallow(original)
         self.api.store_message(message)
         self._publish({"type": "message", "message": self.view(message)})
         self._push({"message": _public(message)})
         return message
+
+    def _in_thread(
+        self,
+        message: dict[str, Any],
+        user: dict[str, Any],
+        original: dict[str, Any] | None,
+        thread: Any,
+    ) -> dict[str, Any] | None:
+        """Where a message in the forum goes, as Telegram places it: the thread named, else
+        the thread of the message it replies to; in a thread it carries message_thread_id and
+        is_topic_message and, replying to nothing else, replies to the thread's creation
+        message. Returns what it replies to. A closed thread takes only administrators'."""
+        if thread in (None, "") and original is not None and original.get("is_topic_message"):
+            thread = original.get("message_thread_id")
+        if thread in (None, ""):
+            return original
+        chat_id = message["chat"]["id"]
+        topic = self.api.thread(chat_id, int(thread))
+        if topic is None:
+            raise DemoError("that thread is gone")
+        status = self.api.statuses.get((chat_id, user["id"]))
+        if topic["is_closed"] and status not in ("creator", "administrator"):
+            raise DemoError("the thread is closed")
+        message["message_thread_id"] = topic["message_thread_id"]
+        message["is_topic_message"] = True
+        return original or self.api.messages.get((chat_id, topic["message_thread_id"]))
 
     async def press(self, user_id: Any, chat_id: Any, message_id: Any, data: str) -> dict[str, Any]:
         """`user_id` presses the inline button carrying `data` on a message of the bot's."""
@@ -371,6 +410,12 @@ class Demo:
             stored = self.api.messages.get((chat_id, int(message_id)))
             if stored is not None:
                 self._publish({"type": "message", "message": self.view(stored)})
+        elif method.endswith("ForumTopic"):
+            self._publish({"type": "threads", "threads": self.threads()})
+            if method == "createForumTopic" and isinstance(call.result, dict):
+                created = self.api.messages.get((chat_id, call.result["message_thread_id"]))
+                if created is not None:
+                    self._publish({"type": "message", "message": self.view(created)})
         elif method == "deleteMessage" and chat_id is not None:
             self.reactions.pop((chat_id, int(message_id)), None)
             self._publish({"type": "delete", "chat_id": chat_id, "message_id": int(message_id)})
@@ -422,12 +467,19 @@ class Demo:
             "buttons": (message.get("reply_markup") or {}).get("inline_keyboard") or [],
             "reactions": self.reactions.get((chat_id, message["message_id"]), []),
         }
+        if message.get("is_topic_message"):
+            out["thread_id"] = message.get("message_thread_id")
+        created = message.get("forum_topic_created")
+        if created:
+            out["service"] = "thread"
+            out["text"] = created.get("name", "")
         pinned = message.get("pinned_message")
         if pinned:
             out["service"] = "pinned"
             out["text"] = (pinned.get("text") or pinned.get("caption") or "").split("\n")[0][:80]
         original = message.get("reply_to_message")
-        if original:
+        # A thread's messages reply to its creation message; Telegram shows no quote for that.
+        if original and "forum_topic_created" not in original:
             author = original.get("from") or {}
             out["reply_to"] = {
                 "message_id": original.get("message_id"),
@@ -445,6 +497,14 @@ class Demo:
             out["force_reply_for"] = _asked_whom(message)
             out["placeholder"] = asked.get("input_field_placeholder") or ""
         return out
+
+    def threads(self) -> list[dict[str, Any]]:
+        """The demo group's forum threads, oldest first (none unless it is a forum)."""
+        return [
+            {"id": t["message_thread_id"], "name": t["name"], "closed": t["is_closed"]}
+            for (chat_id, _), t in sorted(self.api.threads.items())
+            if chat_id == GROUP_ID
+        ]
 
     def _pins(self, chat_id: int | None) -> list[int]:
         return [] if chat_id is None else self.api.pinned_in(chat_id)
@@ -465,6 +525,8 @@ class Demo:
             "language": self.language,
             "bot": {"username": DEMO_BOT_USERNAME, "name": BOT_NAME[self.language]},
             "group_id": GROUP_ID,
+            "forum": self.forum,
+            "threads": self.threads(),
             "people": [
                 {
                     "id": p.user_id,

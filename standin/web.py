@@ -166,10 +166,14 @@ async def say(request: web.Request) -> web.Response:
     body = await _body(request)
     try:
         await request.app[DEMO_KEY].say(
-            body.get("user_id"), body.get("chat_id"), body.get("text", ""), body.get("reply_to")
+            body.get("user_id"),
+            body.get("chat_id"),
+            body.get("text", ""),
+            body.get("reply_to"),
+            body.get("thread"),
         )
-    except DemoError as exc:
-        return _refused(exc)
+    except (DemoError, TypeError, ValueError) as exc:
+        return _refused(DemoError(str(exc)))
     return _json({"ok": True})
 
 
@@ -272,11 +276,14 @@ def bind(port: int) -> socket.socket:
     return sock
 
 
-async def serve(sock: socket.socket, db_path: Path, language: str, open_browser: bool) -> None:
+async def serve(
+    sock: socket.socket, db_path: Path, language: str, open_browser: bool, forum: bool = False
+) -> None:
     """Serve the demo on `sock` until SIGINT or SIGTERM: the stand-in and the page first, then
-    the bot started against them; at the end the bot is stopped cleanly."""
+    the bot started against them; at the end the bot is stopped cleanly. `forum`: the demo
+    group is a forum (threads)."""
     port = sock.getsockname()[1]
-    demo = Demo(port, db_path, language)
+    demo = Demo(port, db_path, language, forum)
     app = make_app(demo)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
     await runner.setup()

@@ -198,9 +198,11 @@ def test_the_page_and_the_stand_in_are_package_data():
         assert (root / "standin" / "static" / name).is_file()
 
 
-async def test_the_example_plays_a_whole_deliberation_to_the_follow_up(tmp_path):
-    """ "Play the example" on the page: propose → second → accept → views → draft → vote →
-    result → action → follow-up, in the real bot on the stand-in (served in this process)."""
+@pytest.mark.parametrize("forum", [False, True], ids=["group", "forum"])
+async def test_the_example_plays_a_whole_deliberation_to_the_follow_up(tmp_path, forum):
+    """Play the example, as the page's button does: propose → second → accept → views →
+    draft → vote → result → action → follow-up, in the real bot on the stand-in (served in
+    this process). In a forum group the accepted topic gets a thread of its own."""
     from aiohttp import web
 
     from standin.demo import Demo
@@ -208,7 +210,7 @@ async def test_the_example_plays_a_whole_deliberation_to_the_follow_up(tmp_path)
     from standin.web import bind, make_app
 
     sock = bind(0)
-    demo = Demo(sock.getsockname()[1], tmp_path / "demo.db", "en")
+    demo = Demo(sock.getsockname()[1], tmp_path / "demo.db", "en", forum=forum)
     runner = web.AppRunner(make_app(demo), access_log=None, shutdown_timeout=1)
     await runner.setup()
     await web.SockSite(runner, sock).start()
@@ -240,6 +242,15 @@ async def test_the_example_plays_a_whole_deliberation_to_the_follow_up(tmp_path)
         assert not demo.errors
         topics = await records(demo)
         assert [(t["number"], t["status"]) for t in topics] == [(1, "following_up")]
+        state = demo.state()
+        card = next(m for m in reversed(state["messages"]) if "Follow-up on topic #1" in m["text"])
+        if forum:
+            assert [t["name"] for t in state["threads"]] == [
+                "#1 Repair the road at the village gate"
+            ]
+            assert card["thread_id"] == state["threads"][0]["id"]
+        else:
+            assert state["threads"] == [] and "thread_id" not in card
     finally:
         await player.cancel()
         await demo.stop()

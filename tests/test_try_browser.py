@@ -235,3 +235,44 @@ def test_the_play_button_plays_the_example_to_the_follow_up(page):
     assert "跟踪反馈" in followup.inner_text()
     page.wait_for_selector('.topic[data-number="1"][data-status="following_up"]')
     assert page.locator("#play").is_enabled()
+
+
+@pytest.fixture
+def forum_page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    process = TryProcess(tmp_path, extra=["--forum"]).start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1360, "height": 900})
+                page.set_default_timeout(WAIT_MS)
+                page.goto(process.url)
+                yield page
+            finally:
+                browser.close()
+    finally:
+        process.stop()
+
+
+def test_in_a_forum_group_an_accepted_topic_has_its_thread(forum_page):
+    """`shangliang try --forum`: the accepted topic's thread appears as a tab; its card is
+    there, and what a member writes in it goes there."""
+    page = forum_page
+    bot_card(page, "/propose")
+    page.wait_for_selector("#threads:not([hidden]) .thread.active:has-text('综合')")
+    typing_as(page, "王秀英")
+    send(page, "/propose 修缮村口的路")
+    card = with_button(page, "受理")
+    typing_as(page, "陈支书")
+    press(page, card, "受理")
+    tab = page.locator("#threads .thread", has_text="#1 修缮村口的路")
+    tab.click()
+    page.wait_for_selector("#threads .thread.active:has-text('#1 修缮村口的路')")
+    bot_card(page, "征集意见截止")
+    typing_as(page, "李大姐")
+    send(page, "/view 1 support 早该修了")
+    page.wait_for_selector(".msg.mine:has-text('早该修了')")
+    page.locator("#threads .thread", has_text="综合").click()
+    assert page.locator(".msg:has-text('早该修了')").count() == 0

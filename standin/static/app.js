@@ -9,7 +9,8 @@ const WORDS = {
     records: "议事记录", exportJson: "下载 JSON 导出", help: "怎么试", minutes: "纪要 (.docx)",
     message: "写消息…", group: "群聊", privateWith: "与机器人的私聊", notStarted: "尚未打开",
     members: "5 位成员 + 机器人", replyingTo: "回复", noTopics: "还没有议题。",
-    you: "你", edited: "已编辑", pinnedBar: "置顶消息", pinnedBy: (who, what) => `${who} 置顶了“${what}”`, played: "演示结束。可以接着试，或点“重来”。",
+    you: "你", edited: "已编辑", pinnedBar: "置顶消息", pinnedBy: (who, what) => `${who} 置顶了“${what}”`,
+    general: "综合", threadBy: (who, what) => `${who} 创建了话题“${what}”`, closed: "已关闭", played: "演示结束。可以接着试，或点“重来”。",
     helpHtml:
       "<p>上面选谁在发言，然后在群里打字，比如 <code>/propose 修路</code>、<code>/help</code>。</p>" +
       "<p>按卡片上的按钮，就像在 Telegram 里一样；陈支书（★）是召集人。</p>" +
@@ -20,7 +21,8 @@ const WORDS = {
     records: "Records", exportJson: "Download the JSON export", help: "How to try", minutes: "Minutes (.docx)",
     message: "Write a message…", group: "Group", privateWith: "private chat with the bot", notStarted: "not opened yet",
     members: "5 members + the bot", replyingTo: "Replying to", noTopics: "No topics yet.",
-    you: "you", edited: "edited", pinnedBar: "Pinned message", pinnedBy: (who, what) => `${who} pinned “${what}”`, played: "The example is over. Go on trying, or press Reset.",
+    you: "you", edited: "edited", pinnedBar: "Pinned message", pinnedBy: (who, what) => `${who} pinned “${what}”`,
+    general: "General", threadBy: (who, what) => `${who} created the thread “${what}”`, closed: "closed", played: "The example is over. Go on trying, or press Reset.",
     helpHtml:
       "<p>Choose who is typing above, then write in the group, e.g. <code>/propose Fix the road</code> or <code>/help</code>.</p>" +
       "<p>Press the cards' buttons as in Telegram; Secretary Chen (★) is the convenor.</p>" +
@@ -33,6 +35,7 @@ const S = {
   messages: new Map(), // chat id -> Map(message id -> view)
   me: null, active: null, replyTo: new Map(), unread: new Map(), now: null, playing: false,
   pins: new Map(), // chat id -> pinned message ids, the newest last
+  forum: false, threads: [], thread: null, threadUnread: new Set(), // a forum group's threads
 };
 
 const $ = (id) => document.getElementById(id);
@@ -59,6 +62,8 @@ async function load() {
   S.messages = new Map(S.chats.map((c) => [c.id, new Map()]));
   for (const m of state.messages) S.messages.get(m.chat_id)?.set(m.message_id, m);
   S.pins = new Map(Object.entries(state.pins || {}).map(([id, list]) => [Number(id), list]));
+  S.forum = Boolean(state.forum); S.threads = state.threads || []; S.threadUnread.clear();
+  if (!S.threads.some((t) => t.id === S.thread)) S.thread = null;
   if (S.me === null || !person(S.me)) S.me = S.people[1]?.id ?? S.people[0].id;
   if (S.active === null || !chatOf(S.active)) S.active = S.groupId;
   S.replyTo.clear(); S.unread.clear();
@@ -84,7 +89,11 @@ function handle(event) {
       if (!chat) return;
       const fresh = !chat.has(m.message_id);
       chat.set(m.message_id, m);
-      if (m.chat_id === S.active) drawMessage(m, fresh); else if (fresh) bump(m.chat_id);
+      // While the example plays, the page follows it into the thread where it goes on.
+      if (S.playing && fresh && m.chat_id === S.active && !shown(m) && !m.service) openThread(m.thread_id ?? null);
+      if (m.chat_id === S.active && shown(m)) drawMessage(m, fresh);
+      else if (m.chat_id === S.active) { if (fresh) { S.threadUnread.add(m.thread_id ?? null); drawThreads(); } }
+      else if (fresh) bump(m.chat_id);
       if (m.chat_id === S.active && (S.pins.get(m.chat_id) || []).includes(m.message_id)) drawPinned();
       if (fresh && m.force_reply_for) askedOf(m);
       if (fresh && m.is_bot && !isGroup(m.chat_id)) markStarted(m.chat_id);
@@ -97,6 +106,10 @@ function handle(event) {
       refreshRecordsSoon();
       break;
     }
+    case "threads":
+      S.threads = event.threads;
+      drawThreads();
+      break;
     case "pins":
       S.pins.set(event.chat_id, event.pinned);
       if (event.chat_id === S.active) drawPinned();
@@ -136,9 +149,37 @@ function markStarted(chatId) {
   if (p && !p.started) { p.started = true; drawChats(); }
 }
 
+// In a forum group, the open thread's messages only (General: those in no thread).
+function shown(m) {
+  return !(S.forum && isGroup(m.chat_id)) || (m.thread_id ?? null) === S.thread;
+}
+
+function openThread(id) {
+  S.thread = id;
+  S.threadUnread.delete(id);
+  drawChat();
+}
+
+function drawThreads() {
+  const bar = $("threads");
+  bar.hidden = !(S.forum && isGroup(S.active));
+  if (bar.hidden) return;
+  bar.replaceChildren();
+  for (const t of [{ id: null, name: S.words.general }, ...S.threads]) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "thread" + (t.id === S.thread ? " active" : "") + (S.threadUnread.has(t.id) ? " unread" : "");
+    b.dataset.threadId = t.id ?? "";
+    b.textContent = (t.id === null ? "# " : "💬 ") + t.name + (t.closed ? ` (${S.words.closed})` : "");
+    b.onclick = () => openThread(t.id);
+    bar.append(b);
+  }
+}
+
 // A ForceReply question: the reply box goes to the person it asks, replying to it.
 function askedOf(m) {
   if (m.chat_id !== S.active) return;
+  if (!shown(m)) openThread(m.thread_id ?? null);
   if (m.force_reply_for && person(m.force_reply_for)) setMe(m.force_reply_for, false);
   S.replyTo.set(m.chat_id, m.message_id);
   drawReplying();
@@ -222,11 +263,13 @@ function drawChat() {
   $("text").placeholder = S.words.message;
   const box = $("messages");
   box.replaceChildren();
-  const list = [...(S.messages.get(S.active)?.values() || [])].sort((a, b) => a.message_id - b.message_id);
+  const list = [...(S.messages.get(S.active)?.values() || [])]
+    .filter(shown).sort((a, b) => a.message_id - b.message_id);
   for (const m of list) box.append(messageElement(m));
   box.scrollTop = box.scrollHeight;
   drawReplying();
   drawPinned();
+  drawThreads();
 }
 
 // Telegram's bar under the chat's title: the newest pinned message, a click shows it.
@@ -272,7 +315,7 @@ function messageElement(m) {
   if (m.service) {
     el.className = "msg service";
     el.dataset.chat = m.chat_id; el.dataset.id = m.message_id; el.dataset.from = m.from_id;
-    el.textContent = S.words.pinnedBy(m.from_name, m.text);
+    el.textContent = m.service === "thread" ? S.words.threadBy(m.from_name, m.text) : S.words.pinnedBy(m.from_name, m.text);
     return el;
   }
   el.className = "msg" + (m.is_bot ? " bot" : "") + (m.from_id === S.me ? " mine" : "");
@@ -467,7 +510,8 @@ $("composer").addEventListener("submit", async (event) => {
   $("text").placeholder = S.words.message;
   S.replyTo.delete(S.active); drawReplying();
   const chat = isGroup(S.active) ? S.active : S.me;
-  await post("/demo/say", { user_id: S.me, chat_id: chat, text, reply_to: reply });
+  const thread = isGroup(S.active) && S.forum ? S.thread : null;
+  await post("/demo/say", { user_id: S.me, chat_id: chat, text, reply_to: reply, thread });
 });
 $("replying-cancel").onclick = () => { S.replyTo.delete(S.active); drawReplying(); };
 for (const b of document.querySelectorAll(".clock-step")) {
