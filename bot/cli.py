@@ -154,6 +154,7 @@ def try_demo(
                 [f"cannot listen on 127.0.0.1:{port} ({exc.strerror}): try --port 8081"]
             ) from None
         configure_logging("WARNING", [DEMO_TOKEN])
+        logging.getLogger("telegram").setLevel(logging.WARNING)  # its start and stop lines
         asyncio.run(serve(sock, path, language, open_browser, forum))
     return 0
 
