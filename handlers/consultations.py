@@ -25,6 +25,7 @@ from bot.services.threads import Place
 from bot.text import clip, fill, mention
 from handlers.common import Ctx, answer_query, edge, html_to_toast, post, scheduled
 from handlers.render import edit
+from handlers.topic_choice import about_a_topic
 from storage.schedule import Job
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ USAGE = N_(
 
 
 @edge
+@about_a_topic("consult")
 async def consult(ctx: Ctx) -> None:
     if ctx.chat.is_private:
         raise UserError(N_("This command works in a group chat."))

@@ -22,6 +22,7 @@ from bot.text import mention
 from handlers.common import Ctx, answer_query, edge, html_to_toast, post, scheduled
 from handlers.render import edit, post_about, post_topic_card
 from handlers.threads import open_own_thread
+from handlers.topic_choice import about_a_topic
 from storage.schedule import Job
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ REFER_USAGE = N_(
 
 
 @edge
+@about_a_topic("refer")
 async def refer(ctx: Ctx) -> None:
     if ctx.chat.is_private:
         raise UserError(N_("This command works in a group chat."))

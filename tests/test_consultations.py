@@ -127,7 +127,7 @@ async def test_只有一个衔接的村时直接征求_错误用法客气说明(
     zhao = members.member("zhao")
     await zhao.says("/propose 修路")
     await wang.says("/consult")
-    assert "例如：/consult 2" in members.last_bot_message()["text"]
+    assert "现在没有可以用 /consult 的议题" in members.last_bot_message()["text"]
     await wang.says("/consult 1 abc")
     assert "例如：/consult 2" in members.last_bot_message()["text"]
     await wang.says("/consult 1")

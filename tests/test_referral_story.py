@@ -285,8 +285,6 @@ async def test_转交的错误用法都客气地说明_什么也不改(world):
     await chen.says("/refer 1")
     assert "本群还没有和委员之家衔接" in east.last_bot_message()["text"]
     await link(members, wang, east, chen)
-    await chen.says("/refer")
-    assert "例如：/refer 3" in east.last_bot_message()["text"]
     await chen.says("/refer 9")
     assert "没有议题 #9" in east.last_bot_message()["text"]
     await chen.says("/refer 2")
@@ -346,3 +344,23 @@ async def test_论坛群里_转办卡片在综合话题_接手的议题有自己
     assert world.api.thread_of(east.chat_id, report["message_id"]) == own
     await zhao.says_in(there, "/view 1 support 应该修")
     assert not [w for _c, _code, w in world.api.refusals if "thread" in w.lower()]
+
+
+async def test_不写编号时_只有一个议题就转它_有几个就问是哪个(world):
+    members = world.group("县政协委员之家")
+    wang = members.convenor("wang")
+    east = world.group("东山村")
+    chen = east.convenor("chen")
+    alice = east.member("alice")
+    await link(members, wang, east, chen)
+    for number, title in enumerate(("修缮村东石桥", "村口装路灯"), start=1):
+        await alice.says(f"/propose {title}")
+        await chen.says(f"/accept {number}")
+    await chen.says("/refer 请委员之家协调")
+    question = east.last_bot_message()
+    assert button_labels(question) == ["#1 修缮村东石桥", "#2 村口装路灯"], button_labels(question)
+    await chen.presses(question, "#2")
+    assert "议题 #2 已转委员之家“县政协委员之家”" in east.last_bot_message()["text"]
+    card = members.last_bot_message()
+    assert "转来议题 #2：村口装路灯" in card["text"]
+    assert "村召集人附言：请委员之家协调" in card["text"]

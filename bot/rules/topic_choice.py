@@ -121,6 +121,11 @@ def _editview_unnumbered(rest: list[str]) -> bool:
     )
 
 
+def _consult_unnumbered(rest: list[str]) -> bool:
+    """/consult, or /consult close."""
+    return not rest or (len(rest) == 1 and rest[0].lower() in ("close", "结束"))
+
+
 def _retract_unnumbered(rest: list[str]) -> bool:
     return len(rest) == 1 and numbers.read_whole(rest[0]) is not None
 
@@ -175,6 +180,9 @@ SHAPES: dict[str, Shape] = {
     "action": _acts(Action.ADD_ACTION, unnumbered=_two_or_more),
     "reopen": _acts(Action.REOPEN),
     "minutes": Shape(_ACCEPTED),
+    # 两商衔接 (issue 13): /refer [note], /consult [close].
+    "refer": _acts(Action.REFER, unnumbered=_anything),
+    "consult": _acts(Action.CONSULT, unnumbered=_consult_unnumbered),
 }
 
 
