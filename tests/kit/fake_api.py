@@ -1,11 +1,15 @@
 """The tests' strict fake Bot API is the product's stand-in model (standin/botapi.py): one
 place knows what Telegram accepts and refuses, for the tests and for `shangliang try`.
 
-Re-exported here under the names the tests have always used (FakeBotAPI is standin's BotAPI).
+Re-exported here under the names the tests have always used (FakeBotAPI is standin's BotAPI);
+a name the model gains later is found here as well (the module's __getattr__).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from standin import botapi
 from standin.botapi import (  # noqa: F401  (re-exported for the tests)
     _CONTENT_RIGHTS,
     _SEND_CONTENT,
@@ -44,3 +48,11 @@ from standin.botapi import (  # noqa: F401  (re-exported for the tests)
 )
 
 FakeBotAPI = BotAPI
+
+
+def __getattr__(name: str) -> Any:
+    """Any other name of the model (a refusal's text added there) is found here too."""
+    try:
+        return getattr(botapi, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
