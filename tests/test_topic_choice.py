@@ -263,3 +263,30 @@ async def test_a_view_is_asked_for_only_where_it_could_be_kept(world):
     world.api.set_status(group.chat_id, outsider.id, "left")
     await outsider.says("/view 1 我觉得应该先开会")
     assert not button_labels(group.last_bot_message())
+
+
+async def test_following_the_only_open_topic(world):
+    group, chen, wang, liu = await village(world)
+    await liu.says("/subscribe")
+    assert group.last_bot_message()["text"] == "你已关注议题 #1。"
+    await liu.says("/unsubscribe")
+    assert group.last_bot_message()["text"] == "你已取消关注议题 #1。"
+
+
+async def test_an_anonymous_administrators_command_is_answered_by_any_convenor(world):
+    group, chen, wang, liu = await village(world, topics=2)
+    for n in (1, 2):
+        await wang.says(f"/draft {n} 修。")
+        await chen.says(f"/vote {n} 1")
+    admin = group.anonymous_admin()
+    await admin.says("/close")
+    question = group.last_bot_message()
+    assert button_labels(question) == ["#1 修村口的路", "#2 装路灯"]
+    refused = await liu.presses(question, "#2")
+    assert refused.params["text"] == "只有输入这条命令的人可以选择议题。"
+    await chen.presses(question, "#2")
+    one, two = await topic(world, group, 1), await topic(world, group, 2)
+    async with world.rt.db.read() as tx:
+        first = await vote_repo.current_vote(tx, one.id)
+        second = await vote_repo.current_vote(tx, two.id)
+    assert first.is_open and not second.is_open

@@ -183,6 +183,9 @@ SHAPES: dict[str, Shape] = {
     # 两商衔接 (issue 13): /refer [note], /consult [close].
     "refer": _acts(Action.REFER, unnumbered=_anything),
     "consult": _acts(Action.CONSULT, unnumbered=_consult_unnumbered),
+    # Following a topic: its result and follow-up are still to come.
+    "subscribe": Shape(_OPEN),
+    "unsubscribe": Shape(_OPEN | {S.DONE}),
 }
 
 

@@ -21,6 +21,7 @@ from bot.usage import USAGE
 from handlers.common import Ctx, edge, to_markup
 from handlers.private import linked_group, target_chat
 from handlers.render import send_pages
+from handlers.topic_choice import about_a_topic
 from handlers.topics import need_args
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,13 @@ async def open_subscribe_link(ctx: Ctx, payload: str) -> bool:
 
 
 @edge
+@about_a_topic("subscribe")
 async def subscribe(ctx: Ctx) -> None:
     await _subscription(ctx, True)
 
 
 @edge
+@about_a_topic("unsubscribe")
 async def unsubscribe(ctx: Ctx) -> None:
     await _subscription(ctx, False)
 
