@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import callbacks, link_cards
 from bot.errors import Msg, UserError
 from bot.i18n import N_, translator
+from bot.retry import until_stored
 from bot.rules.phases import Status
 from bot.rules.speakers import is_current_member
 from bot.runtime import runtime_of
@@ -36,17 +37,27 @@ def _group_only(ctx: Ctx) -> None:
         raise UserError(N_("This command works in a group chat."))
 
 
-async def tell_group(ctx: Ctx, chat_id: int, msgid: str, **params: object) -> None:
-    """A line in another group (the other end of a link), in that group's language; a group that
-    will not take it (the bot removed) is not this command's failure."""
-    group = await load_chat_context(ctx.rt, chat_id)
-    if group is None:
+LINKED_THERE = N_(
+    "🔗 The village group “{group}” is now linked with this members' group: its referrals will come here. /links lists the linked groups."
+)
+ENDED = N_("✂️ The link between “{members}” and “{village}” has ended. Its records are kept.")
+
+
+async def notice_job(app: Application, job: Job, late: bool) -> None:
+    """The other end of a link hears that it was made or ended; then the row is finished (a
+    failed send is retried by the schedule)."""
+    rt = runtime_of(app)
+    notice = await service.notice_due(rt, job)
+    if notice is None:
         return
-    _ = translator(group.language)
-    try:
-        await post(ctx.context.bot, Place(chat_id), fill(_(msgid), params, _), rt=ctx.rt)
-    except TelegramError as exc:
-        log.info("link notice to chat %s not posted: %s", chat_id, exc)
+    _ = translator(notice.chat.language)
+    link = notice.link
+    if notice.event == "ended":
+        text = fill(_(ENDED), {"members": link.members_title, "village": link.village_title}, _)
+    else:
+        text = fill(_(LINKED_THERE), {"group": link.village_title}, _)
+    await post(app.bot, Place(notice.chat.chat_id), text, rt=rt)
+    await until_stored(rt, lambda: service.notice_posted(rt, job, late), "a link notice")
 
 
 # ----- /link ---------------------------------------------------------------------------------------
@@ -76,14 +87,6 @@ async def link(ctx: Ctx) -> None:
             ),
             group=found.members_title,
         )
-    )
-    await tell_group(
-        ctx,
-        found.members_chat_id,
-        N_(
-            "🔗 The village group “{group}” is now linked with this members' group: its referrals will come here. /links lists the linked groups."
-        ),
-        group=found.village_title,
     )
 
 
@@ -121,14 +124,11 @@ async def on_unlink(ctx: Ctx, press: callbacks.Press) -> None:
     query = ctx.update.callback_query
     ended = await service.unlink(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), press.number)
     await answer_query(query)
-    text = N_("✂️ The link between “{members}” and “{village}” has ended. Its records are kept.")
     params = {"members": ended.members_title, "village": ended.village_title}
     if query.message is not None:
         await edit(
-            ctx.context.bot, ctx.chat_id, query.message.message_id, ctx.t(text, **params), None
+            ctx.context.bot, ctx.chat_id, query.message.message_id, ctx.t(ENDED, **params), None
         )
-    other = ended.village_chat_id if ended.members_chat_id == ctx.chat_id else ended.members_chat_id
-    await tell_group(ctx, other, text, **params)
 
 
 # ----- contact members ---------------------------------------------------------------------------
@@ -336,3 +336,4 @@ def register(app: Application) -> None:
 
 def register_jobs(scheduler) -> None:
     scheduler.register(kinds.CONTACT_TOPIC, scheduled(contact_topic_job))
+    scheduler.register(kinds.LINK_NOTICE, scheduled(notice_job))

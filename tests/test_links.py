@@ -247,3 +247,28 @@ async def test_村群升级为超级群后衔接和联系委员都跟着走(worl
     )
     rows = await links_rows(world)
     assert rows[0][2] == new_id  # village_chat_id
+
+
+async def test_衔接的通知是排程里的一行_委员之家暂时不让发言_重启后恢复时发一次(world):
+    members = world.group("县政协委员之家")
+    wang = members.convenor("wang")
+    east = world.group("东山村")
+    chen = east.convenor("chen")
+    code = await issue(members, wang)
+    await members.bot_becomes("restricted", by=wang, can_send_messages=False)
+    await chen.says(f"/link {code}")
+    assert "本群已与委员之家“县政协委员之家”衔接" in east.last_bot_message()["text"]
+    await world.restart()
+    await members.bot_becomes("member", by=wang)
+    await world.advance(minutes=1)
+    await world.restart()
+    await world.advance(minutes=10)
+    told = [t for t in members.texts() if "“东山村”已与本委员之家衔接" in t]
+    assert len(told) == 1
+    async with world.rt.db.read() as tx:
+        assert (
+            await tx.scalar(
+                "SELECT COUNT(*) FROM scheduled WHERE kind = 'link_notice' AND done_at IS NULL"
+            )
+            == 0
+        )

@@ -53,5 +53,8 @@ TIDY_REFUSAL = "tidy_refusal"
 REFERRAL_CARD = "referral_card"
 REFERRAL_REPORT = "referral_report"
 CONTACT_TOPIC = "contact_topic"
+# The line telling the other end of a link that it was made or ended (ref_id = link id;
+# payload "event": "linked" | "ended").
+LINK_NOTICE = "link_notice"
 # A consultation card for a village (ref_id = consultation id; storage/consultations.py).
 CONSULT_CARD = "consult_card"

@@ -19,12 +19,15 @@ from bot.rules.links import CODE_LIFETIME, CodeVerdict, code_hash, judge_code, n
 from bot.rules.permissions import Action
 from bot.rules.phases import OPEN
 from bot.runtime import Runtime
+from bot.services.chats import ChatContext, load_chat
 from bot.services.common import Actor, authorize, run_unit
-from storage import Tx
+from bot.services.kinds import LINK_NOTICE
+from storage import Tx, schedule
 from storage import chats as chat_repo
 from storage import links as repo
 from storage import topics as topic_repo
 from storage.links import ContactRow, LinkRow
+from storage.schedule import Job
 from storage.topics import TopicRow
 
 CODE_EXAMPLE = N_("For example: /link K7QM-3XHP (the code the members' group's convenor got).")
@@ -104,6 +107,8 @@ async def enter_code(rt: Runtime, chat_id: int, actor: Actor, typed: str) -> Lin
         if not await repo.use_code(tx, row.id, chat_id, now):
             raise UserError(CODE_TEXT[CodeVerdict.USED], code=code)
         link_id = await repo.add_link(tx, row.members_chat_id, chat_id, row.id, actor.user_id, now)
+        # The members' group hears of it by a schedule row: a restart loses no notice.
+        await schedule.add(tx, row.members_chat_id, LINK_NOTICE, link_id, now, {"event": "linked"})
         return await repo.get_link(tx, link_id)
 
     return await run_unit(rt, actor, work)
@@ -133,6 +138,8 @@ async def unlink(rt: Runtime, chat_id: int, actor: Actor, link_id: int) -> LinkR
             raise UserError(N_("This link is not one of this group's."))
         if not await repo.end_link(tx, link.id, actor.user_id, chat_id, now):
             raise UserError(N_("This link has ended already."))
+        other = link.village_chat_id if link.members_chat_id == chat_id else link.members_chat_id
+        await schedule.add(tx, other, LINK_NOTICE, link.id, now, {"event": "ended"})
         for contact in await repo.contacts_of_village(tx, link.village_chat_id):
             if contact.members_chat_id == link.members_chat_id:
                 await repo.remove_contact(
@@ -231,3 +238,33 @@ async def topic_for_contact(rt: Runtime, user_id: int, chat_id: int, number: int
         return topic
 
     return await rt.db.view(work)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The line a LINK_NOTICE row posts in the other group."""
+
+    chat: ChatContext
+    link: LinkRow
+    event: str  # "linked" | "ended"
+
+
+async def notice_due(rt: Runtime, job: Job) -> Notice | None:
+    """The LINK_NOTICE row runs: the line to post, or None (row finished) when the group or the
+    link is gone."""
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> Notice | None:
+        chat = await load_chat(tx, rt, job.chat_id)
+        link = await repo.get_link(tx, job.ref_id)
+        if chat is None or link is None:
+            await schedule.finish(tx, job.id, now, False, outcome="obsolete")
+            return None
+        return Notice(chat, link, str(job.payload.get("event", "linked")))
+
+    return await rt.db.run(work)
+
+
+async def notice_posted(rt: Runtime, job: Job, late: bool) -> bool:
+    now = rt.clock.now()
+    return await rt.db.run(lambda tx: schedule.finish(tx, job.id, now, late))
