@@ -26,6 +26,7 @@ from bot.logsetup import quiet_chatty_libraries
 from bot.poller import Poller
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
 from bot.scheduler import Scheduler
+from bot.services.meetings import MeetingChanged
 from bot.settings import Settings, require_token
 from handlers import register_handlers
 
@@ -67,9 +68,14 @@ CONVENOR_COMMANDS = (
     ("drop", N_("Drop an action item")),
     ("end", N_("Close a topic")),
     ("reopen", N_("Reopen a finished topic")),
-    ("escalate", N_("Send a matter to mediation")),
+    ("escalate", N_("Send a matter to mediation or the shared court")),
     ("minutes", N_("The minutes of a topic, as a Word document")),
     ("form", N_("How a topic is talked over: online, roundtable, under the tree, open door")),
+    ("meeting", N_("Call an offline meeting on a topic")),
+    ("attendance", N_("How many came to the meeting")),
+    ("tally", N_("A show of hands at the meeting ends the vote")),
+    ("proxy", N_("Enter a ballot for a member without a phone")),
+    ("resolve", N_("How an escalated matter was settled")),
     ("convenor", N_("Name or remove a convenor (reply to them)")),
     ("language", N_("Language of the group")),
     ("link", N_("Link a village group with a members' group")),
@@ -167,6 +173,9 @@ def _subscribe(app: Application, rt: Runtime) -> None:
         FollowupChanged, lambda e: edits.request(app, "followup", e.topic_id, e.chat_id)
     )
     rt.events.subscribe(DraftChanged, lambda e: edits.request(app, "draft", e.draft_id, e.chat_id))
+    rt.events.subscribe(
+        MeetingChanged, lambda e: edits.request(app, "meeting", e.meeting_id, e.chat_id)
+    )
 
 
 def poller_of(app: Application) -> Poller:

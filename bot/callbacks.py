@@ -36,6 +36,7 @@ cs     CONSULT_TO           the village a consultation goes to           link id
                             (number: topic; link id 0: every village)
 cv     CONSULT_VIEW         a stance on a consultation card              -           stance
                             (number: consultation id)
+mtg    RSVP                 ✅ 参加 / ❌ 不能参加 on a meeting card        meeting id  answer
 =====  ===================  ===========================================  ==========  ========
 
 PICK_TOPIC and VIEW_STANCE answer a question that replies to the member's command: the rest of
@@ -43,7 +44,8 @@ what they typed is read back from that message (the question's reply_to_message)
 button carries, so nothing else needs keeping (handlers/topic_choice.py, handlers/view_stance.py).
 
 Codes: stance s/o/c/g (support, oppose, concern, suggestion); choice a/n/d/b (agree, abstain,
-disagree, block); rating s/p/x (satisfied, partly, not satisfied).
+disagree, block); rating s/p/x (satisfied, partly, not satisfied); answer y/n (will come,
+cannot come).
 
 Deep links, ``https://t.me/<bot>?start=prefix_<group chat id>_<topic number>`` (a start
 payload of at most 64 characters), each opening the private chat about one group's topic:
@@ -101,6 +103,7 @@ class Kind(StrEnum):
     VIEW_STANCE = "vs"
     CONSULT_TO = "cs"
     CONSULT_VIEW = "cv"
+    RSVP = "mtg"
 
 
 class Link(StrEnum):
@@ -164,6 +167,16 @@ class Press:
         return self.target_id if self.kind == Kind.RATE else None
 
     @property
+    def meeting_id(self) -> int | None:
+        """The meeting an answer button belongs to."""
+        return self.target_id if self.kind == Kind.RSVP else None
+
+    @property
+    def coming(self) -> bool:
+        """An answer button's answer: will come (y) or cannot (n)."""
+        return self.code == "y"
+
+    @property
     def stance(self) -> Stance | None:
         return STANCE_CODE.get(self.code or "")
 
@@ -203,6 +216,8 @@ def parse(data: str | None) -> Press | None:
     if kind in (Kind.REFER_TO, Kind.CONSULT_TO) and (press.target_id is None or code is not None):
         return None
     if kind == Kind.CONSULT_VIEW and (press.stance is None or target_id is not None):
+        return None
+    if kind == Kind.RSVP and (press.code not in ("y", "n") or press.target_id is None):
         return None
     return press
 
@@ -291,6 +306,11 @@ def consult_to(number: int, link_id: int) -> str:
 
 def consult_view(consultation_id: int, stance: Stance) -> str:
     return f"{Kind.CONSULT_VIEW}:{consultation_id}:{_CODE_OF_STANCE[stance]}"
+
+
+def rsvp(number: int, meeting_id: int, coming: bool) -> str:
+    """An answer on the card of meeting `meeting_id` about topic `number`."""
+    return f"{Kind.RSVP}:{number}:{meeting_id}:{'y' if coming else 'n'}"
 
 
 def start_link(bot_username: str, link: Link, chat_id: int, number: int) -> str:

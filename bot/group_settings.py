@@ -85,6 +85,12 @@ class GroupSettings(BaseModel):
     # 两商衔接: a referral card shows the names of those who gave views (never of anonymous
     # views); off, it shows the views' texts only.
     share_names: Flag = False
+    # Issue 13: the group and those coming are reminded this long before a meeting; a convenor
+    # may enter a ballot by proxy under secret ballot only if the group allows it; an escalated
+    # matter's outcome is asked about this long after it went to mediation or a court.
+    meeting_reminder: Duration = timedelta(hours=2)
+    proxy_under_secret: Flag = False
+    escalation_check: Duration = timedelta(days=30)
 
     @field_validator("timezone")
     @classmethod
@@ -167,4 +173,7 @@ SETTING_LABELS = {
     "overdue_reopen_after": N_("ask about reopening this long after an action is overdue"),
     "topic_threads": N_("in a forum group, each accepted topic gets its own thread"),
     "share_names": N_("a referral to a members' group names those who gave views"),
+    "meeting_reminder": N_("reminder before an offline meeting"),
+    "proxy_under_secret": N_("a convenor may enter a ballot by proxy under secret ballot"),
+    "escalation_check": N_("ask how an escalated matter was settled this long after"),
 }

@@ -280,8 +280,10 @@ def card_lines(_: Translate, links: list[CardLink]) -> list[str]:
     return lines
 
 
-async def topic_card_lines(tx: Tx, topic: TopicRow, _: Translate) -> list[str]:
-    """The referral lines of a topic's card (bot/services/topics.py CARD_LINES)."""
+async def topic_card_lines(
+    tx: Tx, topic: TopicRow, _: Translate, settings: GroupSettings | None = None
+) -> list[str]:
+    """The referral lines of a topic's card (bot/services/card_lines.py CARD_LINES)."""
     return card_lines(_, await card_links(tx, topic))
 
 

@@ -26,6 +26,8 @@ EXAMPLES = {
     "quiet_hours": ("off", "22:00-08:00"),
     "reopen_share": ("2/3", "1/2"),
     "overdue_reopen_after": ("14d", "7d"),
+    "meeting_reminder": ("1d", "2h"),
+    "escalation_check": ("60d", "30d"),
 }
 LANGUAGE_NAMES = {"zh": N_("Chinese"), "en": N_("English")}
 

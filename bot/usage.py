@@ -26,7 +26,7 @@ USAGE: dict[str, str] = {
     ),
     "end": N_("Say which topic to close. For example: /end 1"),
     "escalate": N_(
-        "Say which topic and why it goes to mediation. For example: /escalate 1 the two sides cannot agree"
+        "Say which topic, where it goes (mediation, or court: the shared court) and why. For example: /escalate 1 mediation the two sides cannot agree"
     ),
     "round": N_(
         "Say which topic, and whether views or drafts come again; you may add how long. For example: /round 1 views 3d"

@@ -17,6 +17,7 @@ from handlers import (
     forms,
     jobs,
     links,
+    meetings,
     middleware,
     minutes,
     quiet,
@@ -43,12 +44,14 @@ def register_handlers(app: Application) -> None:
     links.register_jobs(scheduler)
     referrals.register_jobs(scheduler)
     consultations.register_jobs(scheduler)
+    meetings.register_jobs(scheduler)
     refresher = CardRefresher(rt)
     refresher.renderers["followup"] = lambda bot, rt_, _chat, ref: followup.refresh_living_card(
         bot, rt_, ref
     )
     refresher.renderers["draft"] = drafts.refresh_draft_post
     refresher.renderers[board.KIND] = board.refresh_board
+    refresher.renderers["meeting"] = meetings.refresh_card
     rt.card_edits = refresher
     rt.inbox.screen = arrival.FloodScreen(rt, app)
 
@@ -78,6 +81,7 @@ def register_handlers(app: Application) -> None:
     referrals.register(app)
     board.register(app)
     consultations.register(app)
+    meetings.register(app)
     replies.register(app)
     basics.register_fallbacks(app)  # last in its group: only what nothing else took
     app.add_error_handler(errors.on_error)

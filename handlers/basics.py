@@ -12,6 +12,7 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.services import chats
 from bot.setting_words import settings_lines
+from bot.text import split_items
 from bot.usage import USAGE
 from handlers.common import Ctx, Handler, edge, require_convenor
 
@@ -30,7 +31,7 @@ HELP_CONVENORS = N_(
     "• /accept N opens a topic for views; /decline N reason declines it; /merge N M merges topic N into topic M.\n"
     "• /vote N draft puts a draft to the vote; /close N ends the vote now; /extend N 1d gives the open views or vote of a topic one more day; /round N views|drafts starts a new round after a vote that did not carry.\n"
     "• /action N due text, replying to the owner's message, adds an action item; /drop A1 reason drops one.\n"
-    "• /end N closes a topic; /reopen N reopens a finished one; /escalate N reason sends a matter deliberation cannot settle to mediation, its record attached.\n"
+    "• /end N closes a topic; /reopen N reopens a finished one; /escalate N mediation|court reason sends a matter deliberation cannot settle to mediation or the shared court, its record attached.\n"
     "• /settings key value changes a rule; /language zh|en the group's language; /convenor add|remove, replying to someone, names or removes a convenor."
 )
 # The minutes, for convenors: a line of its own after theirs (its own catalog message).
@@ -39,7 +40,9 @@ HELP_MINUTES = N_(
 )
 # The form of a consultation and offline meetings, for convenors (its own catalog message).
 HELP_MEETINGS = N_(
-    "• /form N roundtable sets how a topic is talked over: online (the default), roundtable, under_tree or open_door; when views close I suggest one."
+    "• /form N roundtable sets how a topic is talked over: online (the default), roundtable, under_tree or open_door; when views close I suggest one.\n"
+    "• /meeting N date time place calls an offline meeting (members answer on its card; I remind them before it). Afterwards: /attendance N count, the minutes as a reply to the meeting card (text or photos), /tally N agree abstain disagree block for a show of hands that ends the vote; /proxy N name agree enters the ballot of a member without a phone.\n"
+    "• /escalate N mediation|court reason sends a matter to civil mediation or the shared court with its minutes; /resolve N text records how it was settled."
 )
 # The rights the bot uses in a group, told with the help (a message of its own in the catalogs).
 HELP_RIGHTS = N_(
@@ -103,14 +106,23 @@ def start_with(deep_links: Sequence[DeepLink]) -> Handler:
         for link in deep_links:
             if ctx.chat.is_private and ctx.args and await link(ctx, ctx.args[0]):
                 return
-        await ctx.reply(help_text(ctx))
+        for index, page in enumerate(help_pages(ctx)):
+            await ctx.reply(page, quote=index == 0)
 
     return start
 
 
-def help_text(ctx: Ctx) -> str:
+def help_pages(ctx: Ctx) -> list[str]:
+    """The help as messages under Telegram's length limit, split between its parts only (the
+    English help of a group has grown past one message)."""
     if ctx.chat.is_private:
-        return ctx._(HELP_PRIVATE)
+        return [ctx._(HELP_PRIVATE)]
+    first, *rest = help_parts(ctx)
+    return split_items(first, rest)
+
+
+def help_parts(ctx: Ctx) -> list[str]:
+    """The group help's parts, each one catalog message, in the group's language."""
     parts = (
         HELP_GROUP,
         HELP_BOARD,
@@ -122,12 +134,13 @@ def help_text(ctx: Ctx) -> str:
         HELP_RIGHTS,
         HELP_FORUM,
     )
-    return "\n".join(ctx._(part) for part in parts)
+    return [ctx._(part) for part in parts]
 
 
 @edge
 async def help_command(ctx: Ctx) -> None:
-    await ctx.reply(help_text(ctx))
+    for index, page in enumerate(help_pages(ctx)):
+        await ctx.reply(page, quote=index == 0)
 
 
 def _group_only(ctx: Ctx) -> None:

@@ -17,6 +17,7 @@ from bot.buttons import Keyboard
 from bot.i18n import N_, translator
 from bot.runtime import Runtime
 from bot.services import threads, topics, votes, waiting
+from bot.services.card_lines import card_lines
 from bot.services.chats import ChatContext
 from bot.services.threads import Place
 from bot.services.views import message_link
@@ -43,7 +44,7 @@ async def topic_card(
         bot_username=rt.bot_username,
         now=rt.clock.now(),
         form=facts.form,
-        extra=tuple(await topics.card_lines(rt, topic, _)),
+        extra=tuple(await card_lines(rt, topic, _, chat.settings)),
     )
     return cards.topic_card(_, card)
 

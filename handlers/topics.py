@@ -251,11 +251,22 @@ async def end(ctx: Ctx) -> None:
 @edge
 @about_a_topic("escalate")
 async def escalate(ctx: Ctx) -> None:
+    """/escalate N mediation|court reason (convenor); without the word, mediation."""
+    from bot.services import escalations
+
     group_only(ctx)
-    args = need_args(ctx, 2, USAGE["escalate"])
-    number = parse_number(args[0])
-    reason = ctx.command_text().split(maxsplit=1)[1]
-    await topics.escalate(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason)
+    parts = ctx.command_text().split(maxsplit=2)
+    if len(parts) < 2:
+        raise UserError(USAGE["escalate"])
+    number = parse_number(parts[0])
+    venue = escalations.parse_venue(parts[1])
+    if venue is None:
+        venue, reason = escalations.MEDIATION, " ".join(parts[1:])
+    elif len(parts) < 3:
+        raise UserError(USAGE["escalate"])
+    else:
+        reason = parts[2]
+    await topics.escalate(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason, venue)
     # Its record goes with it: the minutes, to the convenor privately where they started the bot.
     sent = await minutes_privately(ctx, ctx.chat_id, number)
     where = (
@@ -263,10 +274,13 @@ async def escalate(ctx: Ctx) -> None:
         if sent
         else N_("A convenor can get its minutes as a Word document with /minutes {number}.")
     )
-    escalated = N_("Topic #{number} is escalated to mediation: {reason}")
-    await ctx.reply(
-        ctx.t(escalated, number=number, reason=reason.strip()) + "\n" + ctx.t(where, number=number)
+    escalated = N_(
+        "Topic #{number} is escalated to {venue}: {reason}\nOnce it is settled, a convenor records how with /resolve {number} what was agreed."
     )
+    text = ctx.t(
+        escalated, number=number, venue=escalations.venue_name(venue), reason=reason.strip()
+    )
+    await ctx.reply(text + "\n" + ctx.t(where, number=number))
 
 
 @edge

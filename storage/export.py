@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from storage import hands
 from storage.db import Tx
 from storage.rows import by_topic, from_row
 from storage.topics import Detail, decode_detail
@@ -211,6 +212,11 @@ async def votes(tx: Tx, chat_id: int) -> dict[int, list[ExportVote]]:
         (chat_id,),
     ):
         tallies[r["vote_id"]][r["choice"]] = r["n"]
+    # What was counted in person (proxy ballots, a show of hands: storage/hands.py) counts too.
+    for r in vote_rows:
+        for choice, count in (await hands.counted_in_person(tx, r["id"])).items():
+            if count:
+                tallies[r["id"]][choice] = tallies[r["id"]].get(choice, 0) + count
     voters: dict[int, list[int]] = defaultdict(list)
     for r in await tx.fetchall(
         "SELECT b.vote_id, b.user_id FROM ballots b "
@@ -285,7 +291,9 @@ async def users(tx: Tx, chat_id: int) -> dict[int, ExportUser]:
         "  JOIN topics t ON t.id = v.topic_id WHERE t.chat_id = ?"
         " UNION SELECT h.actor_id FROM history h JOIN topics t ON t.id = h.topic_id"
         "  WHERE t.chat_id = ? AND h.actor_id IS NOT NULL"
+        " UNION SELECT r.user_id FROM meeting_rsvps r JOIN meetings m ON m.id = r.meeting_id"
+        "  JOIN topics t ON t.id = m.topic_id WHERE t.chat_id = ?"
         ") ORDER BY user_id",
-        (chat_id,) * 6,
+        (chat_id,) * 7,
     )
     return {r["user_id"]: ExportUser(r["user_id"], r["first_name"], r["username"]) for r in rows}

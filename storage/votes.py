@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from storage import hands
 from storage.db import Tx
 from storage.rows import from_row
 from storage.timefmt import from_db, to_db
@@ -174,10 +175,16 @@ async def ballot_of(tx: Tx, vote_id: int, user_id: int) -> BallotRow | None:
 
 
 async def tally(tx: Tx, vote_id: int) -> dict[str, int]:
+    """Choice -> count: the members' ballots, and what was counted in person (proxy ballots,
+    a show of hands at a meeting: storage/hands.py)."""
     rows = await tx.fetchall(
         "SELECT choice, COUNT(*) FROM ballots WHERE vote_id = ? GROUP BY choice", (vote_id,)
     )
-    return {r[0]: r[1] for r in rows}
+    found = {r[0]: r[1] for r in rows}
+    for choice, count in (await hands.counted_in_person(tx, vote_id)).items():
+        if count:
+            found[choice] = found.get(choice, 0) + count
+    return found
 
 
 async def ballots(tx: Tx, vote_id: int) -> list[BallotRow]:

@@ -211,8 +211,9 @@ async def test_json_has_exactly_the_contract_keys(db_path, tmp_path):
                 "supporters", "views", "drafts", "votes", "history",
                 # added by the follow-up issue
                 "actions", "followups", "ratings", "subscribers",
-                # added by issue 13: how it was talked over
-                "form",
+                # added by issue 13: how it was talked over, offline meetings (RSVP,
+                # attendance, minutes, show of hands), proxy ballots, escalations and outcomes
+                "form", "meetings", "proxy_ballots", "escalations",
                 "referrals", "consultations",  # added by issue 13 (两商衔接)
                 "comments",  # added by issue 12: unsigned {"round", "rating", "text"}
             }  # fmt: skip

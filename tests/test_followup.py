@@ -321,7 +321,9 @@ async def test_escalation_takes_the_rating_buttons_off_the_living_card(world):
     await world.run_due()
     assert button_labels(card) == []
     assert "went to mediation" in card["text"] and "😊 Satisfied 1" in card["text"]
-    # Later offsets and the action's due and overdue rows post nothing.
+    # Later offsets and the action's due and overdue rows post nothing; only the question about
+    # how the escalated matter was settled (issue 13) comes, once, 30 days on.
     sent = len(group.sent())
     await world.advance(days=100)
-    assert len(group.sent()) == sent
+    later = [c.text for c in group.sent()[sent:]]
+    assert len(later) == 1 and "How was it settled?" in later[0], later

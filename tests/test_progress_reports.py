@@ -159,7 +159,10 @@ def test_the_wire_prefixes_keep_their_values():
         "REASON": "rsn",
         "CONSULT_TO": "cs",
         "CONSULT_VIEW": "cv",
+        "RSVP": "mtg",  # issue 13: 参加 / 不能参加 on a meeting card
     }
+    assert callbacks.rsvp(1, 7, True) == "mtg:1:7:y" and callbacks.rsvp(1, 7, False) == "mtg:1:7:n"
+    assert callbacks.parse("mtg:1:7:x") is None and callbacks.parse("mtg:1:y") is None
     assert {k.name: k.value for k in callbacks.Link} == {
         "SUBSCRIBE": "sub",
         "RATING_COMMENT": "rc",

@@ -191,6 +191,26 @@ LABELS.update(
 LABELS["events"].update(
     escalated=NC_("minutes: event", "sent to mediation"),
     dropped=NC_("minutes: event", "dropped an action item"),
+    # Issue 13: the form, offline meetings, votes counted in person, the law as the backstop.
+    form_set=NC_("minutes: event", "set the form"),
+    meeting_called=NC_("minutes: event", "called a meeting"),
+    attendance=NC_("minutes: event", "recorded attendance"),
+    meeting_minutes=NC_("minutes: event", "recorded meeting minutes"),
+    show_of_hands=NC_("minutes: event", "recorded a show of hands at the meeting"),
+    proxy_ballot=NC_("minutes: event", "entered a ballot by proxy"),
+    resolved=NC_("minutes: event", "recorded how it was settled"),
+)
+LABELS.update(
+    doc_escalated_to=NC_("minutes: document", "{time}: sent to {venue}; reason: {reason}"),
+    doc_resolved=NC_("minutes: document", "{time}: settled: {outcome}"),
+    venues={
+        "mediation": NC_("minutes: venue", "civil mediation"),
+        "court": NC_("minutes: venue", "the shared court"),
+    },
+    detail_people=NC_("minutes", "{n} people"),
+    detail_for=NC_("minutes", "for {name}: {choice}"),
+    detail_for_secret=NC_("minutes", "for {name}"),
+    detail_meeting=NC_("minutes", "{time}, {place}"),
 )
 
 # The acts that are a convenor's: whoever did one convened the topic.
@@ -316,6 +336,29 @@ def minority(topic: Mapping[str, Any], m: Minutes) -> list[tuple[str, bool]]:
 
 
 def escalations(topic: Mapping[str, Any], m: Minutes) -> list[str]:
+    """Where the matter went (civil mediation, the shared court), why, and how it was settled:
+    from the record's "escalations" (issue 13), else from the history of an older record."""
+    rows = [e for e in topic.get("escalations") or () if isinstance(e, Mapping)]
+    if rows:
+        found = []
+        for e in rows:
+            found.append(
+                m.label(
+                    "doc_escalated_to",
+                    time=m.when(e.get("escalated_at")),
+                    venue=m.lookup("venues", e.get("venue")),
+                    reason=m.inline(str(e.get("reason") or "")),
+                )
+            )
+            if e.get("outcome"):
+                found.append(
+                    m.label(
+                        "doc_resolved",
+                        time=m.when(e.get("resolved_at")),
+                        outcome=m.inline(str(e["outcome"])),
+                    )
+                )
+        return found
     found = []
     for row in topic["history"]:
         if row["event"] == "escalated":
@@ -554,7 +597,28 @@ def _detail_words(event: str, data: Mapping[str, Any], m: Minutes) -> str | None
     if event == "reopened" and number("round") is not None:
         return m.label("detail_round", n=number("round"))
     if event == "escalated" and text("reason") is not None:
+        if data.get("venue") in LABELS["venues"]:
+            return m.lookup("venues", data["venue"]) + m.label("sep") + text("reason")
         return text("reason")
+    if event == "form_set" and data.get("form") in LABELS["forms"]:
+        return m.lookup("forms", data["form"])
+    if event == "meeting_called" and isinstance(data.get("at"), str) and text("place"):
+        return m.label("detail_meeting", time=m.when(data["at"]), place=text("place"))
+    if event == "attendance" and number("count") is not None:
+        return m.label("detail_people", n=number("count"))
+    if event == "proxy_ballot" and text("name") is not None:
+        if data.get("choice") in CHOICES:
+            return m.label(
+                "detail_for", name=text("name"), choice=m.lookup("choices", data["choice"])
+            )
+        return m.label("detail_for_secret", name=text("name"))
+    if event == "resolved" and text("outcome") is not None:
+        return text("outcome")
+    tally = data.get("tally")
+    if event == "show_of_hands" and isinstance(tally, Mapping):
+        return m.label("list_sep").join(
+            f"{m.lookup('choices', c)} {tally[c]}" for c in CHOICES if isinstance(tally.get(c), int)
+        )
     if event == "new_round" and data.get("mode") in LABELS["rounds"]:
         return m.lookup("rounds", data["mode"])
     tally = data.get("tally")

@@ -291,6 +291,12 @@ _DETAIL_TEXT: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "dropped": lambda d: f"A{d['action']} {d['percent']}%",
     "done": lambda d: "every action done",
     "reopened": lambda d: f"round {d['round']}",
+    "form_set": lambda d: str(d["form"]),
+    "meeting_called": lambda d: f"{d['at']} {d['place']}",
+    "attendance": lambda d: str(d["count"]),
+    "show_of_hands": _tally_text,
+    "proxy_ballot": lambda d: str(d["name"]),
+    "resolved": lambda d: str(d["outcome"]),
 }
 
 

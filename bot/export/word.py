@@ -13,6 +13,7 @@ from docx import Document
 from bot.durations import clock_length
 from bot.export.followup import comment_text, rating_text
 from bot.export.links import document_outline
+from bot.export.meetings import docx_sections
 from bot.export.minutes import (
     LABELS,
     Minutes,
@@ -113,6 +114,7 @@ def _topic(doc: Any, chat: Mapping[str, Any], topic: Mapping[str, Any], m: _Name
         doc.add_paragraph(m.label("none"))
 
     _votes(doc, topic, m)
+    docx_sections(doc, topic, m)  # offline meetings and proxy ballots (issue 13)
     _minority(doc, topic, m)
     _followup(doc, topic, m)
     _outline(doc, document_outline(topic, m))

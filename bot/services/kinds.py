@@ -58,3 +58,8 @@ CONTACT_TOPIC = "contact_topic"
 LINK_NOTICE = "link_notice"
 # A consultation card for a village (ref_id = consultation id; storage/consultations.py).
 CONSULT_CARD = "consult_card"
+# Issue 13: before an offline meeting, the group and those coming are reminded (ref_id = meeting
+# id; bot/services/meetings.py); a while after a matter was escalated to mediation or a court,
+# the convenors are asked how it was settled (ref_id = escalation id; bot/services/escalations.py).
+MEETING_REMIND = "meeting_remind"
+ESCALATION_CHECK = "escalation_check"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +14,9 @@ from bot.rules.phases import Status
 from bot.rules.speakers import GROUP_ANONYMOUS_BOT_ID
 from bot.runtime import Runtime
 from bot.services import threads, turnout
+
+# The lines other parts add to a topic's card: kept in bot/services/card_lines.py, named here too.
+from bot.services.card_lines import CARD_LINES  # noqa: F401
 from bot.services.common import (
     REASON_MAX,
     TEXT_MAX,
@@ -184,10 +186,14 @@ async def _cancel_topic_jobs(tx: Tx, rt: Runtime, topic_id: int, now: datetime) 
         rt.events.publish(tx, FollowupChanged(topic.chat_id, topic_id))
 
 
-async def escalate(rt: Runtime, chat_id: int, actor: Actor, number: int, reason: str) -> TopicRow:
+async def escalate(
+    rt: Runtime, chat_id: int, actor: Actor, number: int, reason: str, venue: str = "mediation"
+) -> TopicRow:
     """Consultation first, the law as the backstop: what deliberation cannot settle goes to
-    mediation or a shared court, with its record (`shangliang export`). A vote in progress is
-    closed without a result."""
+    civil mediation or a shared court (`venue`: mediation | court), with its record (the
+    minutes); its outcome is asked about later (bot/services/escalations.py). A vote in
+    progress is closed without a result."""
+    from bot.services.escalations import record_escalation
     from storage import votes as vote_repo
 
     reason = bounded(reason, REASON_MAX, N_("reason"))
@@ -202,8 +208,11 @@ async def escalate(rt: Runtime, chat_id: int, actor: Actor, number: int, reason:
             await vote_repo.close_vote(tx, vote.id, now, None)
             await schedule.cancel(tx, "vote_close", vote.id, now)
         await repo.set_status(tx, topic.id, Status.ESCALATED)
-        await repo.record(tx, topic.id, now, actor.user_id, "escalated", {"reason": reason})
+        await repo.record(
+            tx, topic.id, now, actor.user_id, "escalated", {"reason": reason, "venue": venue}
+        )
         await _cancel_topic_jobs(tx, rt, topic.id, now)
+        await record_escalation(tx, rt, topic, venue, reason, actor.user_id, now)
         await threads.follow_status(tx, topic, now)
         return await repo.get_topic_by_id(tx, topic.id)
 
@@ -383,13 +392,6 @@ class CardFacts:
     form: str | None = None
 
 
-# What other parts add to a topic card, each read in the card's transaction: a function of the
-# transaction and the topic giving lines (already safe HTML, in the group's language, with the
-# translator it is handed): bot/services/meetings.py adds the meeting and the escalation.
-CardLines = Callable[[Tx, TopicRow, Callable[[str], str]], Awaitable[list[str]]]
-CARD_LINES: list[CardLines] = []
-
-
 async def card_facts(rt: Runtime, topic: TopicRow) -> CardFacts:
     """What a topic card shows besides the topic itself, in one read."""
 
@@ -402,18 +404,6 @@ async def card_facts(rt: Runtime, topic: TopicRow) -> CardFacts:
 
     users, supporters, stances, form = await rt.db.view(work)
     return CardFacts(proposer_name(users, topic.proposer_id), supporters, stances, form)
-
-
-async def card_lines(rt: Runtime, topic: TopicRow, translate: Callable[[str], str]) -> list[str]:
-    """The lines other parts add to the topic's card (CARD_LINES), in one read."""
-
-    async def work(tx: Tx) -> list[str]:
-        lines: list[str] = []
-        for part in CARD_LINES:
-            lines += await part(tx, topic, translate)
-        return lines
-
-    return await rt.db.view(work) if CARD_LINES else []
 
 
 def proposer_name(users: dict[int, UserRow], user_id: int) -> str:

@@ -347,33 +347,37 @@ async def close_vote(
                 await schedule.finish(tx, job_id, now, late)
         if vote is None or not vote.is_open:
             return None
-        current = await _state(tx, vote.id)
-        outcome = current.outcome()
-        result = "adopted" if outcome.adopted else "not_adopted"
-        await repo.close_vote(tx, vote.id, now, result)
-        status = Status.ADOPTED if outcome.adopted else Status.NOT_ADOPTED
-        await topic_repo.set_status(tx, current.topic.id, status)
-        await topic_repo.record(
-            tx,
-            current.topic.id,
-            now,
-            actor.user_id if actor else None,
-            result,
-            {"tally": outcome.tally.as_dict()},
-        )
-        await schedule.cancel(tx, VOTE_CLOSE, vote.id, now)
-        await schedule.cancel(tx, VOTE_REMIND, vote.id, now)
-        if outcome.adopted:
-            await schedule_followups(tx, rt, current.topic, now)
-        await schedule.add(tx, current.topic.chat_id, POST_RESULT, vote.id, now)
-        dissent = [
-            b
-            for b in await repo.ballots(tx, vote.id)
-            if b.choice in ("disagree", "block") and b.reason
-        ]
-        return Closed(await _state(tx, vote.id), outcome, dissent)
+        return await decide_and_close(tx, rt, vote, actor.user_id if actor else None, now)
 
     return await run_unit(rt, actor, work)
+
+
+async def decide_and_close(
+    tx: Tx, rt: Runtime, vote: VoteRow, actor_id: int | None, now: datetime
+) -> Closed:
+    """The one path by which an open vote ends with a result, inside the caller's unit: the
+    tally (ballots, and what was counted in person: a show of hands, proxy ballots) decided by
+    the vote's rule; the topic adopted or not, the history row, its deadline and reminder
+    cancelled, follow-up scheduled when adopted, and the result card due now. Used by the
+    deadline, /close, and a show of hands at a meeting (bot/services/meetings.py)."""
+    current = await _state(tx, vote.id)
+    outcome = current.outcome()
+    result = "adopted" if outcome.adopted else "not_adopted"
+    await repo.close_vote(tx, vote.id, now, result)
+    status = Status.ADOPTED if outcome.adopted else Status.NOT_ADOPTED
+    await topic_repo.set_status(tx, current.topic.id, status)
+    await topic_repo.record(
+        tx, current.topic.id, now, actor_id, result, {"tally": outcome.tally.as_dict()}
+    )
+    await schedule.cancel(tx, VOTE_CLOSE, vote.id, now)
+    await schedule.cancel(tx, VOTE_REMIND, vote.id, now)
+    if outcome.adopted:
+        await schedule_followups(tx, rt, current.topic, now)
+    await schedule.add(tx, current.topic.chat_id, POST_RESULT, vote.id, now)
+    dissent = [
+        b for b in await repo.ballots(tx, vote.id) if b.choice in ("disagree", "block") and b.reason
+    ]
+    return Closed(await _state(tx, vote.id), outcome, dissent)
 
 
 async def result_of(rt: Runtime, vote_id: int) -> Closed:
