@@ -18,7 +18,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock
 from bot.concurrency import PerChatUpdateProcessor
-from bot.events import BallotCast, DraftChanged, FollowupChanged, TopicChanged
+from bot.events import BallotCast, DraftChanged, FollowupChanged, GroupChanged, TopicChanged
 from bot.i18n import LANGUAGES, N_, translator
 from bot.inbox import Inbox
 from bot.lanes import ChatLanes
@@ -166,7 +166,7 @@ def _subscribe(app: Application, rt: Runtime) -> None:
     rt.events.subscribe(TopicChanged, lambda e: edits.request(app, "topic", e.topic_id, e.chat_id))
     # The group's notice board lists every topic's phase: one edit for a burst of changes
     # (a follow-up moves a topic on too: adopted -> following up -> done, or reopened).
-    for moved in (TopicChanged, FollowupChanged):
+    for moved in (TopicChanged, FollowupChanged, GroupChanged):
         rt.events.subscribe(moved, lambda e: edits.request(app, "board", e.chat_id, e.chat_id))
     rt.events.subscribe(BallotCast, lambda e: edits.request(app, "vote", e.vote_id, e.chat_id))
     rt.events.subscribe(

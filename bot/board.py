@@ -59,7 +59,7 @@ def topic_line(_: Translate, topic: TopicRow, settings: GroupSettings, now: date
     title = clip(topic.title, TITLE_ROOM)
     deadline = topic.phase_deadline
     if topic.status == Status.DELIBERATING and deadline is not None and deadline > now:
-        when = cards.when(deadline, settings)
+        when = cards.at(deadline, settings, now)
         return t(
             N_("#{number} {title}: views close {when}"), number=topic.number, title=title, when=when
         )
@@ -70,7 +70,7 @@ def topic_line(_: Translate, topic: TopicRow, settings: GroupSettings, now: date
             title=title,
         )
     if topic.status == Status.VOTING and deadline is not None:
-        when = cards.when(deadline, settings)
+        when = cards.at(deadline, settings, now)
         return t(
             N_("#{number} {title}: vote closes {when}"), number=topic.number, title=title, when=when
         )

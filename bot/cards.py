@@ -7,15 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import callbacks, times
+from bot import callbacks, outcome_lines, times
 from bot.buttons import Button, Keyboard, keyboard
 from bot.durations import clock_length
 from bot.errors import Msg
 from bot.group_settings import GroupSettings
 from bot.i18n import N_, language_of
+from bot.phase_words import phase_word
 from bot.rules.phases import OPEN, Choice, Stance, Status
 from bot.rules.tally import Outcome
-from bot.services.common import STATUS_TEXT
 from bot.services.forms import form_name
 from bot.services.votes import Closed, VoteState
 from bot.setting_words import ngettext_people
@@ -25,6 +25,9 @@ from storage.topics import TopicRow
 from storage.views import ViewRow
 
 Translate = Callable[[str], str]
+
+# A finished topic's card tells how it ended (its lines join the card's CARD_LINES).
+assert outcome_lines.outcome_card_lines
 
 STANCE_LABEL = {
     Stance.SUPPORT: N_("👍 Support"),
@@ -46,8 +49,17 @@ def when(moment: datetime, settings: GroupSettings, now: datetime | None = None)
     return times.deadline(moment, settings.timezone, settings.language, now)
 
 
+def at(moment: datetime, settings: GroupSettings, now: datetime | None = None) -> str:
+    """A time on a message that stays and may be edited later (topic card, ballot card, notice
+    board): the moment with weekday and zone, never the time left, which would go stale while
+    nothing changes ("3月5日（周四）10:00（北京时间）"). `now` only decides whether the year is
+    shown. One-off messages (replies, reminders, notices) use :func:`when` with the time left."""
+    return times.moment_text(moment, settings.timezone, settings.language, now)
+
+
 def status_text(_: Translate, status: str) -> str:
-    return _(STATUS_TEXT[Status(status)])
+    """The phase `status` in words (one table for every place: bot/phase_words.py)."""
+    return _(phase_word(status))
 
 
 @dataclass(frozen=True)
@@ -59,29 +71,11 @@ class TopicCard:
     settings: GroupSettings
     views_open: bool
     bot_username: str
-    now: datetime | None = None  # when the card is drawn: deadlines show the time left
+    now: datetime | None = None  # when the card is drawn (a year not this one is shown)
     # The form of the consultation (bot/services/forms.py), shown once the topic is accepted;
     # extra lines other parts add (a meeting, an escalation and how it was settled).
     form: str | None = None
     extra: tuple[str, ...] = ()
-
-
-# Where a topic stands, as its card says it in words ("Proposed by Alice · waiting to be
-# accepted"); a status alone ("· proposed") repeated the verb.
-CARD_PHASE = {
-    Status.PROPOSED: N_("waiting to be accepted"),
-    Status.DECLINED: N_("declined"),
-    Status.WITHDRAWN: N_("withdrawn by its proposer"),
-    Status.MERGED: N_("merged into another topic"),
-    Status.DELIBERATING: N_("views being gathered"),
-    Status.VOTING: N_("being voted on"),
-    Status.ADOPTED: N_("adopted"),
-    Status.NOT_ADOPTED: N_("not adopted"),
-    Status.FOLLOWING_UP: N_("being carried out"),
-    Status.DONE: N_("carried out"),
-    Status.CLOSED: N_("closed"),
-    Status.ESCALATED: N_("sent to mediation"),
-}
 
 
 def topic_card(_: Translate, card: TopicCard) -> tuple[str, Keyboard | None]:
@@ -95,7 +89,7 @@ def topic_card(_: Translate, card: TopicCard) -> tuple[str, Keyboard | None]:
         t(
             N_("Proposed by {name} · {phase} · seconded by {people}"),
             name=card.proposer,
-            phase=Msg(CARD_PHASE[Status(topic.status)]),
+            phase=Msg(phase_word(topic.status, card.views_open)),
             people=ngettext_people(card.supporters, language_of(_)),
         )
     )
@@ -108,14 +102,14 @@ def topic_card(_: Translate, card: TopicCard) -> tuple[str, Keyboard | None]:
             lines.append(
                 t(
                     N_("Views close {when}."),
-                    when=when(topic.phase_deadline, card.settings, card.now),
+                    when=at(topic.phase_deadline, card.settings, card.now),
                 )
             )
         else:
             lines.append(_("Views are closed; drafts of the wording can still be proposed."))
     elif topic.status == Status.VOTING and topic.phase_deadline:
         lines.append(
-            t(N_("Vote closes {when}."), when=when(topic.phase_deadline, card.settings, card.now))
+            t(N_("Vote closes {when}."), when=at(topic.phase_deadline, card.settings, card.now))
         )
     if card.form is not None and topic.status != Status.PROPOSED:
         lines.append(t(N_("Form: {form}"), form=form_name(card.form)))
@@ -258,7 +252,7 @@ def ballot_card(
                 )
             )
     if vote.is_open:
-        lines.append(t(N_("Closes {when}."), when=when(vote.closes_at, settings, now)))
+        lines.append(t(N_("Closes {when}."), when=at(vote.closes_at, settings, now)))
         lines.append(turnout_line(_, state))
         lines.append(_("You can change your ballot until the vote closes."))
         rows = [
@@ -320,10 +314,17 @@ def result_card(_: Translate, closed: Closed, names: dict[int, str]) -> str:
             number=state.topic.number,
         )
     if closed.dissent:
+        # "{name}: {text}" through the catalog: 王秀英：…, full-width in Chinese.
         notes = [
             "• "
-            + ("" if state.vote.secret else f"{esc(names.get(b.user_id, '?'))}: ")
-            + esc(clip(b.reason or "", 300))
+            + (
+                esc(clip(b.reason or "", 300))
+                if state.vote.secret
+                else fill(
+                    _(N_("{name}: {text}")),
+                    {"name": names.get(b.user_id, "?"), "text": clip(b.reason or "", 300)},
+                )
+            )
             for b in closed.dissent
         ]
         heading = _("<b>Minority note</b>")

@@ -56,6 +56,14 @@ class FollowupChanged:
     topic_id: int
 
 
+@dataclass(frozen=True)
+class GroupChanged:
+    """A group setting that every message shows changed (its language, its time zone): the
+    notice board is redrawn (the live topic cards follow their own TopicChanged)."""
+
+    chat_id: int
+
+
 E = TypeVar("E")
 
 

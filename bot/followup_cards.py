@@ -42,7 +42,10 @@ def action_line(_: Translate, action: ActionRow, names: dict[int, str], now: dat
     if status == "in_progress":
         shown += f" {action.percent}%"
     elif status == "dropped" and action.reason:
-        shown += f": {clip(action.reason, 200)}"
+        # "已取消：重复了": the colon through the catalog, full-width in Chinese.
+        shown = fill(
+            _(N_("{name}: {text}")), {"name": Html(shown), "text": clip(action.reason, 200)}
+        )
     return fill(
         _(N_("A{action} {text} — {owners} — due {due} — {status}")),
         {

@@ -112,29 +112,41 @@ def start_with(deep_links: Sequence[DeepLink]) -> Handler:
     return start
 
 
+# /help in a group is short (the members' part and where the rest is); /help 召集人 (or
+# /help convenor) is the convenors' part: their commands, the minutes, forms and meetings,
+# 两商衔接, the notice board, forum groups and the rights the bot uses.
+HELP_MEMBERS_PARTS = (HELP_GROUP, HELP_VOICE)
+HELP_CONVENOR_PARTS = (
+    HELP_CONVENORS,
+    HELP_MINUTES,
+    HELP_MEETINGS,
+    HELP_LINKS,
+    HELP_BOARD,
+    HELP_FORUM,
+    HELP_RIGHTS,
+)
+HELP_POINTER = N_(
+    "<b>Convenors</b>: /help convenor shows your commands, linking groups (两商衔接), forum groups and the rights I use."
+)
+# What may follow /help to ask for the convenors' part.
+CONVENOR_HELP_WORDS = frozenset({"convenor", "convenors", "召集人", "召集人使用"})
+
+
 def help_pages(ctx: Ctx) -> list[str]:
-    """The help as messages under Telegram's length limit, split between its parts only (the
-    English help of a group has grown past one message)."""
-    if ctx.chat.is_private:
-        return [ctx._(HELP_PRIVATE)]
+    """The help as messages under Telegram's length limit, split between its parts only."""
     first, *rest = help_parts(ctx)
     return split_items(first, rest)
 
 
 def help_parts(ctx: Ctx) -> list[str]:
-    """The group help's parts, each one catalog message, in the group's language."""
-    parts = (
-        HELP_GROUP,
-        HELP_BOARD,
-        HELP_CONVENORS,
-        HELP_MINUTES,
-        HELP_MEETINGS,
-        HELP_LINKS,
-        HELP_VOICE,
-        HELP_RIGHTS,
-        HELP_FORUM,
-    )
-    return [ctx._(part) for part in parts]
+    """Private: the private-chat help. Group: the members' part and a line pointing convenors
+    to /help 召集人; with that word (or "convenor"), the convenors' part. Each part is one
+    catalog message, in the chat's language."""
+    if ctx.args and ctx.args[0].strip().lower() in CONVENOR_HELP_WORDS:
+        return [ctx._(part) for part in HELP_CONVENOR_PARTS]
+    if ctx.chat.is_private:
+        return [ctx._(HELP_PRIVATE)]
+    return [ctx._(part) for part in (*HELP_MEMBERS_PARTS, HELP_POINTER)]
 
 
 @edge

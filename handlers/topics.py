@@ -156,6 +156,7 @@ async def do_accept(
         settings.vote_duration,
         views_text,
         vote_text,
+        settings,
     )
     if query is not None:
         await answer_query(
@@ -299,6 +300,7 @@ async def new_round(ctx: Ctx) -> None:
         mode,
         ctx.chat.settings.views_duration,
         args[2] if len(args) > 2 else None,
+        ctx.chat.settings,
     )
     if mode == "views":
         text = ctx.t(

@@ -380,9 +380,21 @@ async def close(ctx: Ctx) -> None:
 async def extend(ctx: Ctx) -> None:
     group_only(ctx)
     usage = USAGE["extend"]
+    if len(ctx.args) == 1 and numbers.read_topic(ctx.args[0]) is not None:
+        # The number is there: say only what is missing.
+        given = numbers.read_topic(ctx.args[0])
+        raise UserError(
+            N_("Say how much longer topic #{number} gets. For example: /extend {number} 1d"),
+            number=given,
+        )
     number, duration = need_args(ctx, 2, usage, most=2)
     done = await deadlines.extend(
-        ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), parse_number(number), duration
+        ctx.rt,
+        ctx.chat_id,
+        await ctx.actor_looked_up(),
+        parse_number(number),
+        duration,
+        ctx.chat.settings,
     )
     message = (
         N_("The vote on topic #{number} now closes {when}.")
@@ -390,7 +402,13 @@ async def extend(ctx: Ctx) -> None:
         else N_("Views on topic #{number} now close {when}.")
     )
     when = cards.when(done.now_closes, ctx.chat.settings, ctx.rt.clock.now())
-    await ctx.reply(ctx.t(message, number=done.topic.number, when=when))
+    text = ctx.t(message, number=done.topic.number, when=when)
+    if done.moved_out_of_quiet:
+        text += "\n" + ctx.t(
+            N_("(Moved to the end of the quiet hours {hours}: nothing closes at night.)"),
+            hours=ctx.chat.settings.quiet_hours,
+        )
+    await ctx.reply(text)
 
 
 async def post_result(app, rt, vote_id: int, before_the_rest: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from bot.app import runtime_of
 from bot.export import build_export, render
 from bot.i18n import translator
-from bot.services.common import STATUS_TEXT
+from bot.phase_words import phase_word
 from bot.services.minutes import MinutesFile, minutes_file
 from standin.cast import GROUP_ID
 from standin.demo import Demo
@@ -30,13 +30,13 @@ async def records(demo: Demo) -> list[dict[str, Any]]:
     for chat in document["chats"]:
         for topic in chat["topics"]:
             status = str(topic.get("status"))
-            words = STATUS_TEXT.get(status)
+            words = phase_word(status)  # the one table of phase words, as on the cards
             out.append(
                 {
                     "number": topic["id"],
                     "title": topic.get("title", ""),
                     "status": status,
-                    "phase": _(words) if words else status,
+                    "phase": _(words),
                 }
             )
     return out

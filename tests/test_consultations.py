@@ -131,7 +131,7 @@ async def test_只有一个衔接的村时直接征求_错误用法客气说明(
     await wang.says("/consult 1 abc")
     assert "例如：/consult 2" in members.last_bot_message()["text"]
     await wang.says("/consult 1")
-    assert "当前状态为“已提出”" in members.last_bot_message()["text"]
+    assert "当前状态为“待召集人受理”" in members.last_bot_message()["text"]
     await wang.says("/accept 1")
     await wang.says("/consult 1")
     assert "还没有村（社区）群与本委员之家衔接" in members.last_bot_message()["text"]

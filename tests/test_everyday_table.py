@@ -14,10 +14,12 @@ proposes topic #1, 修村口的路) and 刘. A row's stage says how far the topi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.rules.deadlines import outside_quiet_hours
 from storage import followup as followup_repo
 from storage import topics as topic_repo
 from storage import views as view_repo
@@ -26,6 +28,12 @@ from tests.kit.story import button_labels
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 2 March, 10:00 in Beijing
 STAGES = ("proposed", "deliberating", "adopted", "with_action")
+
+
+def after_quiet(moment: datetime) -> datetime:
+    """A deadline as the bot sets it: out of the default quiet hours 22:00-08:00 (十二小时 from
+    10:00 is 22:00, so 08:00 the next morning; bot/rules/deadlines.py)."""
+    return outside_quiet_hours(moment, (time(22), time(8)), ZoneInfo("Asia/Shanghai"))
 
 
 class World:
@@ -54,7 +62,7 @@ class ViewsClose:
     after: timedelta
 
     async def check(self, w: World) -> None:
-        assert (await w.topic()).phase_deadline == NOW + self.after
+        assert (await w.topic()).phase_deadline == after_quiet(NOW + self.after)
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ class Vote:
 
     async def check(self, w: World) -> None:
         vote = await w.read(vote_repo.current_vote)
-        assert (vote.draft_no, vote.closes_at) == (self.draft, NOW + self.after)
+        assert (vote.draft_no, vote.closes_at) == (self.draft, after_quiet(NOW + self.after))
 
 
 @dataclass(frozen=True)

@@ -475,7 +475,7 @@ async def test_markdown_minutes_in_english(db_path, tmp_path):
     lines = text.splitlines()
     assert lines[0] == "# Minutes: Riverside"
     assert "## Topic #1: Fix the footbridge" in lines
-    assert "- Status: proposed, awaiting a convenor" in lines
+    assert "- Status: waiting to be accepted" in lines
     assert "#### Support (1)" in lines
     assert "### Consensus drafts" in lines and "### Votes" in lines and "### Record" in lines
     # Europe/London in March is UTC+0.

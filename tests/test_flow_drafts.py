@@ -130,5 +130,8 @@ async def test_no_draft_before_acceptance(world):
     group, _chen, alice = await deliberating(world)
     await alice.says("/propose Light the lane")
     await alice.says("/draft 2 Lamps every 30 m.")
-    assert group.last_bot_message()["text"] == "Topic #2 is proposed: that cannot be done now."
+    assert (
+        group.last_bot_message()["text"]
+        == "Topic #2 is waiting to be accepted: that cannot be done now."
+    )
     assert await drafts_of(world, group, 2) == []

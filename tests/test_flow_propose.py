@@ -367,7 +367,7 @@ async def test_topics_lists_open_topics_by_phase(world):
     await alice.says("/topics")
     listing = group.last_bot_message()["text"]
     assert listing.startswith("Open topics")
-    proposed_at = listing.index("proposed")
+    proposed_at = listing.index("waiting to be accepted")
     deliberating_at = listing.index("deliberating")
     assert listing.index("#1 Fix the well") > proposed_at
     assert listing.index("#4 Plant trees") > proposed_at

@@ -476,6 +476,6 @@ async def test_end_closes_the_topic(world):
     assert group.last_bot_message()["text"] == "Topic #1 is closed."
     assert (await topic_of(world, group)).status == "closed"
     await chen.says("/round 1 views")
-    assert group.last_bot_message()["text"] == "Topic #1 is closed: that cannot be done now."
+    assert group.last_bot_message()["text"] == "Topic #1 is closed: that can no longer be done."
     await people[0].says("/topics")
     assert "Fix the well" not in group.last_bot_message()["text"]

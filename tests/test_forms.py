@@ -146,7 +146,9 @@ async def test_proposed_topic_has_no_form_yet(world):
     await people[1].says("/propose 修水渠")
     assert "协商形式" not in 卡片(world, group, 2)["text"]
     await chen.says("/form 2 圆桌会谈")
-    assert "议题 #2 当前状态为“已提出”，暂时不能进行此操作。" == group.last_bot_message()["text"]
+    assert (
+        "议题 #2 当前状态为“待召集人受理”，暂时不能进行此操作。" == group.last_bot_message()["text"]
+    )
 
 
 async def test_意见征集结束时_按参与人数建议树下贤聊_说明理由(world):

@@ -109,22 +109,46 @@ async def test_help_列出程序注册的每一个命令_召集人命令单独�
     commands = registered_commands(world)
     assert {"close", "round", "end", "reopen", "drop", "convenor", "merge"} <= commands
 
+    # Across its two parts: /help (members) and /help 召集人 (convenors).
     await alice.says("/help")
-    zh = group.last_bot_message()["text"]
+    members = group.last_bot_message()["text"]
+    assert "/help 召集人" in members
+    sent_before = len(group.sent())
+    await alice.says("/help 召集人")
+    convenors = "\n".join(c.text for c in group.sent()[sent_before:])
+    assert convenors.startswith("召集人使用")
+    zh = members + "\n" + convenors
     assert [name for name in sorted(commands) if not mentions_command(zh, name)] == []
-    heading = zh.index("召集人使用")
     for name in CONVENOR_COMMANDS:
-        assert re.search(rf"/{name}(?![a-z_])", zh[heading:]), name
-        assert not re.search(rf"/{name} ", zh[:heading]), name
+        assert re.search(rf"/{name}(?![a-z_])", convenors), name
+        assert not re.search(rf"/{name} ", members), name
 
     chen = group.convenor("chen")
     await chen.says("/language en")
     sent_before = len(group.sent())
     await alice.says("/help")
-    # The English help takes more than one message: all of them together.
-    en = "\n".join(c.text for c in group.sent()[sent_before:])
+    members = "\n".join(c.text for c in group.sent()[sent_before:])
+    sent_before = len(group.sent())
+    await alice.says("/help convenor")
+    # The convenors' part may take more than one message: all of them together.
+    en = members + "\n" + "\n".join(c.text for c in group.sent()[sent_before:])
     assert [name for name in sorted(commands) if not mentions_command(en, name)] == []
     assert en.index("For convenors") > en.index("/propose")
+
+
+async def test_help_in_a_group_is_short_and_points_convenors_on(world):
+    group = world.group("东山村")
+    alice = group.member("alice")
+    await alice.says("/help")
+    members = group.last_bot_message()["text"]
+    assert len(members) < 900  # was ~1,700 characters with every part
+    assert "两商衔接" in members  # only in the pointer line
+    assert "/accept" not in members and "/link" not in members
+    await alice.says("/help convenor")
+    convenors = group.last_bot_message()["text"]
+    assert "/accept" in convenors and "/link" in convenors and "/board" in convenors
+    await alice.says_privately("/help")
+    assert "/accept" not in alice.last_private_message()["text"]
 
 
 # ----- 命令菜单 -----------------------------------------------------------------------------

@@ -68,9 +68,9 @@ async def test_两商衔接的故事(world):
     await wang.says("/progress A1 60 已查看，正在做方案")
     assert "落实事项 A1（交通局派人查看石桥）：60%" in east.last_bot_message()["text"]
     await wang.says("/done A1 已加固")
-    assert "现在：已完成" in east.last_bot_message()["text"]
+    assert "现在：已落实" in east.last_bot_message()["text"]
     await world.run_due()
-    assert "已转委员之家：县政协委员之家（已完成）" in current(world, east, village_card)["text"]
+    assert "已转委员之家：县政协委员之家（已落实）" in current(world, east, village_card)["text"]
 
     # 东山村照常给结果打分（村里自己的跟踪卡片）
     await world.advance(days=7, hours=1)

@@ -48,7 +48,7 @@ async def test_a_board_is_posted_pinned_silently_once_and_edited_in_place(world)
     assert pin.params["disable_notification"] is True
     board = shown(world, group, first)["text"]
     assert board.startswith("📌 公告栏：本群的议题")
-    assert "已提出\n#1 修水井" in board
+    assert "待召集人受理\n#1 修水井" in board
     assert "看某个议题的卡片：/topic 编号。" in board
 
     await chen.says("/accept 1")
@@ -238,7 +238,9 @@ async def test_english_board(world):
     await alice.says("/propose Fix the well")
     await world.run_due()
     text = shown(world, group, await board_id(world, group))["text"]
-    assert text.startswith("📌 Notice board: topics of this group\n\nproposed\n#1 Fix the well")
+    assert text.startswith(
+        "📌 Notice board: topics of this group\n\nwaiting to be accepted\n#1 Fix the well"
+    )
 
 
 # ----- the fake refuses pins as Telegram does ------------------------------------------------
@@ -339,4 +341,4 @@ async def test_follow_up_moves_the_board_too(world):
     hello = await bob.says("I can do the lamps")
     await chen.replies_to(hello, "/action 1 2026-03-20 Buy and fit new lamps")
     await world.run_due()
-    assert "following up\n#1 Fix the street lights" in shown(world, group, board)["text"]
+    assert "being carried out\n#1 Fix the street lights" in shown(world, group, board)["text"]

@@ -46,6 +46,7 @@ WHEN_IT_GOES_WRONG = [
     "/decline 1 理由",
     "/escalate 1 理由",
     "/help",
+    "/help 召集人",
 ]
 
 
@@ -223,6 +224,9 @@ async def test_按指南_时间不够_没通过_不受理_协商不成(world):
 
     await wang.says("/help")
     help_text = group.last_bot_message()["text"]
-    for command in ("/propose", "/minutes", "/escalate", "/extend"):
+    assert "/propose" in help_text and "/help 召集人" in help_text
+    await wang.says("/help 召集人")
+    help_text = group.last_bot_message()["text"]
+    for command in ("/minutes", "/escalate", "/extend"):
         assert command in help_text
     assert set(WHEN_IT_GOES_WRONG) <= set(typed), sorted(set(WHEN_IT_GOES_WRONG) - set(typed))

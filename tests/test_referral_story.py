@@ -112,9 +112,9 @@ async def test_村里商量后转委员之家_委员之家接手通过建议并�
     await wang.says("/done A1")
     last = east.last_bot_message()["text"]
     assert "落实事项 A1（交通局派人查看石桥）：100%" in last
-    assert "现在：已完成" in last
+    assert "现在：已落实" in last
     await world.run_due()
-    assert "已转委员之家：县政协委员之家（已完成）" in current(world, east, village_card)["text"]
+    assert "已转委员之家：县政协委员之家（已落实）" in current(world, east, village_card)["text"]
 
     # 西河村什么也没收到
     assert not [t for t in west.texts() if "进展" in t]
@@ -288,7 +288,7 @@ async def test_转交的错误用法都客气地说明_什么也不改(world):
     await chen.says("/refer 9")
     assert "没有议题 #9" in east.last_bot_message()["text"]
     await chen.says("/refer 2")
-    assert "议题 #2 当前状态为“已提出”，暂时不能进行此操作" in east.last_bot_message()["text"]
+    assert "议题 #2 当前状态为“待召集人受理”，暂时不能进行此操作" in east.last_bot_message()["text"]
     await chen.says("/refer 1 " + "很" * 600)
     assert "太长" in east.last_bot_message()["text"]
     await chen.says_privately("/refer 1")

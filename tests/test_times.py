@@ -121,19 +121,21 @@ def test_a_translator_knows_its_language():
     assert language_of(lambda text: text) == "en"
 
 
-async def test_the_topic_card_and_the_ballot_card_show_the_time_left(world):
+async def test_the_topic_card_and_the_ballot_card_show_the_moment_not_the_time_left(world):
+    # Cards stay and are edited only when something changes: "还剩 3 天" would go stale.
     world.clock.set(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))  # Monday 10:00 in Beijing
     group = world.group("东山村")
     chen, wang = group.convenor("chen"), group.member("wang")
     await wang.says("/propose 修村口的路")
     await chen.says("/accept 1")
-    assert "征集意见截止：3月5日（周四）10:00（北京时间），还剩 3 天。" in group.texts()[-1]
+    assert "征集意见截止：3月5日（周四）10:00（北京时间）。" in group.texts()[-1]
     await world.advance(days=2, hours=20)
     await wang.says("/topic 1")
-    assert "征集意见截止：3月5日（周四）10:00（北京时间），还剩 4 小时。" in group.texts()[-1]
+    assert "征集意见截止：3月5日（周四）10:00（北京时间）。" in group.texts()[-1]
     await wang.says("/draft 1 今年内把路修好。")
     await chen.says("/vote 1 1 1d")
-    assert "截止时间：3月6日（周五）06:00（北京时间），还剩 1 天。" in group.texts()[-1]
+    # 06:00 is in the quiet hours: the vote closes at 08:00.
+    assert "截止时间：3月6日（周五）08:00（北京时间）。" in group.texts()[-1]
 
 
 async def test_an_english_group_reads_english_times(world):
@@ -143,5 +145,5 @@ async def test_an_english_group_reads_english_times(world):
     await chen.says("/language en")
     alice = group.member("alice", language="en")
     await alice.says("/propose Fix the road")
-    await chen.says("/accept 1 36h")
-    assert "Views close Tue 3 Mar 22:00 (China time), 1 day 12 hours left." in group.texts()[-1]
+    await chen.says("/accept 1 34h")
+    assert "Views close Tue 3 Mar 20:00 (China time)." in group.texts()[-1]

@@ -22,7 +22,7 @@ from standin.records import records
 from tests.kit import fake_api
 from tests.kit.try_process import TryProcess, free_port
 
-PROPOSED_ZH = "已提出"
+PROPOSED_ZH = "待召集人受理"
 
 
 @pytest.fixture

@@ -135,13 +135,13 @@ async def test_extend_把征集意见延长_到新的时间才宣布截止(world
     await chen.says("/accept 1 1天 1天")
     topic = await 议题(world, group)
     原来 = topic.phase_deadline
-    await chen.says("/extend 1 12小时")
+    await chen.says("/extend 1 10小时")  # 22:00 would be in the quiet hours
     assert (
-        "议题 #1 的意见征集已延长，截止时间：3月3日（周二）22:00（北京时间）"
+        "议题 #1 的意见征集已延长，截止时间：3月3日（周二）20:00（北京时间）"
         in (group.last_bot_message()["text"])
     )
     topic = await 议题(world, group)
-    assert topic.phase_deadline == 原来 + timedelta(hours=12)
+    assert topic.phase_deadline == 原来 + timedelta(hours=10)
     [row] = await 待办(world, kinds.VIEWS_CLOSE, topic.id)
 
     await world.advance(hours=25)  # 过了原来的截止时间

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.durations import clock_length
 from bot.export.record import CHOICES, STANCES, TOPIC_EXTENDERS, VIEW_EVENTS, Export
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, NC_, translations
+from bot.phase_words import phase_word
 from bot.times import zone_name
 
 # The minutes' wording, as English msgids translated through the gettext catalogs
@@ -104,20 +105,6 @@ LABELS: dict[str, Any] = {
         "abstain": NC_("minutes: choice", "abstain"),
         "disagree": NC_("minutes: choice", "disagree"),
         "block": NC_("minutes: choice", "block"),
-    },
-    "statuses": {
-        "proposed": NC_("minutes: topic status", "proposed, awaiting a convenor"),
-        "declined": NC_("minutes: topic status", "declined"),
-        "withdrawn": NC_("minutes: topic status", "withdrawn"),
-        "merged": NC_("minutes: topic status", "merged into another topic"),
-        "deliberating": NC_("minutes: topic status", "deliberating"),
-        "voting": NC_("minutes: topic status", "voting"),
-        "adopted": NC_("minutes: topic status", "adopted"),
-        "not_adopted": NC_("minutes: topic status", "not adopted"),
-        "following_up": NC_("minutes: topic status", "following up"),
-        "done": NC_("minutes: topic status", "done"),
-        "closed": NC_("minutes: topic status", "closed"),
-        "escalated": NC_("minutes: topic status", "escalated to mediation"),
     },
     "events": {
         "proposed": NC_("minutes: event", "proposed the topic"),
@@ -379,6 +366,7 @@ class Minutes:
     def __init__(self, language: str, zone: tzinfo, names: Mapping[int, str]) -> None:
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         self._pgettext = translations(self.language).pgettext
+        self._gettext = translations(self.language).gettext
         self.zone = zone
         self.names = names
 
@@ -387,7 +375,10 @@ class Minutes:
         return text.format(**values) if values else text
 
     def lookup(self, table: str, key: Any) -> str:
-        """`key`'s entry in the table LABELS[table], translated; `key` itself if it has none."""
+        """`key`'s entry in the table LABELS[table], translated; `key` itself if it has none.
+        "statuses" is the one table of phase words (bot/phase_words.py), as on the cards."""
+        if table == "statuses":
+            return self._gettext(phase_word(str(key)))
         marked = LABELS[table].get(key)
         return self._pgettext(*marked) if marked is not None else str(key)
 

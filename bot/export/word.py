@@ -9,6 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
 
 from bot.durations import clock_length
 from bot.export.followup import comment_text, rating_text
@@ -51,6 +54,48 @@ class _Names(Minutes):
         return self.names.get(user_id) or self.label("doc_member")
 
 
+# A county office prints on A4 (python-docx's template is US Letter): 210 x 297 mm, 25 mm margins.
+A4 = (Mm(210), Mm(297))
+MARGIN = Mm(25)
+# Who wrote the file, as Word's File > Info shows it (not "python-docx").
+AUTHOR = {"zh": "商量机器人", "en": "Shangliang"}
+# The document's language as Word reads it (spelling, fonts for Chinese text).
+DOC_LANGUAGE = {"zh": "zh-CN", "en": "en-GB"}
+
+
+def _page_and_properties(doc: Any, export: Export, topic_number: int | None) -> None:
+    """A4 pages; author, last editor, title and language in the core properties; the styles'
+    language (w:lang, with w:eastAsia for Chinese) so Word checks the text as the group's."""
+    chats = export.document["chats"]
+    chat = chats[0] if chats else {}
+    language = "zh" if str(chat.get("language")) == "zh" else "en"
+    m = _Names(chat, export)
+    for section in doc.sections:
+        section.page_width, section.page_height = A4
+        section.left_margin = section.right_margin = MARGIN
+        section.top_margin = section.bottom_margin = MARGIN
+    title = m.label("minutes", title=str(chat.get("title") or ""))
+    if topic_number is not None:
+        for topic in chat.get("topics", []):
+            if topic["id"] == topic_number:
+                title = m.label("doc_title", id=topic_number, title=topic.get("title", ""))
+    props = doc.core_properties
+    props.author = props.last_modified_by = AUTHOR[language]
+    props.title = title
+    props.language = DOC_LANGUAGE[language]
+    props.comments = ""
+    tag = DOC_LANGUAGE[language]
+    for style in (doc.styles["Normal"],):
+        rpr = style.element.get_or_add_rPr()
+        lang = rpr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            rpr.append(lang)
+        lang.set(qn("w:val"), tag)
+        if language == "zh":
+            lang.set(qn("w:eastAsia"), tag)
+
+
 def render_docx(export: Export, topic_number: int | None = None) -> bytes:
     """The minutes of every topic (or of topic `topic_number` only) as a .docx file's bytes."""
     doc = Document()
@@ -66,6 +111,7 @@ def render_docx(export: Export, topic_number: int | None = None) -> bytes:
             _topic(doc, chat, topic, m)
     if first:
         doc.add_paragraph("—")
+    _page_and_properties(doc, export, topic_number)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -43,7 +43,11 @@ class Choice(StrEnum):
 STANCE_WORDS = {
     **{s.value: s for s in Stance},
     "支持": Stance.SUPPORT,
+    # Villagers say 同意 / 赞成 for support and 不同意 for oppose (tester, issue 12).
+    "同意": Stance.SUPPORT,
+    "赞成": Stance.SUPPORT,
     "反对": Stance.OPPOSE,
+    "不同意": Stance.OPPOSE,
     "担忧": Stance.CONCERN,
     "顾虑": Stance.CONCERN,
     "建议": Stance.SUGGESTION,
@@ -54,6 +58,7 @@ CHOICE_WORDS = {
     "赞成": Choice.AGREE,
     "弃权": Choice.ABSTAIN,
     "反对": Choice.DISAGREE,
+    "不同意": Choice.DISAGREE,
     "否决": Choice.BLOCK,
     "阻止": Choice.BLOCK,
 }

@@ -8,11 +8,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.errors import UserError
+from bot.events import GroupChanged, TopicChanged
 from bot.group_settings import SETTING_KEYS, GroupSettings
 from bot.i18n import LANGUAGES, N_, pick_language
+from bot.rules.phases import Status
 from bot.runtime import Runtime
 from storage import Tx
 from storage import chats as repo
+from storage import topics as topic_repo
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,12 @@ def person_written(rt: Runtime, person: Person) -> None:
     rt.users[person.user_id] = (person.first_name, person.username, person.language_code)
 
 
+# Settings every card and the board show; changing one redraws them.
+REDRAWN_BY = frozenset({"language", "timezone"})
+# Topics whose card may still change (its buttons live).
+LIVE = tuple(s.value for s in (Status.PROPOSED, Status.DELIBERATING, Status.VOTING))
+
+
 async def change_setting(rt: Runtime, chat_id: int, key: str, value: str) -> GroupSettings:
     key = key.strip().lower()
     if key not in SETTING_KEYS:
@@ -142,6 +151,12 @@ async def change_setting(rt: Runtime, chat_id: int, key: str, value: str) -> Gro
                 problem=problem,
             ) from None
         await repo.save_chat_settings(tx, chat_id, updated.model_dump(mode="json"))
+        if key in REDRAWN_BY:
+            # The board and the live cards speak the group's language and zone: redraw them
+            # now, not at the next change of each (coalesced edits, one per message).
+            rt.events.publish(tx, GroupChanged(chat_id))
+            for topic in await topic_repo.list_topics(tx, chat_id, LIVE):
+                rt.events.publish(tx, TopicChanged(chat_id, topic.id))
         return updated
 
     updated = await rt.db.run(work)

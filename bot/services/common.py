@@ -9,6 +9,7 @@ from typing import TypeVar
 from bot import numbers
 from bot.errors import Msg, UserError
 from bot.i18n import N_
+from bot.phase_words import FINISHED, PHASE_WORDS
 from bot.rules.permissions import Action, Decision, Role, Verdict, Who, decide
 from bot.rules.phases import Status
 from bot.rules.speakers import Speaker
@@ -134,20 +135,8 @@ IN_PERSON_TEXT = {
     ),
 }
 
-STATUS_TEXT = {
-    Status.PROPOSED: N_("proposed"),
-    Status.DECLINED: N_("declined"),
-    Status.WITHDRAWN: N_("withdrawn"),
-    Status.MERGED: N_("merged"),
-    Status.DELIBERATING: N_("deliberating"),
-    Status.VOTING: N_("voting"),
-    Status.ADOPTED: N_("adopted"),
-    Status.NOT_ADOPTED: N_("not adopted"),
-    Status.FOLLOWING_UP: N_("following up"),
-    Status.DONE: N_("done"),
-    Status.CLOSED: N_("closed"),
-    Status.ESCALATED: N_("escalated"),
-}
+# The phase words are one table (bot/phase_words.py).
+STATUS_TEXT = PHASE_WORDS
 
 
 def authorize(action: Action, topic: TopicRow | None, actor: Actor, owner: bool = False) -> None:
@@ -161,6 +150,13 @@ def authorize(action: Action, topic: TopicRow | None, actor: Actor, owner: bool 
         raise UserError(IN_PERSON_TEXT[Speaker.CHANNEL if channel else Speaker.GROUP])
     if decision.verdict in (Verdict.NOT_A_MEMBER, Verdict.WRONG_ROLE):
         raise UserError(WHO_TEXT[decision.needs], number=number)
+    if status in FINISHED:
+        # A finished topic will not come back to a phase that allows it: no "for now".
+        raise UserError(
+            N_("Topic #{number} is {status}: that can no longer be done."),
+            number=number,
+            status=Msg(STATUS_TEXT[status]),
+        )
     raise UserError(
         N_("Topic #{number} is {status}: that cannot be done now."),
         number=number,

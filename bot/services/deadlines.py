@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.durations import format_duration
 from bot.errors import UserError
 from bot.events import BallotCast, TopicChanged
+from bot.group_settings import GroupSettings
 from bot.i18n import N_
 from bot.rules.permissions import Action
 from bot.rules.phases import Status
@@ -15,7 +16,7 @@ from bot.runtime import Runtime
 from bot.services import turnout
 from bot.services.common import Actor, authorize, load_topic, run_unit
 from bot.services.kinds import VIEWS_CLOSE, VIEWS_REMIND, VOTE_CLOSE, VOTE_REMIND
-from bot.services.topics import phase_duration
+from bot.services.topics import phase_duration, quiet_deadline
 from storage import Tx, schedule
 from storage import topics as topic_repo
 from storage import votes as vote_repo
@@ -31,6 +32,8 @@ class Extended:
     deadline: str  # VIEWS or VOTE
     was: datetime
     now_closes: datetime
+    # The deadline fell in the quiet hours and moved to their end (bot.rules.deadlines).
+    moved_out_of_quiet: bool = False
 
 
 def _no_deadline(number: int) -> UserError:
@@ -43,10 +46,17 @@ def _no_deadline(number: int) -> UserError:
 
 
 async def extend(
-    rt: Runtime, chat_id: int, actor: Actor, number: int, duration_text: str
+    rt: Runtime,
+    chat_id: int,
+    actor: Actor,
+    number: int,
+    duration_text: str,
+    settings: GroupSettings | None = None,
 ) -> Extended:
     """Moves the open deadline of topic `number` (its views, or its vote) later by the duration;
-    the schedule row moves with it, the cards follow, the history records it."""
+    the schedule row moves with it, the cards follow, the history records it. With the group's
+    `settings`, a new deadline in the quiet hours moves on to their end (bot.rules.deadlines).
+    Raises UserError when the topic has no open deadline or the actor may not extend it."""
     by: timedelta = phase_duration(duration_text, timedelta(0))
     now = rt.clock.now()
 
@@ -60,7 +70,7 @@ async def extend(
             if vote is None or not vote.is_open or now >= vote.closes_at:
                 raise _no_deadline(topic.number)
             which, was = VOTE, vote.closes_at
-            closes = was + by
+            closes = quiet_deadline(was + by, settings)
             await vote_repo.set_closes_at(tx, vote.id, closes)
             await schedule.move(tx, VOTE_CLOSE, vote.id, closes)
             await turnout.follow_deadline(tx, rt, chat_id, VOTE_REMIND, vote.id, closes, now)
@@ -71,7 +81,7 @@ async def extend(
             and now < topic.phase_deadline
         ):
             which, was = VIEWS, topic.phase_deadline
-            closes = was + by
+            closes = quiet_deadline(was + by, settings)
             await schedule.move(tx, VIEWS_CLOSE, topic.id, closes)
             await turnout.follow_deadline(
                 tx, rt, chat_id, VIEWS_REMIND, topic.id, closes, now, topic.round
@@ -93,6 +103,8 @@ async def extend(
                 "to": closes.isoformat(timespec="seconds"),
             },
         )
-        return Extended(await topic_repo.get_topic_by_id(tx, topic.id), which, was, closes)
+        return Extended(
+            await topic_repo.get_topic_by_id(tx, topic.id), which, was, closes, closes != was + by
+        )
 
     return await run_unit(rt, actor, work)

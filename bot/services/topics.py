@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from bot.durations import DurationError, parse_duration
 from bot.errors import Msg, UserError
 from bot.events import FollowupChanged, TopicChanged
+from bot.group_settings import GroupSettings
 from bot.i18n import N_
+from bot.rules.deadlines import outside_quiet_hours
 from bot.rules.permissions import Action
 from bot.rules.phases import Status
 from bot.rules.speakers import GROUP_ANONYMOUS_BOT_ID
@@ -52,6 +54,15 @@ class Supported:
 def parse_proposal(text: str) -> tuple[str, str]:
     """The first line is the title; the lines after it are the details."""
     first, _, rest = text.strip().partition("\n")
+    if len(first.strip()) > TITLE_MAX:
+        # A long first line is usually the whole request: say where the rest can go.
+        raise UserError(
+            N_(
+                "The title is too long: {length} characters, at most {limit}. You can put the details on the second line and below."
+            ),
+            length=len(first.strip()),
+            limit=TITLE_MAX,
+        )
     title = bounded(first, TITLE_MAX, N_("title"))
     details = rest.strip()
     if len(details) > TEXT_MAX:
@@ -250,6 +261,14 @@ async def _end(
     return await run_unit(rt, actor, work)
 
 
+def quiet_deadline(moment: datetime, settings: GroupSettings | None) -> datetime:
+    """A views or vote deadline (UTC) moved out of the group's quiet hours, if it falls in them
+    (bot.rules.deadlines); unchanged without settings."""
+    if settings is None:
+        return moment
+    return outside_quiet_hours(moment, settings.quiet_window(), settings.zone())
+
+
 def phase_duration(text: str | None, default: timedelta) -> timedelta:
     if not text:
         return default
@@ -273,11 +292,15 @@ async def accept(
     vote_for: timedelta,
     views_text: str | None = None,
     vote_text: str | None = None,
+    settings: GroupSettings | None = None,
 ) -> TopicRow:
+    """Views open on topic `number` for `views_for` (or `views_text`, a duration as typed); the
+    vote will last `vote_for` (or `vote_text`). With the group's `settings`, a views deadline in
+    the quiet hours moves to their end (bot.rules.deadlines)."""
     views_for = phase_duration(views_text, views_for)
     vote_for = phase_duration(vote_text, vote_for)
     now = rt.clock.now()
-    deadline = now + views_for
+    deadline = quiet_deadline(now + views_for, settings)
 
     async def work(tx: Tx) -> TopicRow:
         topic = await load_topic(tx, chat_id, number)
@@ -338,8 +361,10 @@ async def new_round(
     mode: str,
     views_for: timedelta,
     duration_text: str | None = None,
+    settings: GroupSettings | None = None,
 ) -> TopicRow:
-    """After a vote that was not adopted: back to views (with a new deadline) or to drafting."""
+    """After a vote that was not adopted: back to views (with a new deadline, moved out of the
+    quiet hours of the group's `settings`) or to drafting."""
     if mode not in ("views", "drafts"):
         raise UserError(USAGE["round"])
     views_for = phase_duration(duration_text, views_for)
@@ -348,7 +373,7 @@ async def new_round(
     async def work(tx: Tx) -> TopicRow:
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.NEW_ROUND, topic, actor)
-        deadline = now + views_for if mode == "views" else now
+        deadline = quiet_deadline(now + views_for, settings) if mode == "views" else now
         await repo.set_status(tx, topic.id, Status.DELIBERATING, deadline, round=topic.round + 1)
         await repo.record(tx, topic.id, now, actor.user_id, "new_round", {"mode": mode})
         if mode == "views":

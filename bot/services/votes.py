@@ -29,7 +29,7 @@ from bot.services.common import (
 )
 from bot.services.followup import schedule_followups
 from bot.services.kinds import POST_RESULT, VIEWS_CLOSE, VIEWS_REMIND, VOTE_CLOSE, VOTE_REMIND
-from bot.services.topics import phase_duration
+from bot.services.topics import phase_duration, quiet_deadline
 from storage import Tx, message_records, schedule
 from storage import drafts as draft_repo
 from storage import topics as topic_repo
@@ -112,7 +112,7 @@ async def open_vote(
             if topic.vote_duration_s
             else settings.vote_duration
         )
-        closes_at = now + phase_duration(duration_text, default)
+        closes_at = quiet_deadline(now + phase_duration(duration_text, default), settings)
         eligible = eligible_members(member_count)
         vote = await repo.open_vote(
             tx,
