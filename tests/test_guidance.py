@@ -116,7 +116,7 @@ async def test_help_列出程序注册的每一个命令_召集人命令单独�
     sent_before = len(group.sent())
     await alice.says("/help 召集人")
     convenors = "\n".join(c.text for c in group.sent()[sent_before:])
-    assert convenors.startswith("召集人使用")
+    assert convenors.startswith("<b>召集人使用</b>")
     zh = members + "\n" + convenors
     assert [name for name in sorted(commands) if not mentions_command(zh, name)] == []
     for name in CONVENOR_COMMANDS:
