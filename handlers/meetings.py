@@ -305,8 +305,18 @@ async def escalation_check(app: Application, job: Job, late: bool) -> None:
         )
 
 
+async def meeting_begins(app: Application, job: Job, late: bool) -> None:
+    """The meeting begins: its card drops the answer buttons and asks for the record (an edit,
+    no new message); then the mark."""
+    rt = runtime_of(app)
+    rt.card_edits.forget("meeting", job.ref_id)
+    await refresh_card(app.bot, rt, job.chat_id, job.ref_id)
+    await until_stored(rt, lambda: meetings.finish_job(rt, job.id, late), "a row")
+
+
 def register_jobs(scheduler) -> None:
     scheduler.register(kinds.MEETING_REMIND, scheduled(meeting_reminder))
+    scheduler.register(kinds.MEETING_BEGINS, scheduled(meeting_begins))
     scheduler.register(kinds.ESCALATION_CHECK, scheduled(escalation_check))
 
 

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.clock_times import read_time
 from bot.errors import UserError
 from bot.group_settings import GroupSettings
-from bot.services.meetings import parse_when
+from bot.services.meetings import parse_when, reminder_time
 
 
 @pytest.mark.parametrize(
@@ -49,7 +50,9 @@ SETTINGS = GroupSettings()
 
 
 def beijing(month, day, hour, minute=0):
-    return datetime(2026, month, day, hour - 8, minute, tzinfo=UTC)
+    return datetime(2026, month, day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(
+        UTC
+    )
 
 
 @pytest.mark.parametrize(
@@ -73,3 +76,18 @@ def test_parse_when_refuses_with_an_example(words):
     with pytest.raises(UserError) as refused:
         parse_when(words, SETTINGS, NOW)
     assert "/meeting 1" in refused.value.msgid
+
+
+@pytest.mark.parametrize(
+    ("starts", "reminded"),
+    [
+        # 2 hours before, in the day.
+        (beijing(3, 5, 19), beijing(3, 5, 17)),
+        # 06:30 is in the quiet hours (22:00-08:00): at their end, still before the meeting.
+        (beijing(3, 5, 8, 30), beijing(3, 5, 8)),
+        # Their end would be the meeting itself: 2 hours before after all.
+        (beijing(3, 5, 8), beijing(3, 5, 6)),
+    ],
+)
+def test_the_meeting_reminder_keeps_out_of_the_quiet_hours(starts, reminded):
+    assert reminder_time(starts, SETTINGS) == reminded

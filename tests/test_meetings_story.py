@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from docx import Document
 
+from bot import callbacks
 from bot.export import export_command
 from bot.services import kinds
 from storage import topics as topic_repo
@@ -119,12 +120,14 @@ async def test_树下贤聊_报名_提醒_重启_实到_纪要_举手表决和�
     await li.says("/attendance 1 15")
     assert group.last_bot_message()["text"] == "议题 #1 的会议还没开始，请会后再记录。"
 
-    # 会开过了：19:00 之后。
+    # 会开过了：19:00 之后。会议一开始，卡片上的报名按钮就收起，改为请召集人记录。
     await world.advance(hours=2)  # 19:11
-    await sun.presses(card, "参加")
-    assert "会议已经开始" in "".join(
-        c.params.get("text", "") for c in world.api.calls_of("answerCallbackQuery")[-1:]
-    )
+    begun = 现在的(world, group, card)
+    assert not (begun.get("reply_markup") or {}).get("inline_keyboard")
+    assert "会后请召集人回复这张卡片记录会议纪要" in begun["text"]
+    # A press from a stale copy of the card (the buttons it had) changes nothing.
+    late = await sun.presses_data(card, callbacks.rsvp(1, 1, True))
+    assert late.params["text"] == "会议已经开始，不再报名。"
     await li.says("/attendance 1 15")
     assert group.last_bot_message()["text"] == "已记录：议题 #1 的会议实到 15 人。"
     await li.replies_to(card, "大家同意在老槐树下修凉亭，由村集体出钱，秋收后动工。")

@@ -48,6 +48,16 @@ WHEN_IT_GOES_WRONG = [
     "/help",
     "/help 召集人",
 ]
+# Offline meetings and the law as the backstop (issue 13).
+MEETING_GUIDE = [
+    "/form 1 树下贤聊",
+    "/meeting 1 明天 19:30 村委会门口",
+    "/attendance 1 15",
+    "/tally 1 12 1 2 0",
+    "/proxy 1 王奶奶 同意",
+    "/escalate 1 调解 理由",
+    "/resolve 1 两户各让半米",
+]
 
 
 def typed_texts(world) -> list[str]:
@@ -73,7 +83,7 @@ def guide() -> str:
 def test_指南里的每条命令都在这个故事里走过一遍():
     shown = {m for m in re.findall(r"`(/[^`]+)`", guide())}
     assert shown, "the guide shows no command"
-    played = set(STORY) | set(WHEN_IT_GOES_WRONG)
+    played = set(STORY) | set(WHEN_IT_GOES_WRONG) | set(MEETING_GUIDE)
     assert shown <= played, f"guide examples nobody played: {sorted(shown - played)}"
 
 
@@ -230,3 +240,37 @@ async def test_按指南_时间不够_没通过_不受理_协商不成(world):
     for command in ("/minutes", "/escalate", "/extend"):
         assert command in help_text
     assert set(WHEN_IT_GOES_WRONG) <= set(typed), sorted(set(WHEN_IT_GOES_WRONG) - set(typed))
+
+
+async def test_按指南开一次线下会_协商不成提交调解(world):
+    world.clock.set(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))  # 周一 10:00 北京时间
+    typed = typed_texts(world)
+    group = world.group("东山村")
+    chen = group.convenor("陈支书")
+    wang, liu = group.member("王秀英"), group.member("刘德福")
+    await wang.says("/propose 村口老槐树下修个凉亭")
+    await chen.says("/accept 1 3天 3天")
+    await chen.says("/form 1 树下贤聊")
+    await chen.says("/meeting 1 明天 19:30 村委会门口")
+    card = group.last_bot_message()
+    await liu.presses(card, "参加")
+    await wang.says("/draft 1 在老槐树下修凉亭，费用由村集体承担")
+    await chen.says("/vote 1 1")
+    await chen.says("/proxy 1 王奶奶 同意")
+    await world.advance(hours=34)  # 周二 20:00，会开过了
+    await chen.says("/attendance 1 15")
+    await chen.replies_to(card, "大家同意修凉亭")
+    await chen.says("/tally 1 12 1 2 0")
+    assert (await 议题(world, group, 1)).status == Status.ADOPTED
+
+    west = world.group("西山村")
+    chen_w, zhou = west.convenor("陈支书"), west.member("周大爷")
+    await zhou.says("/propose 两户院墙边界")
+    await chen_w.says("/accept 1 1天 1天")
+    await chen_w.says("/escalate 1 调解 理由")
+    await chen_w.says("/resolve 1 两户各让半米")
+    async with world.rt.db.read() as tx:
+        topic = await topic_repo.get_topic(tx, west.chat_id, 1)
+        outcome = await tx.scalar("SELECT outcome FROM escalations WHERE topic_id = ?", (topic.id,))
+    assert topic.status == Status.ESCALATED and outcome == "两户各让半米"
+    assert set(MEETING_GUIDE) <= set(typed), sorted(set(MEETING_GUIDE) - set(typed))

@@ -62,4 +62,7 @@ CONSULT_CARD = "consult_card"
 # id; bot/services/meetings.py); a while after a matter was escalated to mediation or a court,
 # the convenors are asked how it was settled (ref_id = escalation id; bot/services/escalations.py).
 MEETING_REMIND = "meeting_remind"
+# When a meeting begins its card loses its answer buttons and asks for the record (ref_id =
+# meeting id).
+MEETING_BEGINS = "meeting_begins"
 ESCALATION_CHECK = "escalation_check"

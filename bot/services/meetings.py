@@ -17,6 +17,7 @@ from bot.errors import Msg, UserError
 from bot.events import BallotCast, TopicChanged
 from bot.group_settings import GroupSettings
 from bot.i18n import N_
+from bot.rules.followup import quiet_until
 from bot.rules.permissions import Action
 from bot.rules.phases import Choice, Status, parse_choice
 from bot.runtime import Runtime
@@ -24,7 +25,7 @@ from bot.services import votes
 from bot.services.card_lines import CARD_LINES
 from bot.services.common import Actor, authorize, bounded, load_topic, run_unit
 from bot.services.forms import form_name
-from bot.services.kinds import MEETING_REMIND
+from bot.services.kinds import MEETING_BEGINS, MEETING_REMIND
 from bot.text import fill
 from storage import Tx, schedule
 from storage import forms as form_repo
@@ -172,13 +173,23 @@ async def call_meeting(
             "meeting_called",
             {"meeting": meeting.id, "at": _iso(starts_at), "place": place, "form": form},
         )
-        remind_at = starts_at - settings.meeting_reminder
+        remind_at = reminder_time(starts_at, settings)
         if remind_at > now:
             await schedule.add(tx, chat_id, MEETING_REMIND, meeting.id, remind_at)
+        await schedule.add(tx, chat_id, MEETING_BEGINS, meeting.id, starts_at)
         rt.events.publish(tx, TopicChanged(chat_id, topic.id))
         return await _state(tx, meeting.id)
 
     return await run_unit(rt, actor, work)
+
+
+def reminder_time(starts_at: datetime, settings: GroupSettings) -> datetime:
+    """When the group is reminded of a meeting: `meeting_reminder` before it; if that falls in
+    the quiet hours, at their end, as long as that is still before the meeting (as the turnout
+    reminders do, bot/services/turnout.py)."""
+    at = starts_at - settings.meeting_reminder
+    quiet_end = quiet_until(at, settings.quiet_window(), settings.zone())
+    return quiet_end if quiet_end is not None and quiet_end < starts_at else at
 
 
 async def set_card(rt: Runtime, meeting_id: int, message_id: int | None) -> None:
