@@ -1,11 +1,17 @@
 """两商衔接，一个故事从头到尾（issue 13 “Done when” 里属于衔接的部分）：县政协委员之家和东山村、
 西河村衔接；东山村商量修桥，通过请求后转给委员之家；委员之家接手、商量、通过给部门的建议并定下
 落实事项、跟进；东山村每一步都看得到，也照常给结果打分；委员之家再就第二个问题向两个村征求意见，
-按村看到大家的态度。"""
+按村看到大家的态度；西河村在老槐树下开会商量一件事（报名、会前提醒、实到人数、纪要、举手表决，
+其中一张代投票）；东山村第三件事协商不成，提交民事调解，三十天后机器人来问，召集人记下处理结果。
+最后导出的记录里整条链都在。"""
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import datetime, time, timedelta
+
+from bot.export import export_command
 
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}")
 
@@ -14,7 +20,7 @@ def current(world, group, message) -> dict:
     return world.api.messages[(group.chat_id, message["message_id"])]
 
 
-async def test_两商衔接的故事(world):
+async def test_两商衔接的故事(world, tmp_path):
     members = world.group("县政协委员之家")
     wang = members.convenor("wang")
     zhao, qian = members.member("zhao"), members.member("qian")
@@ -102,3 +108,60 @@ async def test_两商衔接的故事(world):
     listing = members.last_bot_message()["text"]
     assert "垃圾车跟不上" in listing and "先发分类垃圾桶" in listing
     assert "Dan" not in listing and "Bob" not in listing
+
+    # 西河村在老槐树下开会商量：报名、会前提醒、实到、纪要、举手表决（一张代投）。
+    await dan.says("/propose 村口老槐树下修个凉亭")
+    await li.says("/accept 1")
+    await li.says("/form 1 树下贤聊")
+    await li.says("/meeting 1 明天 晚上7点 村口大槐树下")
+    meeting = west.last_bot_message()
+    assert meeting["text"].startswith("📅 树下贤聊：议题 #1 村口老槐树下修个凉亭")
+    await dan.presses(meeting, "参加")
+    await emma.presses(meeting, "参加")
+    await emma.says("/draft 1 在老槐树下修个凉亭，费用由村集体承担。")
+    await li.says("/vote 1 1")
+    await li.says("/proxy 1 王奶奶 同意")
+    assert west.last_bot_message()["text"] == "已由Li为王奶奶代投议题 #1：同意。"
+    zone = world.rt.settings.defaults.zone()
+    local = world.clock.now().astimezone(zone)
+    tomorrow = local.date() + timedelta(days=1)
+    for hour in (17, 19):  # 会前两小时提醒；会开过了
+        moment = datetime.combine(tomorrow, time(hour, 30), tzinfo=zone)
+        await world.advance(moment - world.clock.now())
+    reminders = [t for t in west.texts() if t.startswith("⏰ 提醒")]
+    assert len(reminders) == 1 and "村口大槐树下" in reminders[0]
+    await li.says("/attendance 1 9")
+    await li.replies_to(meeting, "大家同意修凉亭，秋收后动工。")
+    assert west.last_bot_message()["text"] == "已记入议题 #1 的会议纪要（第 1 条）。"
+    await li.says("/tally 1 6 1 1 0")
+    result = next(t for t in reversed(west.texts()) if t.startswith("议题 #1 已通过"))
+    assert "✅ 同意 7" in result  # 会上 6 票，加代投 1 票
+
+    # 东山村第三件事协商不成：提交民事调解，三十天后来问，召集人记下结果。
+    await carol.says("/propose 两户宅基地边界\n两家为院墙位置争执多年。")
+    await chen.says("/accept 2")
+    await chen.says("/escalate 2 调解 两户各执一词，群里协商不成")
+    assert east.last_bot_message()["text"].startswith("议题 #2 已提交民事调解")
+    await world.advance(days=30, hours=1)
+    assert any("现在处理得怎么样了" in t for t in east.texts())
+    await chen.says("/resolve 2 经村调解委员会调解，两户各让半米。")
+    assert "经村调解委员会调解，两户各让半米。" in east.last_bot_message()["text"]
+
+    # 记录里整条链都在：衔接、转办两头、按村的意见、会议和代投、调解的结果。
+    out = tmp_path / "export.json"
+    assert await export_command(world.settings, None, "json", str(out)) == 0
+    chats = {c["title"]: c for c in json.loads(out.read_text(encoding="utf-8"))["chats"]}
+    links = chats["县政协委员之家"]["links"]
+    assert {link["village_group"]["title"] for link in links} == {"东山村", "西河村"}
+    bridge = chats["东山村"]["topics"][0]
+    [referral] = bridge["referrals"]
+    assert referral["status"] == "taken", referral
+    consultations = chats["县政协委员之家"]["topics"][1]["consultations"]
+    asked = json.dumps(consultations, ensure_ascii=False)
+    assert len(consultations) == 2 and "东山村" in asked and "西河村" in asked
+    pavilion = chats["西河村"]["topics"][0]
+    assert pavilion["meetings"][0]["attendance"] == 9
+    assert pavilion["proxy_ballots"][0]["name"] == "王奶奶"
+    dispute = chats["东山村"]["topics"][1]
+    [escalation] = dispute["escalations"]
+    assert "两户各让半米" in json.dumps(escalation, ensure_ascii=False)
