@@ -19,20 +19,21 @@ from handlers.common import Ctx, Handler, edge, require_convenor
 HELP_GROUP = N_(
     "<b>商量 Shangliang: talking it over, together</b>\n"
     "1. <b>Propose</b>: /propose title (details on the next lines). Others second it with /support N; the proposer may take it back with /withdraw N.\n"
-    "2. <b>Views</b>: once a convenor accepts the topic, /view N support|oppose|concern|suggestion text, or the card's buttons. /views N lists them; /editview N view-number text corrects yours, /retract N view-number takes it back.\n"
+    "2. <b>Views</b>: once a convenor accepts the topic, press the card's buttons, or write /view N support and your view (or oppose, concern, suggestion). /views N lists them; /editview N view-number text corrects yours, /retract N view-number takes it back.\n"
     "3. <b>Wording</b>: /draft N text proposes the consensus wording; reply to a draft with /amend text; /drafts N lists the drafts.\n"
-    "4. <b>Vote</b>: press a button on the ballot card, or /ballot N agree|abstain|disagree|block.\n"
+    "4. <b>Vote</b>: press a button on the ballot card, or /ballot N agree (or abstain, disagree, block).\n"
     "5. <b>Follow-up</b>: /actions N lists the action items; owners report with /progress A1 50 or /done A1; everyone rates the follow-up cards. 🔔 on a card or /subscribe N follows a topic privately; /unsubscribe N stops, /mysubscriptions lists what you follow.\n"
-    "/topics lists open topics, /topic N shows one, /settings shows the rules of this group, /start opens a private chat with me, /help shows this."
+    "/topics lists open topics, /topic N shows one, /settings shows the rules of this group, /start opens a private chat with me, /help shows this.\n"
+    "You may leave out the topic number: when one topic fits I use it, when several do I ask which."
 )
 # The convenors' commands, under their own heading in the help (its own catalog message).
 HELP_CONVENORS = N_(
     "<b>For convenors</b> (the group's administrators, and members named with /convenor)\n"
     "• /accept N opens a topic for views; /decline N reason declines it; /merge N M merges topic N into topic M.\n"
-    "• /vote N draft puts a draft to the vote; /close N ends the vote now; /extend N 1d gives the open views or vote of a topic one more day; /round N views|drafts starts a new round after a vote that did not carry.\n"
+    "• /vote N draft puts a draft to the vote; /close N ends the vote now; /extend N 1d gives the open views or vote of a topic one more day; /round N views (or drafts) starts a new round after a vote that did not carry.\n"
     "• /action N due text, replying to the owner's message, adds an action item; /drop A1 reason drops one.\n"
-    "• /end N closes a topic; /reopen N reopens a finished one; /escalate N mediation|court reason sends a matter deliberation cannot settle to mediation or the shared court, its record attached.\n"
-    "• /settings key value changes a rule; /language zh|en the group's language; /convenor add|remove, replying to someone, names or removes a convenor."
+    "• /end N closes a topic; /reopen N reopens a finished one; /escalate N mediation reason (or court instead of mediation) sends a matter deliberation cannot settle to mediation or the shared court, its record attached.\n"
+    "• /settings key value changes a rule; /language zh or /language en the group's language; /convenor add or /convenor remove, replying to someone, names or removes a convenor."
 )
 # The minutes, for convenors: a line of its own after theirs (its own catalog message).
 HELP_MINUTES = N_(

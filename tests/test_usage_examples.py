@@ -152,3 +152,14 @@ async def test_the_refusal_spy_sees_a_refusal(world, refusals):
     group, people = await staged(world, "zh", "deliberating")
     await people["chen"].says("/vote 1 9 3天")
     assert len(refusals) == 1
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_help_shows_no_patterns_and_says_the_number_may_be_left_out(language):
+    from handlers.basics import HELP_CONVENORS, HELP_GROUP
+
+    _ = translator(language)
+    for text in (_(HELP_GROUP), _(HELP_CONVENORS)):
+        for notation in ("|", "[", "A-number"):
+            assert notation not in text, (notation, text)
+    assert ("编号可以不写" if language == "zh" else "leave out the topic number") in _(HELP_GROUP)
