@@ -8,7 +8,6 @@ from datetime import datetime
 
 from bot import callbacks, times
 from bot.buttons import Button, Keyboard, keyboard
-from bot.errors import Msg
 from bot.group_settings import GroupSettings
 from bot.i18n import N_
 from bot.services.meetings import MeetingState, meeting_form
@@ -30,10 +29,13 @@ def meeting_card(
     answer until it begins."""
     t = lambda msgid, **kw: fill(_(msgid), kw, _)  # noqa: E731
     meeting, topic = state.meeting, state.topic
+    form = _(meeting_form(meeting.form))
+    if settings.language != "zh":
+        form = form[:1].upper() + form[1:]  # it opens the card's title
     lines = [
         t(
             N_("<b>📅 {form} on topic #{number}: {title}</b>"),
-            form=Msg(meeting_form(meeting.form)),
+            form=form,
             number=topic.number,
             title=topic.title,
         ),

@@ -303,3 +303,31 @@ def 卡片_en(world, group):
         if current["text"].startswith("<b>Topic #1") or current["text"].startswith("Topic #1:"):
             return current["text"]
     raise AssertionError("no card")
+
+
+async def test_an_english_group_meets_too(world):
+    world.clock.set(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))  # Mon 10:00 China time
+    group = world.group("Dongshan village")
+    chen = group.convenor("chen", language="en")
+    alice, bob = group.member("alice", language="en"), group.member("bob", language="en")
+    await chen.says("/language en")
+    await alice.says("/propose A pavilion under the old tree")
+    await chen.says("/accept 1 2d 4d")
+    await chen.says("/meeting 1 tomorrow 7pm the village hall")
+    card = group.last_bot_message()
+    assert card["text"].startswith("📅 Offline meeting on topic #1: A pavilion under the old tree")
+    assert "Time: Tue 3 Mar 19:00 (China time)" in card["text"]
+    answer = await alice.presses(card, "Coming")
+    assert answer.params["text"] == "Noted: you will come. Thank you!"
+    await bob.presses(card, "Cannot come")
+    await world.run_due()
+    assert "✅ Coming: 1 · ❌ Cannot come: 1" in 现在的(world, group, card)["text"]
+    await world.advance(hours=31)  # Tue 17:00
+    reminder = group.last_bot_message()["text"]
+    assert reminder.startswith(
+        "⏰ The offline meeting on topic #1 (A pavilion under the old tree) is Tue 3 Mar 19:00"
+    )
+    assert "1 say they will come: Alice." in reminder
+    await world.advance(hours=3)
+    await chen.says("/attendance 1 9")
+    assert group.last_bot_message()["text"] == "Recorded: 9 came to the meeting on topic #1."
