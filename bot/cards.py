@@ -14,6 +14,7 @@ from bot.errors import Msg
 from bot.group_settings import GroupSettings
 from bot.i18n import N_, language_of
 from bot.phase_words import phase_word
+from bot.ratios import parse_threshold
 from bot.rules.phases import OPEN, Choice, Stance, Status
 from bot.rules.tally import Outcome
 from bot.services.forms import form_name
@@ -182,13 +183,21 @@ def rule_text(_: Translate, state: VoteState) -> str:
         if vote.blocks_allowed == 0
         else t(N_("at most {n} blocks"), n=vote.blocks_allowed)
     )
-    return t(
+    threshold = parse_threshold(vote.threshold)
+    rule = (
         N_(
+            "Adopted if at least {quorum} of {eligible} members vote, agree is more than {threshold} of agree + disagree + block (a tie does not pass), and {blocks}."
+        )
+        if threshold.strict
+        else N_(
             "Adopted if at least {quorum} of {eligible} members vote, agree reaches {threshold} of agree + disagree + block, and {blocks}."
-        ),
+        )
+    )
+    return t(
+        rule,
         quorum=vote.quorum,
         eligible=vote.eligible,
-        threshold=vote.threshold,
+        threshold=vote.threshold.lstrip(">＞"),
         blocks=Html(esc(blocks)),
     )
 
@@ -358,7 +367,11 @@ def _rules_met(_: Translate, outcome: Outcome, state: VoteState) -> str:
                 N_("{mark} Threshold: {share} agree, {threshold} needed"),
                 mark=check(outcome.threshold_met),
                 share=share_text,
-                threshold=state.vote.threshold,
+                threshold=(
+                    t(N_("more than {share}"), share=state.vote.threshold.lstrip(">＞"))
+                    if outcome.strict
+                    else state.vote.threshold
+                ),
             ),
             t(
                 N_("{mark} Blocks: {blocks}, at most {allowed} allowed"),

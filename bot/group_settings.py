@@ -12,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, fi
 from bot.durations import format_duration, parse_duration
 from bot.i18n import N_
 from bot.numbers import fold, read_whole
-from bot.ratios import parse_quorum, parse_ratio
+from bot.ratios import RatioError, normal_threshold, parse_quorum, parse_ratio
 
 Duration = Annotated[
     timedelta,
@@ -26,7 +26,9 @@ _QUIET = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])-([01]?[0-9]|2[0-3]):([0-5
 
 def _offsets(value: Any) -> Any:
     if isinstance(value, str):
-        return [part for part in value.replace(" ", "").split(",") if part]
+        # 7d,30d or 7天、30天，90天: commas and the enumeration comma alike.
+        cleaned = value.replace(" ", "").replace("、", ",").replace("，", ",")
+        return [part for part in cleaned.split(",") if part]
     return value
 
 
@@ -109,7 +111,13 @@ class GroupSettings(BaseModel):
         parse_quorum(value)
         return fold(value).strip()
 
-    @field_validator("threshold", "reopen_share")
+    @field_validator("threshold")
+    @classmethod
+    def _threshold(cls, value: str) -> str:
+        # 过半 / 半数以上: more than half, stored as the strict rule ">1/2" (bot/ratios.py).
+        return normal_threshold(value)
+
+    @field_validator("reopen_share")
     @classmethod
     def _ratio(cls, value: str) -> str:
         parse_ratio(value)
@@ -133,7 +141,7 @@ class GroupSettings(BaseModel):
     @classmethod
     def _quiet(cls, value: str) -> str:
         cleaned = fold(value).strip().replace(" ", "")
-        if cleaned.lower() in ("off", "none", "-"):
+        if cleaned.lower() in ("off", "none", "-", "关", "关闭", "无", "不要"):
             return "off"
         if not _QUIET.fullmatch(cleaned):
             raise ValueError("quiet hours look like 22:00-08:00, or off")
@@ -150,6 +158,93 @@ class GroupSettings(BaseModel):
 
 
 SETTING_KEYS = tuple(GroupSettings.model_fields)
+
+# Chinese names a convenor may type for a setting (/settings 通过比例 过半); /settings shows
+# them in a Chinese group's examples.
+SETTING_ALIASES = {
+    "语言": "language",
+    "时区": "timezone",
+    "征集意见时长": "views_duration",
+    "意见征集时长": "views_duration",
+    "表决时长": "vote_duration",
+    "投票时长": "vote_duration",
+    "法定人数": "quorum",
+    "通过比例": "threshold",
+    "否决票": "blocks_allowed",
+    "匿名意见": "anonymous_views",
+    "无记名投票": "secret_ballot",
+    "跟踪时间": "followup_offsets",
+    "到期提醒": "due_reminder",
+    "催办提醒": "turnout_reminder",
+    "免打扰": "quiet_hours",
+    "免打扰时段": "quiet_hours",
+    "重新讨论比例": "reopen_share",
+    "逾期重议": "overdue_reopen_after",
+    "独立话题": "topic_threads",
+    "显示姓名": "share_names",
+    "会议提醒": "meeting_reminder",
+    "代投": "proxy_under_secret",
+    "结果回访": "escalation_check",
+}
+# The name /settings shows in a Chinese group's example for each key (the first alias).
+ALIAS_OF = {key: alias for alias, key in reversed(SETTING_ALIASES.items())}
+
+
+def setting_key(word: str) -> str | None:
+    """The setting a convenor means: its key (threshold) or a Chinese name (通过比例); None
+    for neither."""
+    cleaned = fold(word).strip()
+    if cleaned.lower() in SETTING_KEYS:
+        return cleaned.lower()
+    return SETTING_ALIASES.get(cleaned)
+
+
+# Why a value was refused, as the group reads it: a full sentence with {value} (and {key}).
+PROBLEMS = {
+    "not_a_ratio": N_(
+        "“{value}” is not a share: write it like 2/3, 67% or 0.5, or majority for more than half."
+    ),
+    "out_of_range": N_("“{value}” is not a share between 0 and 1: write it like 2/3, 67% or 0.5."),
+    "head_count": N_("“{value}” is not a number of people between 1 and 100000."),
+    "quorum": N_(
+        "“{value}” is not a quorum: write a share like 1/3, a number of people like 10, or both like 1/3 max 10."
+    ),
+    "duration": N_("“{value}” is not a duration: write 90s, 15m, 36h or 3d."),
+    "offsets": N_("“{value}” is not a list of times: write them like 7d,30d,90d (at most 10)."),
+    "timezone": N_("“{value}” is not a time zone: write a name such as Asia/Shanghai."),
+    "quiet_hours": N_("“{value}” is not quiet hours: write them like 22:00-08:00, or off."),
+    "flag": N_("“{value}” is neither on nor off: write on or off."),
+    "count": N_("“{value}” is not a number between 0 and 1000."),
+    "language": N_("Choose a language: {choices}."),
+}
+_PROBLEM_OF_KEY = {
+    "quorum": "quorum",
+    "timezone": "timezone",
+    "quiet_hours": "quiet_hours",
+    "followup_offsets": "offsets",
+    "blocks_allowed": "count",
+    "language": "language",
+}
+
+
+def setting_problem(key: str, error: BaseException | None) -> str:
+    """The message (a PROBLEMS msgid) for a value of `key` that pydantic refused with `error`
+    (its ctx error, if any): a ratio's own kind, else by the setting's type or key."""
+    if isinstance(error, RatioError) and key != "quorum":
+        return PROBLEMS[error.kind]
+    if isinstance(error, RatioError) and error.kind == "head_count":
+        return PROBLEMS["head_count"]
+    if key in _PROBLEM_OF_KEY:
+        return PROBLEMS[_PROBLEM_OF_KEY[key]]
+    annotation = GroupSettings.model_fields[key].annotation
+    if annotation is timedelta:
+        return PROBLEMS["duration"]
+    if annotation is bool:
+        return PROBLEMS["flag"]
+    if annotation is int:
+        return PROBLEMS["count"]
+    return PROBLEMS["not_a_ratio"]
+
 
 # What each setting means, shown beside it by /settings (translated there; a key without a
 # label is shown alone).

@@ -10,7 +10,51 @@ from bot.numbers import fold, read_whole
 
 
 class RatioError(ValueError):
-    """Not a ratio between 0 and 1."""
+    """Not a ratio between 0 and 1; `kind` says which (not_a_ratio, out_of_range,
+    head_count), for the message the group reads (bot/group_settings.setting_problem)."""
+
+    def __init__(self, message: str, kind: str = "not_a_ratio") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+# "More than half" as villagers say it: stored as the strict rule ">1/2".
+MAJORITY_WORDS = frozenset(
+    {"过半", "过半数", "半数以上", "超过半数", "超过一半", "多数", "majority"}
+)
+STRICT = ">"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """The share of agree ballots that carries a vote: at least `share` (a tie at 1/2 passes),
+    or, when `strict`, more than `share` (">1/2", 过半: a tie does not pass)."""
+
+    share: Fraction
+    strict: bool = False
+
+    def met(self, agree: Fraction) -> bool:
+        return agree > self.share if self.strict else agree >= self.share
+
+
+def normal_threshold(text: str) -> str:
+    """A threshold as stored: 过半 / 半数以上 become ">1/2"; ">1/2" and "2/3" stay as written
+    (folded). Raises RatioError."""
+    raw = fold(str(text)).strip().replace(" ", "")
+    if raw.lower() in MAJORITY_WORDS:
+        return STRICT + "1/2"
+    parse_threshold(raw)
+    return raw
+
+
+def parse_threshold(text: str) -> Threshold:
+    """ "2/3" (at least), ">1/2" (more than), 过半 (more than half). Raises RatioError."""
+    raw = fold(str(text)).strip().replace(" ", "")
+    if raw.lower() in MAJORITY_WORDS:
+        return Threshold(Fraction(1, 2), strict=True)
+    if raw.startswith((STRICT, "＞")):
+        return Threshold(parse_ratio(raw[1:]), strict=True)
+    return Threshold(parse_ratio(raw))
 
 
 def parse_ratio(text: str) -> Fraction:
@@ -26,7 +70,7 @@ def parse_ratio(text: str) -> Fraction:
     except (ValueError, ZeroDivisionError) as exc:
         raise RatioError(f"not a ratio: {text!r} (use e.g. 2/3, 67% or 0.5)") from exc
     if not 0 <= value <= 1:
-        raise RatioError(f"a ratio must lie between 0 and 1: {text!r}")
+        raise RatioError(f"a ratio must lie between 0 and 1: {text!r}", "out_of_range")
     return value
 
 
@@ -55,7 +99,9 @@ _CAPPED = re.compile(r"(.+?)(?:max|最多|至多|不超过|,|、)([0-9]+)人?")
 
 def _head_count(count: int, text: str) -> int:
     if count < 1 or count > 100_000:
-        raise RatioError(f"a quorum head count must lie between 1 and 100000: {text!r}")
+        raise RatioError(
+            f"a quorum head count must lie between 1 and 100000: {text!r}", "head_count"
+        )
     return count
 
 

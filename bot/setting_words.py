@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from fractions import Fraction
 from typing import Any
 
-from bot.group_settings import SETTING_LABELS, GroupSettings
+from bot.group_settings import ALIAS_OF, SETTING_LABELS, GroupSettings
 from bot.i18n import N_, ntranslator, translator
 from bot.numbers import fold, read_whole
-from bot.ratios import capped_share
+from bot.ratios import RatioError, capped_share, parse_threshold
 from bot.text import esc
 
 # A value that reads well as an example of each setting (the flags' example is their opposite).
@@ -74,8 +75,42 @@ def ngettext_people(count: int, language: str) -> str:
     return ngettext("{n} person", "{n} people", count).format(n=count)
 
 
+def threshold_words(raw: str, language: str) -> str:
+    """A threshold as the group reads it: 1/2 "同意票至少占一半（含一半）" (a tie passes), >1/2
+    or 过半 "同意票超过一半（一半对一半不算通过）", 2/3 "同意票至少占 2/3"."""
+    _ = translator(language)
+    try:
+        threshold = parse_threshold(raw)
+    except RatioError:
+        return raw
+    if threshold.share == Fraction(1, 2):
+        if threshold.strict:
+            return _("agree ballots more than half (a tie does not pass)")
+        return _("agree ballots at least half (a tie passes)")
+    share = str(raw).strip().lstrip(">＞")
+    if threshold.strict:
+        return _("agree ballots more than {share}").format(share=share)
+    return _("agree ballots at least {share}").format(share=share)
+
+
+def half_or_more_than(raw: str) -> bool:
+    """Is this threshold one whose tie rule a reader must be told (1/2, or any "more than")?"""
+    try:
+        threshold = parse_threshold(raw)
+    except RatioError:
+        return False
+    return threshold.strict or threshold.share == Fraction(1, 2)
+
+
+def value_words(key: str, value: Any, language: str) -> str:
+    """A setting's value in words (public for the reply to /settings key value)."""
+    return _value_words(key, value, language)
+
+
 def _value_words(key: str, value: Any, language: str) -> str:
     _ = translator(language)
+    if key == "threshold":
+        return threshold_words(str(value), language)
     if key == "language":
         return _(LANGUAGE_NAMES.get(value, value))
     if key == "quorum":
@@ -111,18 +146,20 @@ def settings_lines(settings: GroupSettings, language: str) -> list[str]:
     lines = []
     for key in raw:
         value = getattr(settings, key)
+        # A Chinese group's examples use the settings' Chinese names (/settings 通过比例 3/4).
+        name = ALIAS_OF.get(key, key) if language == "zh" else key
         label = _(SETTING_LABELS[key]) if key in SETTING_LABELS else key
         if language != "zh":
             label = label[:1].upper() + label[1:]
         if isinstance(value, bool):
-            example = f"<code>/settings {key} {'off' if value else 'on'}</code>"
+            example = f"<code>/settings {name} {'off' if value else 'on'}</code>"
             template = FLAG_ON if value else FLAG_OFF
             lines.append(_(template).format(label=esc(label), example=example))
             continue
         shown = raw[key]
         if isinstance(shown, list):
             shown = ",".join(shown)
-        example = f"<code>/settings {key} {esc(_example(key, value, str(shown)))}</code>"
+        example = f"<code>/settings {name} {esc(_example(key, value, str(shown)))}</code>"
         lines.append(
             _(OTHER).format(
                 label=esc(label), value=esc(_value_words(key, value, language)), example=example

@@ -9,9 +9,10 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.errors import UserError
+from bot.group_settings import setting_key
 from bot.i18n import N_
 from bot.services import chats
-from bot.setting_words import settings_lines
+from bot.setting_words import half_or_more_than, settings_lines, value_words
 from bot.text import split_items
 from bot.usage import USAGE
 from handlers.common import Ctx, Handler, edge, require_convenor
@@ -193,12 +194,16 @@ async def settings(ctx: Ctx) -> None:
     key, value = ctx.args[0], " ".join(ctx.args[1:])
     updated = await chats.change_setting(ctx.rt, ctx.chat_id, key, value)
     ctx.chat = replace(ctx.chat, settings=updated)
-    shown = updated.model_dump(mode="json")[key.strip().lower()]
+    found = setting_key(key) or key.strip().lower()
+    shown = updated.model_dump(mode="json")[found]
     if isinstance(shown, list):
         shown = ",".join(shown)
     elif isinstance(shown, bool):
         shown = "on" if shown else "off"
-    await ctx.reply(ctx.t(N_("Setting {key} is now {value}."), key=key.lower(), value=str(shown)))
+    elif found == "threshold" and half_or_more_than(shown):
+        # In words: "过半" is stored as >1/2, and 1/2 says that a tie passes.
+        shown = value_words(found, shown, ctx.chat.language)
+    await ctx.reply(ctx.t(N_("Setting {key} is now {value}."), key=key.strip(), value=str(shown)))
 
 
 @edge

@@ -63,13 +63,13 @@ async def test_settings_show_and_change_with_validation(world):
     chen = group.convenor("chen")
     await chen.says("/settings")
     shown = group.last_bot_message()["text"]
-    assert "表决通过所需的同意票比例：2/3" in shown and "意见征集时长：3 天" in shown
+    assert "表决通过所需的同意票比例：同意票至少占 2/3" in shown and "意见征集时长：3 天" in shown
     await chen.says("/settings threshold 75%")
     assert group.last_bot_message()["text"] == "设置项 threshold 已改为 75%。"
     await chen.says("/settings threshold 3/2")
-    assert "不是 threshold 的有效取值" in group.last_bot_message()["text"]
+    assert "“3/2”不在 0 到 1 之间" in group.last_bot_message()["text"]
     await chen.says("/settings timezone Europe/Nowhere")
-    assert "unknown time zone" in group.last_bot_message()["text"]
+    assert "不是有效的时区" in group.last_bot_message()["text"]
     await chen.says("/settings colour blue")
     assert group.last_bot_message()["text"] == "没有名为“colour”的设置项。"
     async with world.rt.db.read() as tx:

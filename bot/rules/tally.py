@@ -51,6 +51,8 @@ class Outcome:
     quorum_met: bool
     threshold_met: bool
     blocks_ok: bool
+    # More than the threshold (">1/2", 过半), not at least: a tie does not carry.
+    strict: bool = False
 
     @property
     def adopted(self) -> bool:
@@ -65,8 +67,17 @@ def quorum_for(quorum: Quorum, eligible: int) -> int:
     return quorum.required(eligible)
 
 
-def decide(tally: Tally, quorum_required: int, threshold: Fraction, blocks_allowed: int) -> Outcome:
+def decide(
+    tally: Tally,
+    quorum_required: int,
+    threshold: Fraction,
+    blocks_allowed: int,
+    strict: bool = False,
+) -> Outcome:
+    """Carried when the quorum is met, agree reaches `threshold` of agree + disagree + block
+    (more than it when `strict`: 过半, ">1/2"), and blocks stay within `blocks_allowed`."""
     share = Fraction(tally.agree, tally.deciding) if tally.deciding else Fraction(0)
+    reached = share > threshold if strict else share >= threshold
     return Outcome(
         tally=tally,
         quorum_required=quorum_required,
@@ -74,8 +85,9 @@ def decide(tally: Tally, quorum_required: int, threshold: Fraction, blocks_allow
         blocks_allowed=blocks_allowed,
         quorum_met=tally.cast >= quorum_required,
         # With nobody taking a side there is nothing to adopt.
-        threshold_met=tally.deciding > 0 and share >= threshold,
+        threshold_met=tally.deciding > 0 and reached,
         blocks_ok=tally.block <= blocks_allowed,
+        strict=strict,
     )
 
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from bot.errors import UserError
 from bot.events import GroupChanged, TopicChanged
-from bot.group_settings import SETTING_KEYS, GroupSettings
+from bot.group_settings import GroupSettings, setting_key, setting_problem
 from bot.i18n import LANGUAGES, N_, pick_language
 from bot.rules.phases import Status
 from bot.runtime import Runtime
@@ -130,9 +130,11 @@ LIVE = tuple(s.value for s in (Status.PROPOSED, Status.DELIBERATING, Status.VOTI
 
 
 async def change_setting(rt: Runtime, chat_id: int, key: str, value: str) -> GroupSettings:
-    key = key.strip().lower()
-    if key not in SETTING_KEYS:
-        raise UserError(N_("There is no setting called “{key}”."), key=key)
+    typed = key
+    found = setting_key(key)  # threshold, or its Chinese name 通过比例
+    if found is None:
+        raise UserError(N_("There is no setting called “{key}”."), key=typed.strip())
+    key = found
 
     async def work(tx: Tx) -> GroupSettings:
         row = await repo.get_chat(tx, chat_id)
@@ -143,12 +145,13 @@ async def change_setting(rt: Runtime, chat_id: int, key: str, value: str) -> Gro
         try:
             updated = GroupSettings.model_validate(current)
         except ValidationError as exc:
-            problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            # In the group's language, with an example (bot/group_settings.PROBLEMS).
+            error = exc.errors()[0].get("ctx", {}).get("error")
             raise UserError(
-                N_("“{value}” is not a valid value for {key}: {problem}"),
+                setting_problem(key, error if isinstance(error, BaseException) else None),
                 value=value,
                 key=key,
-                problem=problem,
+                choices=" | ".join(LANGUAGES),
             ) from None
         await repo.save_chat_settings(tx, chat_id, updated.model_dump(mode="json"))
         if key in REDRAWN_BY:

@@ -11,7 +11,7 @@ from bot.errors import UserError
 from bot.events import BallotCast, TopicChanged
 from bot.group_settings import GroupSettings
 from bot.i18n import N_
-from bot.ratios import parse_quorum, parse_ratio
+from bot.ratios import parse_quorum, parse_threshold
 from bot.rules.permissions import Action
 from bot.rules.phases import Choice, Status
 from bot.rules.tally import Outcome, Tally, decide, eligible_members
@@ -49,8 +49,13 @@ class VoteState:
     tally: Tally
 
     def outcome(self) -> Outcome:
+        threshold = parse_threshold(self.vote.threshold)
         return decide(
-            self.tally, self.vote.quorum, parse_ratio(self.vote.threshold), self.vote.blocks_allowed
+            self.tally,
+            self.vote.quorum,
+            threshold.share,
+            self.vote.blocks_allowed,
+            strict=threshold.strict,
         )
 
 
