@@ -265,7 +265,7 @@ async def test_the_setting_off_keeps_each_topic_where_it_was_proposed(world):
     assert forum.last_bot_message()["text"] == "设置项 topic_threads 已改为 off。"
     await chen.says("/settings")
     assert (
-        "在论坛式群组中，每个受理的议题单独开一个话题：关（改为开启：/settings topic_threads on）"
+        "在论坛式群组中，每个受理的议题单独开一个话题：关（改为开启：/settings 独立话题 on）"
         in (forum.last_bot_message()["text"])
     )
     await alice.says_in(affairs, f"/propose {TITLE}")
