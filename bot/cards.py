@@ -313,6 +313,20 @@ def result_card(_: Translate, closed: Closed, names: dict[int, str]) -> str:
         tally_line(_, state),
         _rules_met(_, outcome, state),
     ]
+    if closed.hands is not None:
+        hands = closed.hands
+        lines.append(
+            t(
+                N_(
+                    "🙋 Counted with a show of hands at the meeting (agree {agree}, abstain {abstain}, disagree {disagree}, block {block}), recorded by {name}."
+                ),
+                agree=hands.agree,
+                abstain=hands.abstain,
+                disagree=hands.disagree,
+                block=hands.block,
+                name=names.get(hands.recorded_by, "?"),
+            )
+        )
     if outcome.adopted:
         closing = _("Next: a convenor adds the actions to carry it out with /action.")
     else:

@@ -421,7 +421,8 @@ async def post_result(app, rt, vote_id: int, before_the_rest: Any) -> None:
     closed = await votes.result_of(rt, vote_id)
     topic = closed.state.topic
     chat = await load_chat_context(rt, topic.chat_id)
-    names = await prompts.names(rt, [b.user_id for b in closed.dissent])
+    recorder = [closed.hands.recorded_by] if closed.hands is not None else []
+    names = await prompts.names(rt, [*(b.user_id for b in closed.dissent), *recorder])
     text = cards.result_card(translator(chat.language), closed, names)
     await post_about(app.bot, rt, chat, topic, text)
     await before_the_rest()

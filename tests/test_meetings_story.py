@@ -155,6 +155,7 @@ async def test_树下贤聊_报名_提醒_重启_实到_纪要_举手表决和�
     )
     result = next(t for t in reversed(texts) if t.startswith("议题 #1 已通过"))
     assert "✅ 同意 14 · ⚪ 弃权 1 · ❌ 反对 2 · ⛔ 否决 0" in result
+    assert "🙋 含会上举手表决（同意 12，弃权 1，反对 2，否决 0），由 李书记 在会上记录。" in result
     await world.run_due()
     assert "/tally" not in 现在的(world, group, card)["text"]  # 表决已结束
 

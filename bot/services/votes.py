@@ -32,9 +32,11 @@ from bot.services.kinds import POST_RESULT, VIEWS_CLOSE, VIEWS_REMIND, VOTE_CLOS
 from bot.services.topics import phase_duration, quiet_deadline
 from storage import Tx, message_records, schedule
 from storage import drafts as draft_repo
+from storage import hands as hands_repo
 from storage import topics as topic_repo
 from storage import votes as repo
 from storage.drafts import DraftRow
+from storage.hands import HandsRow
 from storage.topics import TopicRow
 from storage.votes import BallotRow, VoteRow
 
@@ -74,6 +76,8 @@ class Closed:
     state: VoteState
     outcome: Outcome
     dissent: list[BallotRow]
+    # A show of hands counted in this vote (bot/services/meetings.py tally): who recorded it.
+    hands: HandsRow | None = None
 
 
 async def check_can_open(rt: Runtime, chat_id: int, actor: Actor, number: int) -> None:
@@ -382,7 +386,9 @@ async def decide_and_close(
     dissent = [
         b for b in await repo.ballots(tx, vote.id) if b.choice in ("disagree", "block") and b.reason
     ]
-    return Closed(await _state(tx, vote.id), outcome, dissent)
+    return Closed(
+        await _state(tx, vote.id), outcome, dissent, await hands_repo.hands_of(tx, vote.id)
+    )
 
 
 async def result_of(rt: Runtime, vote_id: int) -> Closed:
@@ -393,7 +399,7 @@ async def result_of(rt: Runtime, vote_id: int) -> Closed:
             for b in await repo.ballots(tx, vote_id)
             if b.choice in ("disagree", "block") and b.reason
         ]
-        return Closed(current, current.outcome(), dissent)
+        return Closed(current, current.outcome(), dissent, await hands_repo.hands_of(tx, vote_id))
 
     return await rt.db.view(work)
 
