@@ -60,6 +60,7 @@ av     ANONYMOUS_VIEW       🕶 Anonymous view: write a view posted without one
 bv     PRIVATE_BALLOT       🗳 Vote in private
 or     OWNER_REMINDERS      🔔 Get reminders: an owner is reminded privately before due dates
 ct     CONTACT_TOPIC        A contact member opens a topic of a village they serve
+mn     MINUTES              📄 Get the minutes: a convenor's /minutes, delivered privately
 =====  ===================  ===========================================================
 """
 
@@ -116,6 +117,7 @@ class Link(StrEnum):
     PRIVATE_BALLOT = "bv"
     OWNER_REMINDERS = "or"
     CONTACT_TOPIC = "ct"
+    MINUTES = "mn"
 
 
 KINDS = frozenset(Kind)

@@ -66,6 +66,7 @@ def register_handlers(app: Application) -> None:
             votes.start_private_ballot,
             *followup.DEEP_LINKS,
             links.open_contact_link,
+            minutes.open_minutes_link,
         ),
     )
     topics.register(app)

@@ -20,7 +20,7 @@ from bot.setting_words import ngettext_people
 from bot.text import Html, esc, mention
 from bot.usage import USAGE
 from handlers.common import Ctx, answer_query, edge, html_to_toast
-from handlers.minutes import minutes_privately
+from handlers.minutes import get_minutes_offer, minutes_privately
 from handlers.render import answer_about, card_waits_if_refused, post_topic_card, send_pages
 from handlers.threads import open_own_thread
 from handlers.topic_choice import about_a_topic
@@ -281,7 +281,11 @@ async def escalate(ctx: Ctx) -> None:
     text = ctx.t(
         escalated, number=number, venue=escalations.venue_name(venue), reason=reason.strip()
     )
-    await ctx.reply(text + "\n" + ctx.t(where, number=number))
+    await ctx.reply(
+        text + "\n" + ctx.t(where, number=number),
+        # Not sent: the link that starts the private chat and delivers them there.
+        None if sent else get_minutes_offer(ctx, ctx.chat_id, number)[1],
+    )
 
 
 @edge

@@ -77,8 +77,12 @@ async def test_minutes_是一份县里能存档的_Word_协商纪要(world):
     assert "召集人" in group.last_bot_message()["text"]
     assert documents(world, group.chat_id) == []
 
-    await chen.says("/minutes 1")
-    [sent] = documents(world, group.chat_id)
+    await chen.starts_bot()
+    await chen.says(
+        "/minutes 1"
+    )  # the minutes hold private comments: privately, never in the group
+    assert documents(world, group.chat_id) == []
+    [sent] = documents(world, chen.id)
     assert sent["document"]["file_id"] and sent.get("caption")
     assert "协商纪要" in sent["caption"] or "纪要" in sent["caption"]
     assert world.api.calls_of("sendDocument")[-1].params["document"] == "<file>"

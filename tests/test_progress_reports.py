@@ -171,6 +171,7 @@ def test_the_wire_prefixes_keep_their_values():
         "PRIVATE_BALLOT": "bv",
         "OWNER_REMINDERS": "or",
         "CONTACT_TOPIC": "ct",  # 两商衔接 (issue 13)
+        "MINUTES": "mn",  # the minutes, delivered privately (they hold private comments)
     }
     assert callbacks.reopen(4) == "ro:4" and callbacks.keep_following(4) == "kf:4"
     assert callbacks.rate(4, 9, "partly") == "rate:4:9:p"
