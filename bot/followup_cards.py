@@ -28,11 +28,15 @@ RATING_LABEL = {
 }
 
 
-def owner_mentions(_: Translate, action: ActionRow, names: dict[int, str]) -> Html:
-    """An action's owners as real mentions (each is notified where the line is posted)."""
-    if not action.owners:
+def owner_mentions(
+    _: Translate, action: ActionRow, names: dict[int, str], only: tuple[int, ...] | None = None
+) -> Html:
+    """An action's owners (or those of them in `only`) as real mentions (each is notified
+    where the line is posted)."""
+    owners = action.owners if only is None else only
+    if not owners:
         return Html(esc(_("no owner yet")))
-    return Html(_(", ").join(mention(o, names.get(o, "?")) for o in action.owners))
+    return Html(_(", ").join(mention(o, names.get(o, "?")) for o in owners))
 
 
 def action_line(_: Translate, action: ActionRow, names: dict[int, str], now: datetime) -> str:
@@ -165,15 +169,15 @@ def followup_card(
     open_actions = [a for a in card.actions if a.status in ("open", "in_progress")][:4]
     if open_actions and topic.status in FOLLOWING:
         # Owners (and convenors) report from the card: the bot then asks for the figure.
-        rows.append(
-            [
-                Button(
-                    fill(_(N_("📈 A{action}")), {"action": a.number}),
-                    data=callbacks.progress(a.number),
-                )
-                for a in open_actions
-            ]
-        )
+        # The label says what the button does ("📈 A1" alone did not); two to a row.
+        reports = [
+            Button(
+                fill(_(N_("📈 Report on A{action}")), {"action": a.number}),
+                data=callbacks.progress(a.number),
+            )
+            for a in open_actions
+        ]
+        rows += [reports[i : i + 2] for i in range(0, len(reports), 2)]
     if bot_username:
         links = [
             Button(
@@ -250,7 +254,9 @@ def notice_line(
     language = language_of(_)
     values = {
         "action": action.number,
-        "owners": owner_mentions(_, action, names),
+        "owners": owner_mentions(
+            _, action, names, notice.mentioned if notice.kind == DUE_SOON else None
+        ),
         "text": clip(action.text, 80),
         "card": card,
         "due": times.day_text(action.due_date, language, today),
@@ -300,14 +306,16 @@ def reopen_question(
     return text, markup
 
 
-def owner_reminder(_: Translate, card: Card, group_title: str) -> str:
+def owner_reminder(_: Translate, card: Card, group_title: str, action_no: int) -> str:
+    """The note above an owner's open actions with a round's card; its example names the
+    owner's own action A`action_no` (their first open one)."""
     return fill(
         _(
             N_(
-                "Reminder for topic #{number} in {group}: your open actions are listed below. Report as you go, for example: /progress A1 60 half done, or /done A1 when it is done."
+                "Reminder for topic #{number} in {group}: your open actions are listed below. Report as you go, for example: /progress A{action} 60 half done, or /done A{action} when it is done."
             )
         ),
-        {"number": card.topic.number, "group": group_title},
+        {"number": card.topic.number, "group": group_title, "action": action_no},
     )
 
 
@@ -374,7 +382,11 @@ def reminders_on(
         ),
         {"number": topic.number, "title": topic.title},
     )
-    tail = _("Report here, for example: /progress A1 60 half done, or /done A1.")
+    # The example names their own action, not someone else's A1.
+    tail = fill(
+        _(N_("Report here, for example: /progress A{action} 60 half done, or /done A{action}.")),
+        {"action": actions[0].number},
+    )
     return "\n".join([head, *(action_line(_, a, names, now) for a in actions), tail])
 
 
@@ -432,3 +444,37 @@ def comment_digest(
         for value, text in comments
     ]
     return header, items
+
+
+def report_noted(_: Translate, action: ActionRow, now: datetime) -> str:
+    """The group's short reply to a report (the living card, edited, shows the detail): the
+    action and its status, e.g. "已记下：A1 进行中 60%。"."""
+    status = display_status(action.status, action.due_at, now)
+    shown = fill(_(ACTION_STATUS_TEXT[status]), {})
+    if status in ("in_progress", "overdue") and 0 < action.percent < 100:
+        shown += f" {action.percent}%"
+    elif status == "dropped" and action.reason:
+        shown += f": {clip(action.reason, 200)}"
+    return fill(_(N_("Noted: A{action} {status}.")), {"action": action.number, "status": shown})
+
+
+def all_done(_: Translate, topic: TopicRow, card_link: str | None) -> str:
+    """Under the reply to the report that finished the last action: every action is done, and
+    the living card (`card_link`; None in a basic group) now asks for the final rating."""
+    if card_link is None:
+        return fill(
+            _(
+                N_(
+                    "Every action of topic #{number} is done: rate the outcome on the follow-up card in the group."
+                )
+            ),
+            {"number": topic.number},
+        )
+    return fill(
+        _(
+            N_(
+                'Every action of topic #{number} is done: <a href="{link}">rate the outcome on the follow-up card</a>.'
+            )
+        ),
+        {"number": topic.number, "link": card_link},
+    )

@@ -140,6 +140,31 @@ def read_percent(text: str) -> int | None:
     return value if value is not None and value <= 100 else None
 
 
+# A share said in a sentence: "50%", "百分之五十"; a lone number between spaces; "一半", "half".
+_PERCENT_SAID = re.compile(r"([0-9]{1,3}) ?%|百分之 ?([0-9]{1,3})")
+_LONE = re.compile(r"[0-9]{1,3}")
+_HALF = re.compile(r"一半|\bhalf\b", re.IGNORECASE)
+
+
+def find_percent(text: str) -> int | None:
+    """A percentage said anywhere in a sentence, or None: ``沙子拉来了 50%``, ``百分之五十``,
+    ``完成了 80`` (a number standing alone between spaces), ``拉来了一半`` / ``half`` (50). A
+    number inside a word (``拉了3车``) is not a percentage; nor is one above 100."""
+    cleaned = everyday(text)
+    said = _PERCENT_SAID.search(cleaned)
+    if said is not None:
+        value = int(next(g for g in said.groups() if g is not None))
+    else:
+        lone = [w for w in cleaned.split() if _LONE.fullmatch(w)]
+        if lone:
+            value = int(lone[0])
+        elif _HALF.search(fold(text)):
+            value = 50
+        else:
+            return None
+    return value if value <= 100 else None
+
+
 def _quoted(text: str) -> str:
     return text.strip()[:QUOTE_MAX]
 

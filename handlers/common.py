@@ -65,6 +65,9 @@ class Ctx:
     # The forum thread the update came from (None: General, or a group without threads):
     # replies go there (bot.rules.threads.thread_of_message).
     thread: int | None = None
+    # An answer to one of the bot's questions (ForceReply) that is handled like a command: a
+    # refusal to it goes quietly, with the answer, as a command's does (tidy_refusal).
+    answers_prompt: bool = False
 
     @property
     def _(self) -> Translate:
@@ -140,7 +143,9 @@ class Ctx:
         both stay. An edited command is left alone (it may carry what an earlier version of it
         did), and so is its refusal."""
         command = self.update.message
-        if self.chat.is_private or command is None or not is_command(command):
+        if self.chat.is_private or command is None:
+            return
+        if not (is_command(command) or self.answers_prompt):
             return
         chat_type = self.update.effective_chat.type
         if await rights.may_delete_here(self.context.application, self.chat_id, chat_type):

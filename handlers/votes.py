@@ -150,6 +150,13 @@ async def ask_block_reason(ctx: Ctx, chat_id: int, number: int, vote_id: int | N
     )
 
 
+# Said in private under an open ballot (the private chat is not a secret ballot): on the private
+# ballot card and with a reason asked there.
+OPEN_BALLOT = N_(
+    "This vote is open, not secret: your choice and your reason will be shown with your name in the result."
+)
+
+
 @dataclass(frozen=True)
 class Question:
     """What the bot asks about a ballot: the pending kind, the question (with {name} and
@@ -190,6 +197,8 @@ async def ask_reason(
             + "\n"
             + ctx.t(question.text, name=name, number=number)
         )
+        if not state.vote.secret:  # asked in private, shown with their name all the same
+            asked += "\n" + ctx._(OPEN_BALLOT)
         await answer_query(
             query, html_to_toast(ctx._("I asked for your reason in our private chat."))
         )
@@ -358,6 +367,9 @@ async def start_private_ballot(ctx: Ctx, payload: str) -> bool:
     text, markup = cards.ballot_card(
         ctx._, state, group.settings, ctx.rt.bot_username, in_group=False, now=ctx.rt.clock.now()
     )
+    if not state.vote.secret:
+        # Voting in private does not make the ballot secret: said before the member chooses.
+        text += "\n" + ctx._(OPEN_BALLOT)
     await ctx.reply(text, markup)
     return True
 

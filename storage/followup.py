@@ -304,6 +304,19 @@ async def round_comments(tx: Tx, round_id: int) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
+async def topic_comments(tx: Tx, topic_id: int) -> list[tuple[int, int, str, str]]:
+    """Every private comment on the ratings of a topic's rounds: (round id, user id, rating,
+    comment), by round then oldest first. The user id is for telling comments apart only; it
+    is never shown with the comment."""
+    rows = await tx.fetchall(
+        "SELECT r.round_id, r.user_id, r.value, r.comment FROM ratings r "
+        "JOIN rating_rounds rr ON rr.id = r.round_id WHERE rr.topic_id = ? "
+        "AND r.comment IS NOT NULL AND r.comment != '' ORDER BY rr.number, r.at",
+        (topic_id,),
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
 async def round_before(tx: Tx, round_id: int) -> RoundRow | None:
     """The round of the same topic just before `round_id`; None for the first."""
     row = await tx.fetchone(

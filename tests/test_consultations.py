@@ -111,11 +111,12 @@ async def test_委员之家征求两个村的意见_按村按态度显示_结束
 
     from docx import Document
 
-    await wang.says("/minutes 1")
+    await wang.starts_bot()
+    await wang.says("/minutes 1")  # privately: minutes are never posted in a group
     sent = [
         m
         for (chat, _), m in sorted(world.api.messages.items())
-        if chat == members.chat_id and "document" in m
+        if chat == wang.id and "document" in m
     ]
     text = "\n".join(p.text for p in Document(io.BytesIO(sent[-1]["upload"])).paragraphs)
     assert "向村里征求意见" in text and "先把垃圾车配好" in text

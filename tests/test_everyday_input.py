@@ -253,9 +253,9 @@ async def test_accept_vote_and_action_take_everyday_words(world):
 
     hello = await liu.says("我来负责")
     await chen.replies_to(hello, "/action 1 3月31日 向镇政府递交申请")
-    await chen.says("/action 1 明天 通知各家各户")
-    await chen.says("/action 1 3/20 请施工队报价")
-    await chen.says("/action 1 1周 清理路边杂物")
+    await chen.replies_to(hello, "/action 1 明天 通知各家各户")
+    await chen.replies_to(hello, "/action 1 3/20 请施工队报价")
+    await chen.replies_to(hello, "/action 1 1周 清理路边杂物")
     async with world.rt.db.read() as tx:
         actions = await followup_repo.actions_of(tx, topic.id)
     assert [a.due_date for a in actions] == [

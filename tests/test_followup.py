@@ -38,7 +38,7 @@ async def test_actions_cards_ratings_and_done(world):
     hello = await bob.says("I can do the lamps")
     await chen.replies_to(hello, "/action 1 2026-03-20 Buy and fit new lamps")
     assert "A1" in group.last_bot_message()["text"] and "Bob" in group.last_bot_message()["text"]
-    await chen.says("/action 1 14d Check the wiring")
+    await chen.replies_to(hello, "/action 1 14d Check the wiring")
     assert (await topic(world, group)).status == "following_up"
 
     # Carol follows the topic from the card's deep link and opens a private chat.
@@ -96,7 +96,7 @@ async def test_actions_cards_ratings_and_done(world):
     assert exported["status"] == "done"
     assert [(a["id"], a["owner_ids"], a["status"]) for a in exported["actions"]] == [
         (1, [bob.id], "done"),
-        (2, [], "done"),
+        (2, [bob.id], "done"),
     ]
     assert [p["percent"] for p in exported["actions"][0]["progress"]] == [40, 100]
     assert set(exported["actions"][0]) == {"id", "text", "owner_ids", "due", "status", "progress"}
@@ -255,7 +255,7 @@ async def test_convenor_drops_an_action_with_a_reason_and_the_rest_completes_the
     chen, alice, bob, carol = await adopted_topic(world, group)
     hello = await bob.says("me")
     await chen.replies_to(hello, "/action 1 14d Buy lamps")
-    await chen.says("/action 1 14d Paint the poles")
+    await chen.replies_to(hello, "/action 1 14d Paint the poles")
     await bob.says("/drop A2 no budget")
     assert "Only a convenor" in group.last_bot_message()["text"]
     await chen.says("/drop A2")
@@ -295,9 +295,9 @@ async def test_owner_reports_progress_from_the_follow_up_card(world):
     await chen.replies_to(hello, "/action 1 30d Paint the poles")
     await world.advance(days=7)
     card = group.last_bot_message()
-    refused = await alice.presses(card, "📈 A1")
+    refused = await alice.presses(card, "📈 Report on A1")
     assert refused.params["show_alert"] is True and "Only an owner" in refused.params["text"]
-    await bob.presses(card, "📈 A1")
+    await bob.presses(card, "📈 Report on A1")
     prompt = group.last_bot_message()
     assert prompt["asked"]["force_reply"] is True and "progress of A1" in prompt["text"]
     await bob.replies_to(prompt, "60 poles painted")

@@ -106,12 +106,14 @@ async def test_ninety_days_of_follow_up_cost_the_group_at_most_eight_messages(wo
     texts = [c.params["text"] for c in sent]
     assert len(sent) <= 8, "\n---\n".join(texts)
 
-    # Every due / overdue line mentions every owner of the open action, for real.
+    # The overdue line mentions every owner of the open action, for real; the due-soon line
+    # only those the bot cannot remind privately (赵霞; 王秀英 has her private reminders).
     lines = [m for m in group.bot_messages() if m["text"].startswith(("⏰", "⚠️"))]
     assert len(lines) == 2, [m["text"] for m in lines]
     for line in lines:
         assert "A2" in line["text"] and "A1" not in line["text"]
-        assert mentions(line["html"], wang) and mentions(line["html"], zhao)
+        assert mentions(line["html"], zhao)
+        assert mentions(line["html"], wang) == line["text"].startswith("⚠️")
         assert "跟踪卡片" in line["text"]
 
     # Privately: 王秀英 is reminded of A2 the day before it is due and on the day, once each, and
@@ -129,3 +131,54 @@ async def test_ninety_days_of_follow_up_cost_the_group_at_most_eight_messages(wo
         first = await repo.rating_counts(tx, rounds[0].id)
     assert len(rounds) == 3
     assert first == {"satisfied": 2, "partly": 2}
+
+
+async def test_all_owners_reachable_one_done_the_day_before_due_still_at_most_eight(world):
+    """The tester's case: every owner started the bot; 刘德福 finishes A1 the day before it is
+    due (after the due-soon warning would have gone), A2 runs long overdue. Over 90 days: two
+    action confirmations, three round cards, A2's overdue line and the reopen question; no
+    due-soon line in the group (each owner has their private reminders)."""
+    group, chen, wang, liu, zhao = await 通过的议题(world)
+    await zhao.says("/actions 1")
+    before = len(group.sent())
+
+    hello = await liu.says("我来负责递交申请")
+    await chen.replies_to(hello, "/action 1 3月20日 向镇政府递交申请")
+    first = group.last_bot_message()
+    hello = await wang.says("修路的事我和赵霞来办")
+    await chen.replies_to(hello, "/action 1 3月25日 请施工队修路 @zhaoxia")
+    second = group.last_bot_message()
+    for person, confirmation in ((liu, first), (wang, second), (zhao, second)):
+        await person.says_privately(
+            "/start " + deep_link_payload(link_button(confirmation, "接收提醒")["url"])
+        )
+
+    for day in range(1, 92):
+        await world.advance(days=1)
+        if day == 17:  # 3月19日, the day before A1 is due
+            await liu.says_privately("/done A1 申请已经递交")
+
+    sent = group.sent()[before:]
+    texts = [c.params["text"] for c in sent]
+    assert len(sent) <= 8, "\n---\n".join(texts)
+    assert not any(t.startswith("⏰") for t in texts), texts
+    assert sum(t.startswith("⚠️") and "A2" in t for t in texts) == 1, texts
+    # Each owner was reminded privately instead.
+    for person, action in ((liu, "A1"), (wang, "A2"), (zhao, "A2")):
+        assert any(
+            action in m["text"] and "明天到期" in m["text"] for m in person.private_messages()
+        ), person.name
+
+
+async def test_the_living_card_shows_an_overdue_action_the_day_it_goes_overdue(world):
+    """Finding 4: the card is edited when the overdue row runs, not at the next round."""
+    group, chen, wang, liu, zhao = await 通过的议题(world)
+    hello = await liu.says("我来负责递交申请")
+    await chen.replies_to(hello, "/action 1 3月12日 向镇政府递交申请")
+    await world.advance(days=7)  # the 7-day card
+    card = current_card(world, group)
+    assert "已逾期" not in card["text"]
+    await world.advance(days=4)  # 3月13日: A1 was due on 12 March
+    await world.run_due()  # the coalesced card edit goes out
+    card = current_card(world, group)
+    assert "A1" in card["text"] and "已逾期" in card["text"], card["text"]

@@ -69,7 +69,8 @@ async def test_两商衔接的故事(world, tmp_path):
         await person.presses(ballot, "同意")
     await wang.says("/close 1")
     assert "通过的建议：建议县交通局年内加固石桥" in east.last_bot_message()["text"]
-    await wang.says("/action 1 30d 交通局派人查看石桥")
+    hello = await zhao.says("我去联系交通局")
+    await wang.replies_to(hello, "/action 1 30d 交通局派人查看石桥")
     assert "新增落实事项 A1：交通局派人查看石桥" in east.last_bot_message()["text"]
     await wang.says("/progress A1 60 已查看，正在做方案")
     assert "落实事项 A1（交通局派人查看石桥）：60%" in east.last_bot_message()["text"]

@@ -25,7 +25,7 @@ CONVENOR_ONLY = [
     "/close 4",
     "/round 5 views",
     "/end 5",
-    "/action 6 14d Paint the poles",
+    "/action 6 14d Paint the poles @carol",
     "/drop A1 no budget",
     "/reopen 6",
     "/settings quorum 5",
@@ -57,7 +57,8 @@ async def stage(world: World):
         for person in members:
             await person.presses(ballot, "Disagree" if number == 5 else "Agree")
         await chen.says(f"/close {number}")
-    await chen.says("/action 6 30d Buy lamps")
+    hello = await members[1].says("I will buy them")
+    await chen.replies_to(hello, "/action 6 30d Buy lamps")
     return group
 
 

@@ -22,6 +22,7 @@ from bot.services.followup import (
 from bot.usage import USAGE
 from storage import followup as repo
 from storage.followup import ActionRow
+from tests.kit.story import button_labels
 from tests.test_followup import adopted_topic
 
 P, D, X = ReportKind.PROGRESS, ReportKind.DONE, ReportKind.DROP
@@ -81,6 +82,15 @@ def test_a_command_report_that_breaks_the_grammar_is_refused_with_why(kind, text
         ("完成", ProgressReport(D, 7, None, "")),
         ("已完成 路灯都换了", ProgressReport(D, 7, None, "路灯都换了")),
         ("0 not started", ProgressReport(P, 7, 0, "not started")),
+        # Words alone are a note (finding 7): the percentage said in them, else none (the
+        # action's percent stays).
+        ("poles painted", ProgressReport(P, 7, None, "poles painted")),
+        ("done, all fitted", ProgressReport(P, 7, None, "done, all fitted")),
+        ("完成了", ProgressReport(P, 7, None, "完成了")),
+        ("沙子拉来了一半", ProgressReport(P, 7, 50, "沙子拉来了一半")),
+        ("沙子拉来了 50%", ProgressReport(P, 7, 50, "沙子拉来了 50%")),
+        ("拉了百分之三十", ProgressReport(P, 7, 30, "拉了百分之三十")),
+        ("拉了3车沙", ProgressReport(P, 7, None, "拉了3车沙")),  # 3 trucks, not 3%
     ],
 )
 def test_an_answer_to_the_progress_question_is_a_figure_or_a_done_word(text, report):
@@ -91,10 +101,8 @@ def test_an_answer_to_the_progress_question_is_a_figure_or_a_done_word(text, rep
     ("text", "refusal"),
     [
         ("", USAGE["progress"]),
-        ("poles painted", "Progress is a percentage from 0 to 100."),
-        ("done, all fitted", "Progress is a percentage from 0 to 100."),  # not a done word
-        ("完成了", "Progress is a percentage from 0 to 100."),
         ("101", "Progress is a percentage from 0 to 100."),
+        ("-5 oops", "Progress is a percentage from 0 to 100."),
     ],
 )
 def test_an_answer_that_is_neither_is_refused_with_why(text, refusal):
@@ -197,7 +205,7 @@ async def test_a_done_word_in_chinese_answers_the_progress_question(world):
     hello = await bob.says("me")
     await chen.replies_to(hello, "/action 1 30d Paint the poles")
     await world.advance(days=7)
-    await bob.presses(group.last_bot_message(), "📈 A1")
+    await bob.presses(group.last_bot_message(), "📈 Report on A1")
     await bob.replies_to(group.last_bot_message(), "已完成 全部刷好了")
     assert "done" in group.last_bot_message()["text"]
     async with world.rt.db.read() as tx:
@@ -207,18 +215,41 @@ async def test_a_done_word_in_chinese_answers_the_progress_question(world):
     assert [(r.percent, r.note, r.by) for r in reports] == [(100, "全部刷好了", bob.id)]
 
 
-async def test_an_answer_that_is_not_a_figure_is_explained_and_stores_nothing(world):
+def the_card(group) -> dict:
+    """The living follow-up card (the last message with a 📈 button)."""
+    return next(
+        m
+        for m in reversed(group.bot_messages())
+        if any("Report on" in label for label in button_labels(m))
+    )
+
+
+async def test_an_answer_in_plain_words_is_a_note_kept_with_the_percent_said_or_current(world):
+    """Finding 7: "沙子拉来了一半" was refused ("进度是 0 到 100 之间的百分数。") and lost."""
     group = world.group()
     chen, alice, bob, carol = await adopted_topic(world, group)
     hello = await bob.says("me")
     await chen.replies_to(hello, "/action 1 30d Paint the poles")
     await world.advance(days=7)
-    await bob.presses(group.last_bot_message(), "📈 A1")
-    await bob.replies_to(group.last_bot_message(), "poles painted")
-    assert "Progress is a percentage from 0 to 100." in group.last_bot_message()["text"]
+    await bob.presses(group.last_bot_message(), "📈 Report on A1")
+    await bob.replies_to(group.last_bot_message(), "poles bought, painting next week")
+    assert "Progress is a percentage" not in group.last_bot_message()["text"]
+    await bob.presses(the_card(group), "📈 Report on A1")
+    await bob.replies_to(group.last_bot_message(), "half the poles are painted")
+    await bob.presses(the_card(group), "📈 Report on A1")
+    await bob.replies_to(group.last_bot_message(), "the rain stopped us")
     async with world.rt.db.read() as tx:
         action = await repo.get_action(tx, group.chat_id, 1)
-        assert await repo.progress_of(tx, action.id) == []
+        reports = await repo.progress_of(tx, action.id)
+    assert [(r.percent, r.note) for r in reports] == [
+        (0, "poles bought, painting next week"),
+        (50, "half the poles are painted"),
+        (50, "the rain stopped us"),  # a note alone keeps the percent
+    ]
+    assert action.percent == 50 and action.status == "in_progress"
+    await world.run_due()
+    card = the_card(group)
+    assert "the rain stopped us" in card["text"] and "50%" in card["text"]
 
 
 async def test_owners_are_the_replied_to_author_and_each_known_mention(world):
@@ -231,3 +262,43 @@ async def test_owners_are_the_replied_to_author_and_each_known_mention(world):
     async with world.rt.db.read() as tx:
         action = await repo.get_action(tx, group.chat_id, 1)
     assert action.owners == (bob.id, carol.id)
+
+
+async def test_an_action_without_an_owner_is_refused_with_an_example_and_stores_nothing(world):
+    """Finding 8: /action without a reply made an ownerless action ("暂无负责人"), and
+    repeating it as a reply made a duplicate."""
+    from tests.test_everyday_table import staged
+
+    w = await staged(world, "adopted")
+    group, chen, liu = w.group, w.people["chen"], w.people["liu"]
+    await chen.says("/action 1 3月31日 向镇政府递交申请")
+    said = group.last_bot_message()["text"]
+    assert "回复负责人的消息" in said and "例如：/action 1 3月31日" in said
+    async with world.rt.db.read() as tx:
+        topic_id = await tx.scalar("SELECT id FROM topics WHERE chat_id = ?", (group.chat_id,))
+        assert await repo.actions_of(tx, topic_id) == []
+    hello = await liu.says("我来负责")
+    await chen.replies_to(hello, "/action 1 3月31日 向镇政府递交申请")
+    async with world.rt.db.read() as tx:
+        [action] = await repo.actions_of(tx, topic_id)
+    assert action.number == 1 and action.owners == (liu.id,)
+
+
+async def test_a_text_mention_names_the_owner(world):
+    """A member without a username is named by a text mention (the client's pick of a name)."""
+    from tests.kit.story import _public
+    from tests.test_everyday_table import staged
+
+    w = await staged(world, "adopted")
+    group, chen, liu = w.group, w.people["chen"], w.people["liu"]
+    command = "/action 1 3月31日 请刘德福递交申请"
+    start = command.index("刘德福")
+    message = chen.message(group.chat, command)
+    message["entities"].append(
+        {"type": "text_mention", "offset": start, "length": 3, "user": liu.user}
+    )
+    await world.feed({"message": _public(message)})
+    async with world.rt.db.read() as tx:
+        topic_id = await tx.scalar("SELECT id FROM topics WHERE chat_id = ?", (group.chat_id,))
+        [action] = await repo.actions_of(tx, topic_id)
+    assert action.owners == (liu.id,)

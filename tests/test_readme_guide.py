@@ -174,10 +174,11 @@ async def test_按指南走完一件事_从提出到纪要(world):
     async with world.rt.db.read() as tx:
         assert (await followup_repo.get_action(tx, group.chat_id, 1)).status == "done"
 
-    # 纪要：Word 文档发到群里。
+    # 纪要：Word 文档私下发给召集人（里面有村民的私下留言，不发到群里）。
+    await chen.starts_bot()
     await chen.says("/minutes 1")
     documents = [c for c in world.api.calls if c.method == "sendDocument"]
-    assert documents and documents[-1].params["chat_id"] == group.chat_id
+    assert documents and documents[-1].params["chat_id"] == chen.id
 
     # 评价不满意时可以重新协商。
     await chen.says("/reopen 1")

@@ -376,7 +376,7 @@ async def test_every_question_in_the_group_is_aimed_at_its_member(world):
     await chen.replies_to(hello, "/action 1 30d 更换路灯")
     await world.advance(days=7)
     followup = group.last_bot_message()
-    await bob.presses(followup, "📈 A1")
+    await bob.presses(followup, "📈 报告 A1 进展")
     progress_question = question_of(world, group)
     assert aimed_at(progress_question, bob), progress_question["html"]
 

@@ -368,7 +368,12 @@ async def _progress(world):
     hello = await bob.says("me")
     await chen.replies_to(hello, "/action 1 30d Paint the poles")
     await world.advance(days=7)
-    return bob, group.last_bot_message(), "📈 A1", "Reply to the bot's question with the progress."
+    return (
+        bob,
+        group.last_bot_message(),
+        "📈 Report on A1",
+        "Reply to the bot's question with the progress.",
+    )
 
 
 async def _reopen(world):

@@ -25,6 +25,11 @@ OVERDUE_REOPEN = "overdue_reopen"
 # (ref_id = action id; payload "when": "eve" or "day"). Only owners who started the bot get it.
 OWNER_REMINDER = "owner_reminder"
 
+# The private comments on a topic's ratings not yet sent to its convenors: one row pending per
+# topic at a time, added with a comment (ref_id = topic id; bot/services/followup/digest.py). It
+# outlives the topic's end: comments on the final round reach the convenors too.
+COMMENT_DIGEST = "comment_digest"
+
 # Rows about a topic (ref_id = topic id) that go when the topic ends.
 ENDS_WITH_TOPIC = (VIEWS_CLOSE, VIEWS_REMIND, FOLLOWUP)
 # Follow-up rows about a topic, and about its actions (ref_id = action id).

@@ -4,7 +4,7 @@ service's rule (bot/services/followup/actions.py); this module only carries it."
 
 from __future__ import annotations
 
-from telegram import ForceReply
+from telegram import ForceReply, MessageEntity
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, followup_cards
@@ -14,6 +14,7 @@ from bot.services import followup as service
 from bot.services import prompts
 from bot.services.common import parse_number
 from bot.services.followup import ProgressReport, ReportKind
+from bot.services.views import message_link
 from bot.text import mention
 from bot.usage import USAGE
 from handlers.common import Ctx, answer_query, edge, html_to_toast, post
@@ -36,8 +37,14 @@ async def add_action(ctx: Ctx) -> None:
     # The owner may be the author of the message the command replies to (a person, not a bot).
     replied = ctx.message.reply_to_message if ctx.message else None
     author = replied.from_user if replied is not None else None
+    # Or a member named by a mention without a username (Telegram's text_mention).
+    named = [
+        e.user.id
+        for e in (ctx.message.entities if ctx.message else ())
+        if e.type == MessageEntity.TEXT_MENTION and e.user is not None and not e.user.is_bot
+    ]
     owners = await service.find_owners(
-        ctx.rt, parts[2], author.id if author is not None and not author.is_bot else None
+        ctx.rt, parts[2], author.id if author is not None and not author.is_bot else None, named
     )
     topic, action = await service.add_action(
         ctx.rt,
@@ -77,15 +84,24 @@ async def list_actions(ctx: Ctx) -> None:
 
 async def _report(ctx: Ctx, said: ProgressReport) -> None:
     """A report, from a command or an answer, in the group or in private (on the group the
-    member's last link opened)."""
+    member's last link opened). In the group the reply is short (the living card, edited, shows
+    the detail); in private it is the action's whole line. The report that finishes the topic
+    says so and links to the card that now asks for the final rating."""
     chat_id = await target_chat(ctx)
     convenor = await is_convenor_of(ctx, chat_id)
     result = await service.report(ctx.rt, chat_id, ctx.actor_given(is_convenor=convenor), said)
     await about(ctx, chat_id, result.topic.number)
-    names = await prompts.names(ctx.rt, list(result.action.owners))
-    await ctx.reply(followup_cards.action_line(ctx._, result.action, names, ctx.rt.clock.now()))
+    now = ctx.rt.clock.now()
+    if ctx.chat.is_private:
+        names = await prompts.names(ctx.rt, list(result.action.owners))
+        text = followup_cards.action_line(ctx._, result.action, names, now)
+    else:
+        text = followup_cards.report_noted(ctx._, result.action, now)
     if result.topic_done and result.final_round is not None:
-        await post_final_card(ctx.context.application, ctx.rt, result.final_round.id)
+        card_id = await post_final_card(ctx.context.application, ctx.rt, result.final_round.id)
+        link = message_link(chat_id, card_id) if card_id is not None else None
+        text += "\n" + followup_cards.all_done(ctx._, result.topic, link)
+    await ctx.reply(text)
 
 
 @edge
@@ -108,7 +124,7 @@ async def drop(ctx: Ctx) -> None:
 
 @edge
 async def on_progress_button(ctx: Ctx) -> None:
-    """📈 A3 on a follow-up card: an owner or a convenor is asked for the figure."""
+    """📈 Report on A3 on a follow-up card: an owner or a convenor is asked for the figure."""
     query = ctx.update.callback_query
     press = callbacks.parse(query.data)
     if press is None or press.kind != callbacks.Kind.PROGRESS or ctx.chat.is_private:
@@ -140,7 +156,9 @@ async def on_progress_button(ctx: Ctx) -> None:
 
 
 async def finish_progress(ctx: Ctx, payload: dict, text: str) -> None:
-    """The answer to the 📈 question: same rules and replies as the command."""
+    """The answer to the 📈 question: same rules and replies as the command; a refusal goes
+    quietly, as a command's does (handlers/common.py Ctx.tidy_refusal)."""
+    ctx.answers_prompt = True
     await _report(ctx, service.read_progress_answer(payload["action"], text))
     await prompts.answered(ctx.rt, ctx.chat_id, ctx.user_id)
 
@@ -148,13 +166,20 @@ async def finish_progress(ctx: Ctx, payload: dict, text: str) -> None:
 async def open_report_link(ctx: Ctx, payload: str) -> bool:
     """/start rp_<chat>_<number>: the owner's press on their reminder's link; their private
     reports now go to that group. True when the payload was this link."""
-    if await linked_group(ctx, payload, callbacks.Link.REPORT_HERE) is None:
+    linked = await linked_group(ctx, payload, callbacks.Link.REPORT_HERE)
+    if linked is None:
         return False
+    group, number = linked
+    # The example names the presser's own open action (the topic's first one otherwise).
+    topic, own = await service.own_open_actions(ctx.rt, group.chat_id, number, ctx.user_id)
+    if not own:
+        _topic, own = await service.list_actions(ctx.rt, group.chat_id, number)
     await ctx.reply(
-        ctx._(
+        ctx.t(
             N_(
-                "Your reports here now go to this group, for example: /progress A1 60 half done, or /done A1."
-            )
+                "Your reports here now go to this group, for example: /progress A{action} 60 half done, or /done A{action}."
+            ),
+            action=own[0].number if own else 1,
         )
     )
     return True

@@ -2,7 +2,8 @@
 follow-up offset (the card before it then points to it) and edited in place whenever an action,
 a report or a rating changes; the one-line notices of actions due soon or overdue; the
 convenors' reopen question; one private copy per round for subscribers and owners; the final
-round on the living card when the last action is done."""
+round on the living card when the last action is done; the convenors' digest of private
+comments (its own schedule row, within an hour of a comment)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ from storage.schedule import Job
 log = logging.getLogger(__name__)
 
 
-async def post_card(app: Application, rt: Runtime, card: service.Card) -> None:
+async def post_card(app: Application, rt: Runtime, card: service.Card) -> int:
     """Post the living card anew (an offset's round, or the final round of a topic that had no
-    card yet), record it, retire the card it replaces, then the private copies."""
+    card yet), record it, retire the card it replaces, then the private copies. Returns the
+    card's message id."""
     _ = translator(card.chat.language)
     now = rt.clock.now()
     names = await prompts.names(rt, [o for a in card.actions for o in a.owners])
@@ -58,13 +60,12 @@ async def post_card(app: Application, rt: Runtime, card: service.Card) -> None:
             "followup",
             card.round.id,
         )
-    await send_comment_digest(app, rt, card.round.id)
-    reminder = followup_cards.owner_reminder(_, card, card.chat.title)
     for user_id in card.owners:
-        lines = [
-            followup_cards.action_line(_, a, names, now)
-            for a in service.open_actions_of(card.actions, user_id)
-        ]
+        own = service.open_actions_of(card.actions, user_id)
+        if not own:
+            continue
+        reminder = followup_cards.owner_reminder(_, card, card.chat.title, own[0].number)
+        lines = [followup_cards.action_line(_, a, names, now) for a in own]
         # Only the member's own press on a link chooses the group their private commands act
         # on: a reminder from one group must not redirect a /ballot meant for another.
         await send_private(
@@ -76,6 +77,7 @@ async def post_card(app: Application, rt: Runtime, card: service.Card) -> None:
             card.round.id,
             followup_cards.report_here(_, card, rt.bot_username),
         )
+    return message.message_id
 
 
 async def retire_card(bot: Bot, card: service.Card, current_id: int) -> None:
@@ -120,12 +122,18 @@ async def administrators(bot: Bot, chat_id: int) -> list[int]:
     return [m.user.id for m in members if not m.user.is_bot]
 
 
-async def send_comment_digest(app: Application, rt: Runtime, round_id: int) -> None:
-    """With a new round's card: the comments of the round before, unsigned, privately to the
-    convenors who started the bot (those named with /convenor and the group's administrators)."""
-    digest = await service.comment_digest(rt, round_id)
-    if digest is None:
-        return
+async def run_comment_digest(app: Application, job: Job, late: bool) -> None:
+    """A topic's comment digest row (bot/services/followup/digest.py): the comments not yet
+    sent, unsigned, privately to the convenors who started the bot (those named with /convenor
+    and the group's administrators), one digest per round. They are claimed before anything is
+    sent, so that each goes at most once."""
+    rt = runtime_of(app)
+    for digest in await service.take_digest(rt, job, late):
+        await send_comment_digest(app, rt, digest)
+
+
+async def send_comment_digest(app: Application, rt: Runtime, digest: service.Digest) -> None:
+    """One round's digest to the group's reachable convenors."""
     convenors = list(
         dict.fromkeys(
             [*digest.named_convenors, *await administrators(app.bot, digest.chat.chat_id)]
@@ -143,18 +151,19 @@ async def send_comment_digest(app: Application, rt: Runtime, round_id: int) -> N
             await send_private(app, rt, user_id, page, "comment_digest", digest.round.id)
 
 
-async def post_final_card(app: Application, rt: Runtime, round_id: int) -> None:
+async def post_final_card(app: Application, rt: Runtime, round_id: int) -> int | None:
     """Every action is done: the final round. It lives on the topic's living card (edited now,
-    so that its buttons carry the final round at once); a topic that had no card yet gets one."""
+    so that its buttons carry the final round at once); a topic that had no card yet gets one.
+    Returns the card's message id (None when the group is gone)."""
     card = await service.round_card(rt, round_id)
     if card is None:
-        return
+        return None
     if card.round.card_message_id is None:
-        await post_card(app, rt, card)
-        return
+        return await post_card(app, rt, card)
     await refresh_living_card(app.bot, rt, card.topic.id)
     if rt.card_edits is not None:
         rt.card_edits.forget("followup", card.topic.id)
+    return card.round.card_message_id
 
 
 async def refresh_living_card(bot: Bot, rt: Runtime, topic_id: int) -> None:
@@ -212,3 +221,4 @@ def register_jobs(scheduler) -> None:
     for kind in (kinds.FOLLOWUP, *kinds.ACTION_CARD_KINDS):
         scheduler.register(kind, scheduled(run_followup))
     scheduler.register(kinds.OWNER_REMINDER, scheduled(run_owner_reminder))
+    scheduler.register(kinds.COMMENT_DIGEST, scheduled(run_comment_digest))

@@ -26,7 +26,7 @@ from bot.services.followup.delivery import (
     schedule_followups,
     take_job,
 )
-from bot.services.followup.digest import Digest, comment_digest, reachable
+from bot.services.followup.digest import Digest, reachable, take_digest
 from bot.services.followup.owners import OwnerReminder, own_open_actions, take_reminder
 from bot.services.followup.ratings import comment, rate
 from bot.services.followup.reopening import check_can_reopen, reopen
@@ -55,7 +55,6 @@ __all__ = [
     "check_can_reopen",
     "check_can_report",
     "comment",
-    "comment_digest",
     "find_owners",
     "list_actions",
     "living_card",
@@ -75,6 +74,7 @@ __all__ = [
     "subscribe",
     "subscribers_of",
     "subscriptions",
+    "take_digest",
     "take_job",
     "take_reminder",
 ]

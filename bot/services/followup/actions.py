@@ -51,6 +51,10 @@ DUE_TEXT = {
     "not_a_due": N_("“{text}” is neither a date (YYYY-MM-DD) nor a duration (14d)."),
     "too_far": N_("A due date can be at most ten years away."),
 }
+# /action names nobody (no reply, no mention): an action needs someone to do it.
+NO_OWNER = N_(
+    "Who will do it? Reply to the owner's message with the command, for example: /action 1 2026-03-31 Hand in the application; or name them in it with @."
+)
 
 
 class ReportKind(StrEnum):
@@ -71,6 +75,9 @@ REPORT_USAGE = {
 # (compared in lower case).
 DONE_WORDS = frozenset({"done", "完成", "已完成"})
 
+# A word that is a figure (one a percentage cannot be is refused, not taken for a note).
+_FIGURE = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?%?")
+
 _MENTION = re.compile(r"(?<!\w)@([A-Za-z0-9_]{5,32})")
 
 
@@ -80,7 +87,9 @@ class ProgressReport:
 
     kind: ReportKind
     action_no: int
-    percent: int | None = None  # a PROGRESS report's figure, 0 to 100; None for the others
+    # A PROGRESS report's figure, 0 to 100 (None: a note alone, the percent stays); None for
+    # the others.
+    percent: int | None = None
     note: str = ""  # the member's note; a DROP's reason
 
 
@@ -117,9 +126,12 @@ def read_report(kind: ReportKind, text: str) -> ProgressReport:
 def read_progress_answer(action_no: int, text: str) -> ProgressReport:
     """An answer to the bot's question about the progress of action A`action_no`.
 
-    A percentage and an optional note ("60 poles painted", "６０％"), or one of DONE_WORDS and
-    an optional note ("done", "完成 路灯都换了"). Raises UserError: /progress's usage for an
-    empty answer, else what bot.numbers says of a figure that is not a percentage.
+    A percentage and an optional note ("60 poles painted", "６０％"); one of DONE_WORDS and an
+    optional note ("done", "完成 路灯都换了"); or words alone, read as a note (the whole answer)
+    whose percentage is the one said in it ("沙子拉来了一半" 50, "拉了 50%", bot.numbers
+    find_percent) or, if none, the action's current one (percent None). Raises UserError:
+    /progress's usage for an empty answer; what bot.numbers says of a leading figure that is
+    not a percentage ("101").
     """
     parts = text.strip().split(maxsplit=1)
     if not parts:
@@ -127,7 +139,12 @@ def read_progress_answer(action_no: int, text: str) -> ProgressReport:
     note = parts[1] if len(parts) > 1 else ""
     if parts[0].lower() in DONE_WORDS:
         return ProgressReport(ReportKind.DONE, action_no, None, note)
-    return ProgressReport(ReportKind.PROGRESS, action_no, numbers.percent(parts[0]), note)
+    figure = numbers.read_percent(parts[0])
+    if figure is not None:
+        return ProgressReport(ReportKind.PROGRESS, action_no, figure, note)
+    if _FIGURE.fullmatch(numbers.fold(parts[0])):
+        numbers.percent(parts[0])  # a figure that is no percentage ("101", "-5"): refused
+    return ProgressReport(ReportKind.PROGRESS, action_no, numbers.find_percent(text), text.strip())
 
 
 def open_actions_of(actions: Iterable[ActionRow], user_id: int) -> list[ActionRow]:
@@ -136,11 +153,15 @@ def open_actions_of(actions: Iterable[ActionRow], user_id: int) -> list[ActionRo
     return [a for a in actions if user_id in a.owners and not is_finished(a.status)]
 
 
-async def find_owners(rt: Runtime, text: str, replied_author: int | None) -> list[int]:
+async def find_owners(
+    rt: Runtime, text: str, replied_author: int | None, named: Iterable[int] = ()
+) -> list[int]:
     """An action's owners, in order and each once: the author of the message /action replies to
-    (`replied_author`, None when there is none or it is a bot), then each @username named in
-    `text`. Raises UserError for a @username the bot has not seen yet."""
+    (`replied_author`, None when there is none or it is a bot), the people the command names
+    by a mention without a username (`named`, Telegram's text mentions), then each @username
+    named in `text`. Raises UserError for a @username the bot has not seen yet."""
     owners = [] if replied_author is None else [replied_author]
+    owners += [o for o in dict.fromkeys(named) if o not in owners]
     for username in _MENTION.findall(text):
         user_id = await user_by_username(rt, username)
         if user_id is None:
@@ -164,6 +185,9 @@ async def add_action(
     text: str,
     owners: list[int],
 ) -> tuple[TopicRow, ActionRow]:
+    """Action `text` of topic `number`, due `due_text` (a date or a duration, in the group's
+    zone), carried out by `owners` (find_owners; at least one). A convenor's; stores nothing
+    and raises UserError for a bad due date or no owner (NO_OWNER)."""
     text = bounded(text, TEXT_MAX, N_("action"))
     now = rt.clock.now()
     settings = chat.settings
@@ -175,6 +199,8 @@ async def add_action(
     async def work(tx: Tx) -> tuple[TopicRow, ActionRow]:
         topic = await load_topic(tx, chat.chat_id, number)
         authorize(Action.ADD_ACTION, topic, actor)
+        if not owners:
+            raise UserError(NO_OWNER)
         action = await repo.add_action(
             tx, chat.chat_id, topic.id, text, due_date, due_at, owners, actor.user_id, now
         )
@@ -213,6 +239,8 @@ async def report(rt: Runtime, chat_id: int, actor: Actor, said: ProgressReport) 
     if percent is not None and not 0 <= percent <= 100:
         raise UserError(N_("Progress is a percentage from 0 to 100."))
     note = note.strip()
+    if said.kind == ReportKind.PROGRESS and percent is None and not note:
+        raise UserError(REPORT_USAGE[ReportKind.PROGRESS])
     if len(note) > REASON_MAX:
         bounded(note, REASON_MAX, N_("note"))
     now = rt.clock.now()
@@ -236,7 +264,8 @@ async def report(rt: Runtime, chat_id: int, actor: Actor, said: ProgressReport) 
         if drop:
             value, status = action.percent, "dropped"
         else:
-            value = 100 if done else int(percent or 0)
+            # A note alone keeps the action's percent.
+            value = 100 if done else (action.percent if percent is None else percent)
             status = "done" if value == 100 else ("in_progress" if value > 0 else "open")
         await repo.report(
             tx, action.id, actor.user_id, value, note, status, now, reason=note if drop else None

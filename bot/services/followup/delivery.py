@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.events import FollowupChanged
 from bot.ratios import parse_ratio
 from bot.rules.followup import is_finished, needs_reopen, quiet_until
 from bot.rules.phases import Status
 from bot.runtime import Runtime
 from bot.services.chats import ChatContext, load_chat
 from bot.services.followup.shared import FOLLOWING, Card, Notice
-from bot.services.kinds import FOLLOWUP
+from bot.services.kinds import DUE_SOON, FOLLOWUP
 from storage import Tx, schedule
 from storage import followup as repo
 from storage import topics as topic_repo
@@ -58,8 +59,9 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | Notice | None:
     """Run a follow-up row. Quiet hours postpone it. At an offset (FOLLOWUP) a new rating round
     opens (or the one this row claimed before a failure is reused) and its card is to be posted
     anew: a Card. An action due soon, overdue or long overdue opens no round: a Notice (one
-    line, or the reopen question). None when there is nothing to post (any more); the row is
-    then done. A Card's or Notice's row is done once it is out (card_posted, notice_posted)."""
+    line, or the reopen question; a due-soon line only when an owner cannot be reminded
+    privately) and the living card is refreshed (FollowupChanged). None when there is nothing
+    to post (any more); the row is then done. A Card's or Notice's row is done once it is out (card_posted, notice_posted)."""
     now = rt.clock.now()
 
     async def work(tx: Tx) -> Card | Notice | None:
@@ -88,6 +90,17 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | Notice | None:
             await schedule.postpone(tx, job.id, quiet_end)
             return None
         if subject is not None:
+            # The living card shows the action as it now stands (due soon, overdue: "已逾期").
+            rt.events.publish(tx, FollowupChanged(chat.chat_id, topic.id))
+            mentioned = subject.owners
+            if job.kind == DUE_SOON:
+                # Owners who started the bot are reminded privately (owners.py): the group's
+                # line names only those it cannot reach, and there is none when it reaches all.
+                reached = set(await repo.reachable(tx, list(subject.owners)))
+                mentioned = tuple(o for o in subject.owners if o not in reached)
+                if subject.owners and not mentioned:
+                    await schedule.finish(tx, job.id, now, late, outcome="private")
+                    return None
             living = await repo.living_round(tx, topic.id)
             return Notice(
                 chat=chat,
@@ -97,6 +110,7 @@ async def take_job(rt: Runtime, job: Job, late: bool) -> Card | Notice | None:
                 card_message_id=living.card_message_id if living else None,
                 late=late,
                 job_id=job.id,
+                mentioned=mentioned,
             )
         living = await repo.living_round(tx, topic.id)
         claimed = job.payload.get("round_id")

@@ -16,6 +16,7 @@ from bot.services.common import (
     load_topic,
     run_unit,
 )
+from bot.services.followup.digest import schedule_digest
 from storage import Tx
 from storage import followup as repo
 from storage.followup import RoundRow
@@ -49,7 +50,11 @@ async def rate(
 
 
 async def comment(rt: Runtime, chat_id: int, user_id: int, number: int, text: str) -> None:
+    """A private comment on one's rating of the topic's open round; it reaches the convenors,
+    unsigned, by the topic's digest row (digest.py). UserError when there is no rating to add
+    it to."""
     text = bounded(text, REASON_MAX, N_("comment"))
+    now = rt.clock.now()
 
     async def work(tx: Tx) -> None:
         topic = await load_topic(tx, chat_id, number)
@@ -62,5 +67,6 @@ async def comment(rt: Runtime, chat_id: int, user_id: int, number: int, text: st
             raise UserError(
                 N_("Rate on the follow-up card first; then your comment is added to your rating.")
             )
+        await schedule_digest(tx, chat_id, topic.id, now)
 
     await rt.db.run(work)

@@ -60,3 +60,6 @@ class Notice:
     card_message_id: int | None
     late: bool
     job_id: int
+    # The owners the line mentions: all of them, except on a due-soon line, which mentions only
+    # those the bot cannot remind privately (the others have their private reminders).
+    mentioned: tuple[int, ...] = ()
