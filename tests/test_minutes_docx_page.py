@@ -14,8 +14,9 @@ from tests.test_minutes_docx import deliberation, documents
 
 async def test_word_minutes_are_a4_in_chinese_by_the_bot(world):
     group, chen, _people = await deliberation(world)
-    await chen.says("/minutes 1")
-    [sent] = documents(world, group.chat_id)
+    await chen.starts_bot()
+    await chen.says("/minutes 1")  # privately: never in the group (it holds private comments)
+    [sent] = documents(world, chen.id)
     doc = Document(io.BytesIO(sent["upload"]))
     for section in doc.sections:
         # Stored in twentieths of a point: A4 to a tenth of a millimetre (Letter is 216 x 279).

@@ -44,7 +44,7 @@ async def test_a_finished_topic_is_one_word_everywhere_and_its_card_tells_the_ou
     await chen.says("/close 1")
     hello = await bob.says("我来换灯")
     await chen.replies_to(hello, "/action 1 14天 买灯换灯")
-    await chen.says("/action 1 14天 检查电线")
+    await chen.replies_to(hello, "/action 1 14天 检查电线")  # an action needs an owner
     await chen.says("/drop A2 重复了")
     await bob.says("/done A1")
     async with world.rt.db.read() as tx:
@@ -54,7 +54,7 @@ async def test_a_finished_topic_is_one_word_everywhere_and_its_card_tells_the_ou
     card = group.last_bot_message()["text"]
     assert "提议人：Alice · 已落实 ·" in card
     assert "通过的决定：\n一个月内换好主街的路灯" in card
-    assert "落实事项：\nA1 买灯换灯 — Bob — 已完成\nA2 检查电线 — 暂无负责人 — 已取消" in card
+    assert "落实事项：\nA1 买灯换灯 — Bob — 已完成\nA2 检查电线 — Bob — 已取消" in card
 
     minutes = Minutes("zh", world.rt.clock.now().tzinfo, {})
     assert minutes.lookup("statuses", "done") == "已落实"

@@ -61,7 +61,8 @@ async def test_minority_note_and_dropped_action_use_full_width_colons(world):
     await chen.says("/close 1")
     result = group.texts()[-1]
     assert "• Li：太贵了" in result and "Li: " not in result
-    await chen.says("/action 1 14天 买水泵")
+    hello = await wang.says("水泵我去买")
+    await chen.replies_to(hello, "/action 1 14天 买水泵")  # an action needs an owner
     await chen.says("/drop A1 重复了")
     await chen.says("/actions 1")
     listing = group.texts()[-1]
