@@ -4,8 +4,8 @@
 带“接收提醒”链接，一按就开启私聊；开启了私聊的负责人在到期前一天和当天各收到一次私下提醒，
 没开启的只在群里被提及。
 
-“💬 私下留言”不署名地汇总给召集人：每一轮跟踪卡片发出时，上一轮的留言私下发给开启了私聊的
-召集人（用 /convenor 指定的召集人和群管理员），不带姓名。"""
+“💬 私下留言”不署名地汇总给召集人：留言后一小时内（tests/test_comment_digest.py），还没发过的
+留言私下发给开启了私聊的召集人（用 /convenor 指定的召集人和群管理员），不带姓名。"""
 
 from __future__ import annotations
 
@@ -198,7 +198,7 @@ async def test_私下留言随下一轮跟踪不署名地发给召集人(world):
     # 留言当时不发给任何人。
     assert not any("路口的坑" in m["text"] for m in chen.private_messages())
 
-    await world.advance(days=23)  # 30 天的跟踪卡片：上一轮的留言汇总给召集人
+    await world.advance(days=23)  # 留言一小时后汇总给召集人（此后是 30 天的跟踪卡片）
     for convenor in (chen, zhou):
         digests = [m for m in convenor.private_messages() if "私下留言" in m["text"]]
         assert len(digests) == 1, convenor.name
