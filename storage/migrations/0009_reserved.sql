@@ -1,4 +1,4 @@
--- Reserved: migration 0009 was given to another engineer's change (issue 13's parallel work)
--- that had not landed when 0010_links.sql did. That change replaces this file with its own
--- (delete this file and add yours as 0009_<name>.sql). It changes nothing.
+-- A permanent no-op. This number was held for a change that landed under a later number
+-- instead; databases were built past it, so a migration put here would never run on them.
+-- New migrations take the next free number after the highest one.
 SELECT 1;

@@ -80,32 +80,3 @@ CREATE TABLE referral_events (
     detail_json  TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX referral_events_referral ON referral_events(referral_id);
-
--- Consultation down (委员 → 基层, 开门协商): a members' group asks its linked villages about one of
--- its topics; each village gets a card with the stance buttons, and its members' answers come
--- back (one per person, a later answer replacing the earlier), shown per village and stance.
-CREATE TABLE consultations (
-    id               INTEGER PRIMARY KEY,
-    topic_id         INTEGER NOT NULL REFERENCES topics(id),
-    members_chat_id  INTEGER NOT NULL,
-    village_chat_id  INTEGER NOT NULL,
-    link_id          INTEGER REFERENCES links(id),
-    opened_by        INTEGER NOT NULL,
-    opened_at        TEXT NOT NULL,
-    card_message_id  INTEGER,
-    closed_at        TEXT,
-    closed_by        INTEGER
-);
-CREATE UNIQUE INDEX consultations_open ON consultations(topic_id, village_chat_id)
-    WHERE closed_at IS NULL;
-CREATE INDEX consultations_village ON consultations(village_chat_id);
-
-CREATE TABLE consultation_views (
-    consultation_id  INTEGER NOT NULL REFERENCES consultations(id),
-    user_id          INTEGER NOT NULL,
-    stance           TEXT NOT NULL,
-    text             TEXT NOT NULL,
-    at               TEXT NOT NULL,
-    changed          INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (consultation_id, user_id)
-) WITHOUT ROWID;
