@@ -111,13 +111,23 @@ def _flatten(values: dict, prefix: str = "") -> list[str]:
 
 def demo_database(settings: Settings, given: str | None, folder: Path) -> Path:
     """Where `shangliang try` keeps its database: `given`, or demo.db in `folder`. Never the
-    production database (`database.path` of the settings): ConfigError if it would be."""
+    production database (`database.path` of the settings) nor any existing file the demo did
+    not make (standin/mark.py): ConfigError if it would be."""
+    from standin.mark import may_replace
+
     path = Path(given) if given else folder / "demo.db"
     if path.resolve() == settings.database.path.resolve():
         raise ConfigError(
             [
                 f"--db {path} is the bot's own database (database.path): "
                 "the demo starts its database afresh, so give it another file"
+            ]
+        )
+    if not may_replace(path):
+        raise ConfigError(
+            [
+                f"--db {path} is a file the demo did not make: the demo starts its database "
+                "afresh and never replaces anyone's data, so give it a new file"
             ]
         )
     return path

@@ -44,6 +44,7 @@ from standin.cast import (
     GROUP_TITLE,
     PEOPLE,
 )
+from standin.mark import make_demo_database, may_replace
 
 log = logging.getLogger(__name__)
 
@@ -544,11 +545,14 @@ class Demo:
 
 
 def _fresh_database(path: Path) -> None:
-    """No database at `path` (nor its WAL files), and its folder made."""
+    """A new, empty demo database at `path` (its old WAL files gone). RuntimeError if a file
+    there is not one the demo made (standin/mark.py): the demo never replaces anyone's data."""
+    if not may_replace(path):
+        raise RuntimeError(f"{path} is not a demo database: the demo will not replace it")
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             Path(f"{path}{suffix}").unlink()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_demo_database(path)
 
 
 def _asked_whom(message: dict[str, Any]) -> int | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.clock import ShiftedClock
 from bot.settings import Settings
 from standin import botapi
 from standin.cast import DEMO_TOKEN, GROUP_ID
+from standin.mark import make_demo_database
 from standin.records import records
 from tests.kit import fake_api
 from tests.kit.try_process import TryProcess, free_port
@@ -156,6 +158,26 @@ def test_try_refuses_the_production_database_and_leaves_it_alone(tmp_path, monke
     assert code == 1
     assert "is the bot's own database" in capsys.readouterr().err
     assert production.read_bytes() == b"the village's records"
+
+
+def test_try_never_replaces_a_database_it_did_not_make(tmp_path, monkeypatch, capsys):
+    """Another database than the configured one (another folder, another config): refused,
+    kept byte for byte; a file the demo made itself may be started afresh."""
+    records = tmp_path / "elsewhere" / "records.db"
+    records.parent.mkdir()
+    with sqlite3.connect(records) as conn:
+        conn.execute("CREATE TABLE precious (x)")
+    before = records.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    for name in [k for k in os.environ if k.startswith("SHANGLIANG_")]:
+        monkeypatch.delenv(name)
+    assert cli.main(["try", "--no-browser", "--db", str(records)]) == 1
+    assert "the demo did not make" in capsys.readouterr().err
+    assert records.read_bytes() == before
+    demo_file = tmp_path / "demo.db"
+    make_demo_database(demo_file)
+    settings = Settings.model_validate({"database": {"path": str(tmp_path / "prod.db")}})
+    assert cli.demo_database(settings, str(demo_file), tmp_path) == demo_file
 
 
 def test_the_demo_clock_only_moves_forward():
