@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
@@ -58,6 +59,8 @@ class Runtime:
     # The text last shown on each group's notice board (chat id -> HTML; handlers/board.py):
     # a refresh that would change nothing costs no call. A restart forgets it.
     boards_shown: dict[int, str] = field(default_factory=dict)
+    # One board refresh at a time per chat (handlers/board.py): two at once posted two boards.
+    board_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     # The delivery path, set by the application factory (bot/app.py).
     inbox: Inbox | None = None
     lanes: ChatLanes | None = None

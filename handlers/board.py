@@ -15,6 +15,7 @@ and pinned once (silently) in General, edited in place as topics move; /board sh
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Bot
@@ -48,7 +49,15 @@ async def current_text(rt: Runtime, chat: ChatContext) -> tuple[str, bool]:
 
 async def refresh_board(bot: Bot, rt: Runtime, chat_id: int, _ref_id: int = 0) -> None:
     """Bring the group's board up to date: edit it, post it if it was deleted, or post it the
-    first time there is a topic to list, where the bot may pin. Nothing in a paused group."""
+    first time there is a topic to list, where the bot may pin. Nothing in a paused group.
+    One at a time per chat: refreshes come from the card edits (beside the chat's lane) and
+    from /board, and two that both found no board would each post and pin one."""
+    lock = rt.board_locks.setdefault(chat_id, asyncio.Lock())
+    async with lock:
+        await _refresh_board(bot, rt, chat_id)
+
+
+async def _refresh_board(bot: Bot, rt: Runtime, chat_id: int) -> None:
     chat = await load_chat_context(rt, chat_id)
     if chat is None or chat.is_private or not chat.active:
         return

@@ -342,3 +342,27 @@ async def test_follow_up_moves_the_board_too(world):
     await chen.replies_to(hello, "/action 1 2026-03-20 Buy and fit new lamps")
     await world.run_due()
     assert "being carried out\n#1 Fix the street lights" in shown(world, group, board)["text"]
+
+
+async def test_two_refreshes_at_once_post_one_board(world):
+    """Review: a card-edit refresh and /board at the same moment, both finding no board,
+    each posted and pinned one."""
+    import asyncio
+
+    from bot.services import board as board_service
+    from handlers.board import refresh_board
+
+    group, chen = await pinning_group(world)
+    await group.member("alice").says("/propose 修水井")
+    await world.run_due()
+    first = await board_id(world, group)
+    # As before the first board: none recorded (the old one gone), nothing shown yet.
+    world.api.delete_by_person(group.chat_id, first)
+    await board_service.set_message(world.rt, group.chat_id, None)
+    world.rt.boards_shown.pop(group.chat_id, None)
+    bot = world.app.bot
+    await asyncio.gather(*(refresh_board(bot, world.rt, group.chat_id) for _ in range(2)))
+    await world.run_due()
+    again = await board_id(world, group)
+    assert again not in (None, first)
+    assert world.api.pinned_in(group.chat_id) == [again]
