@@ -68,6 +68,9 @@ class Ctx:
     # An answer to one of the bot's questions (ForceReply) that is handled like a command: a
     # refusal to it goes quietly, with the answer, as a command's does (tidy_refusal).
     answers_prompt: bool = False
+    # The answer went to the member's private chat instead of the group (/views): a "which
+    # topic?" question pressed for it says so (handlers/topic_choice.py).
+    went_private: bool = False
 
     @property
     def _(self) -> Translate:

@@ -184,6 +184,21 @@ async def on_pick(ctx: Ctx) -> None:
         await run(typed)
     except UserError as err:
         await typed.refuse(err)
+    if typed.went_private:
+        # The group saw only "/views: topic #3, …": say where the answer went.
+        await edit(
+            ctx.context.bot,
+            ctx.chat_id,
+            question.message_id,
+            ctx.t(
+                N_("/{command}: topic #{number}, {title}. Sent to {name} in our private chat."),
+                command=command,
+                number=topic.number,
+                title=clip(topic.title, 60),
+                name=ctx.person.first_name if ctx.person else "",
+            ),
+            None,
+        )
 
 
 def register(app) -> None:

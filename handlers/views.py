@@ -125,6 +125,7 @@ async def views(ctx: Ctx) -> None:
     number = parse_number(need_args(ctx, 1, USAGE["views"], most=1)[0])
     header, items = await views_listing(ctx, number)
     if await listed_privately(ctx, number, header, items):
+        ctx.went_private = True
         # The group gets no message: a reaction on the command says where the list went.
         try:
             await ctx.context.bot.set_message_reaction(

@@ -150,7 +150,16 @@ async def move_views(tx: Tx, from_topic: int, to_topic: int) -> int:
     return len(rows)
 
 
-async def stance_counts(tx: Tx, topic_id: int) -> dict[str, int]:
+async def stance_counts(tx: Tx, topic_id: int, round_no: int | None = None) -> dict[str, int]:
+    """Views not retracted, by stance; of round `round_no` only when given (a topic card
+    counts the current round's views: a new round starts at 👍0)."""
+    if round_no is not None:
+        rows = await tx.fetchall(
+            "SELECT stance, COUNT(*) FROM views WHERE topic_id = ? AND retracted = 0 AND round = ? "
+            "GROUP BY stance",
+            (topic_id, round_no),
+        )
+        return {r[0]: r[1] for r in rows}
     rows = await tx.fetchall(
         "SELECT stance, COUNT(*) FROM views WHERE topic_id = ? AND retracted = 0 GROUP BY stance",
         (topic_id,),

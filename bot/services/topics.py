@@ -423,7 +423,8 @@ async def card_facts(rt: Runtime, topic: TopicRow) -> CardFacts:
     async def work(tx: Tx) -> tuple[dict[int, UserRow], int, dict[str, int], str | None]:
         users = await chat_repo.get_users(tx, [topic.proposer_id])
         supporters = await repo.supporter_count(tx, topic.id)
-        stances = await view_repo.stance_counts(tx, topic.id)
+        # This round's views only: a new round's card starts at 👍0, not with the last round's.
+        stances = await view_repo.stance_counts(tx, topic.id, topic.round)
         form = await form_repo.current_form(tx, topic.id) or "online"
         return users, supporters, stances, form
 
