@@ -1,7 +1,10 @@
 """Times as people read them: "3月5日（周四）10:00（北京时间），还剩 3 天" in Chinese,
 "Thu 5 Mar 10:00 (China time), 3 days left" in English.
 
-Every deadline the bot shows goes through :func:`deadline` (cards.when calls it). Weekday and
+Every deadline the bot shows goes through :func:`moment_text`: messages that stay and may be
+edited (topic card, ballot card, notice board: cards.at) show the moment alone, since "还剩 3 天"
+would go stale between edits; one-off messages (replies, reminders, notices: cards.when) add the
+time left with :func:`deadline`. Weekday and
 month names come from Babel's CLDR data for the group's language; so do the names of time zones,
 except China's, which a Chinese reader calls 北京时间.
 """
