@@ -21,9 +21,11 @@ it is answered, quoted and acknowledged as a typed command is, and the same rule
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Any
 
 from telegram import Message, Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks
@@ -37,6 +39,8 @@ from handlers.common import Ctx, Handler, answer_query, build_ctx, edge
 from handlers.render import edit
 from storage.topics import TopicRow
 
+log = logging.getLogger(__name__)
+
 # The commands that take a topic number, by name: what a "which topic?" press runs.
 COMMANDS: dict[str, Handler] = {}
 # At most this many topics are offered (the lowest numbers first); /topics lists them all.
@@ -46,9 +50,13 @@ TITLE_ON_BUTTON = 28  # characters of a topic's title on its button
 STALE = N_("This question is out of date: type the command again with the topic number.")
 
 
-def about_a_topic(command: str) -> Any:
+def about_a_topic(command: str, ask: bool = True) -> Any:
     """Decorate the handler of `command` (a key of bot.rules.topic_choice.SHAPES): when it is
-    typed without its topic number, find the topic or ask which (module docstring)."""
+    typed without its topic number, find the topic or ask which (module docstring). With
+    `ask` False (a ballot: the typed words are a choice), several topics are not asked about:
+    the question would leave the choice readable in the group until pressed, so the member is
+    told to use a ballot card's buttons or type the number, and under a secret ballot the typed
+    command is deleted where the bot may."""
     assert command in SHAPES, command
 
     def decorate(fn: Handler) -> Handler:
@@ -73,11 +81,31 @@ def about_a_topic(command: str) -> Any:
                     N_("No topic is at a stage for /{command} now. /topics lists the open topics."),
                     command=command,
                 )
+            if not ask:
+                await unasked(ctx, message, command, found[0].number)
             await ask_which(ctx, command, message, found)
 
         return wrapper
 
     return decorate
+
+
+async def unasked(ctx: Ctx, message: Message, command: str, example: int) -> None:
+    """Several topics, a command whose words must not wait in the group (a ballot's choice):
+    the typed command goes under a secret ballot where the bot may delete it; then UserError
+    with an example."""
+    if ctx.chat.settings.secret_ballot:
+        try:
+            await ctx.context.bot.delete_message(ctx.chat_id, message.message_id)
+        except TelegramError as exc:
+            log.info("a typed ballot without its topic number stays: %s", exc)
+    raise UserError(
+        N_(
+            "Several votes are open: press a button on the ballot card of the one you mean, or type its number. For example: /{command} {number} agree"
+        ),
+        command=command,
+        number=example,
+    )
 
 
 async def ask_which(ctx: Ctx, command: str, message: Message, found: list[TopicRow]) -> None:

@@ -300,7 +300,7 @@ async def finish_block(ctx: Ctx, payload: dict, reason: str) -> None:
 
 
 @edge
-@about_a_topic("ballot")
+@about_a_topic("ballot", ask=False)
 async def ballot(ctx: Ctx) -> None:
     """/ballot N agree|abstain|disagree|block [reason], in the group or in private."""
     parts = ctx.command_text().split(maxsplit=2)

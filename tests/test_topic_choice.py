@@ -290,3 +290,27 @@ async def test_an_anonymous_administrators_command_is_answered_by_any_convenor(w
         first = await vote_repo.current_vote(tx, one.id)
         second = await vote_repo.current_vote(tx, two.id)
     assert first.is_open and not second.is_open
+
+
+async def test_a_ballot_without_its_number_is_never_left_waiting_in_the_group(world):
+    """Review: /ballot 反对 with two votes open was answered with "which topic?" buttons, and the
+    typed choice stayed readable until pressed (forever under a secret ballot, if never)."""
+    group, chen, wang, liu = await village(world, topics=2)
+    await chen.says("/settings secret_ballot on")
+    world.api.set_bot_rights(group.chat_id, can_delete_messages=True)
+    for n in (1, 2):
+        await wang.says(f"/draft {n} 方案{n}")
+        await chen.says(f"/vote {n} 1")
+    typed = await liu.says("/ballot 反对")
+    answer = group.last_bot_message()
+    assert answer["text"] == (
+        "现在有几个表决在进行：请在你要投的那个表决的投票卡片上按按钮，或者写上议题编号。"
+        "例如：/ballot 1 同意"
+    )
+    assert not button_labels(answer)
+    assert (group.chat_id, typed["message_id"]) in {
+        (int(c.params["chat_id"]), int(c.params["message_id"]))
+        for c in world.api.calls_of("deleteMessage")
+    }
+    async with world.rt.db.read() as tx:
+        assert await tx.scalar("SELECT COUNT(*) FROM ballots") == 0
