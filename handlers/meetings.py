@@ -23,6 +23,7 @@ from handlers.common import Ctx, answer_query, edge, html_to_toast, scheduled
 from handlers.private import where
 from handlers.render import edit, point_to_thread, post_about
 from handlers.topics import group_only
+from handlers.votes import remove_typed_secret
 from storage.schedule import Job
 
 log = logging.getLogger(__name__)
@@ -245,6 +246,9 @@ async def proxy(ctx: Ctx) -> None:
             by=actor.name or ctx._(N_("a convenor")),
         )
     await ctx.reply(text)
+    if done.secret:
+        # The typed command names the choice: under a secret ballot it goes, as a typed ballot.
+        await remove_typed_secret(ctx)
 
 
 # ----- the law as the backstop ------------------------------------------------------------------

@@ -339,23 +339,27 @@ async def ack_in_group(ctx: Ctx, text: str, secret: bool) -> None:
         if not secret:
             await ctx.reply(text)
     if secret:
-        # The command itself showed the choice to the group; remove it if we can. If we cannot
-        # (the right was taken a moment ago, or the message is too old), its writer is asked
-        # to delete it: their ballot counts, but the group can read it until then.
-        try:
-            await ctx.context.bot.delete_message(ctx.chat_id, ctx.message.message_id)
-        except TelegramError as exc:
-            if rights.chat_refusal(exc) is not None:
-                raise
-            log.info("a typed secret ballot could not be deleted: %s", exc)
-            await ctx.reply(
-                ctx.t(
-                    N_(
-                        "{name}, your ballot counts, but I could not delete your message: please delete it yourself so that the vote stays secret."
-                    ),
-                    name=mention(ctx.user_id, ctx.person.first_name if ctx.person else ""),
-                )
+        await remove_typed_secret(ctx)
+
+
+async def remove_typed_secret(ctx: Ctx) -> None:
+    """A command that showed a secret choice to the group (a typed ballot, a proxy ballot) is
+    deleted. If it cannot be (the right was taken a moment ago, or the message is too old), its
+    writer is asked to delete it: the ballot counts, but the group can read it until then."""
+    try:
+        await ctx.context.bot.delete_message(ctx.chat_id, ctx.message.message_id)
+    except TelegramError as exc:
+        if rights.chat_refusal(exc) is not None:
+            raise
+        log.info("a typed secret choice could not be deleted: %s", exc)
+        await ctx.reply(
+            ctx.t(
+                N_(
+                    "{name}, your ballot counts, but I could not delete your message: please delete it yourself so that the vote stays secret."
+                ),
+                name=mention(ctx.user_id, ctx.person.first_name if ctx.person else ""),
             )
+        )
 
 
 async def start_private_ballot(ctx: Ctx, payload: str) -> bool:

@@ -204,7 +204,11 @@ async def test_a_secret_ballot_takes_no_proxy_unless_the_group_allows_it(world):
     )
     assert await snapshot(world) == before
     await chen.says("/settings proxy_under_secret on")
-    await chen.says("/proxy 1 王奶奶 同意")
+    world.api.set_bot_rights(group.chat_id, can_delete_messages=True)
+    typed = await chen.says("/proxy 1 王奶奶 同意")
+    # The typed command names the choice: it goes, as a typed secret ballot does (review).
+    deleted = [int(c.params["message_id"]) for c in world.api.calls_of("deleteMessage")]
+    assert typed["message_id"] in deleted
     said = group.last_bot_message()["text"]
     assert said == "已由Chen为王奶奶代投议题 #1（无记名，不显示投了什么）。"
     async with world.rt.db.read() as tx:
