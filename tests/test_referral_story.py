@@ -366,3 +366,30 @@ async def test_不写编号时_只有一个议题就转它_有几个就问是哪
     card = members.last_bot_message()
     assert "转来议题 #2：村口装路灯" in card["text"]
     assert "村召集人附言：请委员之家协调" in card["text"]
+
+
+async def test_接手时意见截止落在免打扰时段就顺延到早上(world):
+    """Review: take-up copied /accept's deadline without the quiet hours (22:00-08:00), so a
+    referral taken up at 23:00 closed its views at 23:00 the next nights."""
+    from datetime import UTC, datetime, timedelta
+
+    from storage import topics as topic_repo
+
+    world.clock.set(datetime(2026, 3, 2, 14, 30, tzinfo=UTC))  # 22:30 北京时间
+    members = world.group("县政协委员之家")
+    wang = members.convenor("wang")
+    east = world.group("东山村")
+    chen = east.convenor("chen")
+    alice = east.member("alice")
+    east.member("bob")
+    await link(members, wang, east, chen)
+    await alice.says("/propose 修缮村东石桥")
+    await chen.says("/accept 1")
+    await chen.says("/refer 1 请协调")
+    world.clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # 23:00
+    await wang.presses(members.last_bot_message(), "接手")
+    async with world.rt.db.read() as tx:
+        taken = await topic_repo.get_topic(tx, members.chat_id, 1)
+    local = taken.phase_deadline.astimezone(world.rt.settings.defaults.zone())
+    assert local.time().hour == 8 and local.minute == 0, local
+    assert taken.phase_deadline >= world.clock.now() + timedelta(days=3)

@@ -29,6 +29,7 @@ from bot.services.chats import ChatContext, load_chat
 from bot.services.common import REASON_MAX, Actor, authorize, bounded, load_topic, run_unit
 from bot.services.kinds import REFERRAL_CARD, REFERRAL_REPORT, VIEWS_CLOSE, VIEWS_REMIND
 from bot.services.prompts import display_name
+from bot.services.topics import quiet_deadline
 from storage import Tx, schedule
 from storage import chats as chat_repo
 from storage import followup as followup_repo
@@ -302,7 +303,8 @@ async def take_up(rt: Runtime, chat: ChatContext, actor: Actor, referral_id: int
     UserError when it was decided already, is not this group's, or the link has ended."""
     now = rt.clock.now()
     settings = chat.settings
-    deadline = now + settings.views_duration
+    # As /accept: a deadline in the quiet hours moves to their end (bot.rules.deadlines).
+    deadline = quiet_deadline(now + settings.views_duration, settings)
 
     async def work(tx: Tx) -> TakenUp:
         referral = await _deciding(tx, chat.chat_id, actor, referral_id)
