@@ -71,6 +71,19 @@ async def call_meeting(ctx: Ctx) -> None:
     text, markup = await render_card(ctx.rt, ctx.chat, state)
     message = await post_about(ctx.context.bot, ctx.rt, ctx.chat, state.topic, text, markup)
     await meetings.set_card(ctx.rt, state.meeting.id, message.message_id)
+    moved = state.replaces
+    if moved is not None and moved.card_message_id is not None:
+        # The old card loses its answer buttons: answers go to the new meeting.
+        await edit(
+            ctx.context.bot,
+            ctx.chat_id,
+            moved.card_message_id,
+            ctx.t(
+                N_("📅 The meeting on topic #{number} was moved: see the new meeting card."),
+                number=number,
+            ),
+            None,
+        )
     await point_to_thread(ctx, state.topic)
 
 

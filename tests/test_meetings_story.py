@@ -332,3 +332,28 @@ async def test_an_english_group_meets_too(world):
     await world.advance(hours=3)
     await chen.says("/attendance 1 9")
     assert group.last_bot_message()["text"] == "Recorded: 9 came to the meeting on topic #1."
+
+
+async def test_改期_旧的会议不再提醒_旧卡片不再报名(world):
+    """Review: a second /meeting left the first one's reminder and begins rows alive, so the
+    group was reminded of the old time and place, and the old card kept taking answers."""
+    group, li, people = await 西山村(world)
+    wang = people[0]
+    await wang.says("/propose 村口老槐树下修个凉亭")
+    await li.says("/accept 1 3天 4天")
+    await li.says("/meeting 1 明天 19:30 老槐树下")
+    old_card = group.last_bot_message()
+    coming = old_card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await li.says("/meeting 1 3月5日 19:30 村委会")
+    new_card = group.last_bot_message()
+    assert new_card["message_id"] != old_card["message_id"]
+    retired = 现在的(world, group, old_card)
+    assert "已改期" in retired["text"] and not retired.get("reply_markup")
+    refused = await wang.presses_data(old_card, coming)
+    assert "改期" in refused.params["text"]
+    # 周二 17:30（原来那次会前两小时）：不提醒；周四 17:30：提醒新的时间地点。
+    await world.advance(days=1, hours=7, minutes=30)
+    assert not any(t.startswith("⏰ 提醒") for t in group.texts())
+    await world.advance(days=2)
+    [reminder] = [t for t in group.texts() if t.startswith("⏰ 提醒")]
+    assert "在村委会举行" in reminder and "在老槐树下" not in reminder

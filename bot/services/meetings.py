@@ -7,7 +7,7 @@ is the vote's result (/tally), and ballots entered by proxy for members without 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from bot import times
@@ -79,6 +79,8 @@ class MeetingState:
     no: int
     notes: list[NoteRow]
     vote_open: bool = False
+    # The meeting this one moved (called again before it began): its card is to be retired.
+    replaces: MeetingRow | None = None
 
 
 async def _state(tx: Tx, meeting_id: int) -> MeetingState:
@@ -164,23 +166,32 @@ async def call_meeting(
         topic = await load_topic(tx, chat_id, number)
         authorize(Action.MEETING, topic, actor)
         form = await form_repo.current_form(tx, topic.id) or "online"
+        # Called again before the last one began: that one is moved, its rows end here (a
+        # reminder of the old time and place must not go out).
+        earlier = await repo.latest(tx, topic.id)
+        moved = earlier if earlier is not None and now < earlier.starts_at else None
+        if moved is not None:
+            await schedule.cancel(tx, MEETING_REMIND, moved.id, now)
+            await schedule.cancel(tx, MEETING_BEGINS, moved.id, now)
         meeting = await repo.create(tx, topic.id, starts_at, place, form, actor.user_id, now)
-        await topic_repo.record(
-            tx,
-            topic.id,
-            now,
-            actor.user_id,
-            "meeting_called",
-            {"meeting": meeting.id, "at": _iso(starts_at), "place": place, "form": form},
-        )
+        detail = {"meeting": meeting.id, "at": _iso(starts_at), "place": place, "form": form}
+        if moved is not None:
+            detail["moves"] = moved.id
+        await topic_repo.record(tx, topic.id, now, actor.user_id, "meeting_called", detail)
         remind_at = reminder_time(starts_at, settings)
         if remind_at > now:
             await schedule.add(tx, chat_id, MEETING_REMIND, meeting.id, remind_at)
         await schedule.add(tx, chat_id, MEETING_BEGINS, meeting.id, starts_at)
         rt.events.publish(tx, TopicChanged(chat_id, topic.id))
-        return await _state(tx, meeting.id)
+        return replace(await _state(tx, meeting.id), replaces=moved)
 
     return await run_unit(rt, actor, work)
+
+
+async def _is_latest(tx: Tx, meeting: MeetingRow) -> bool:
+    """Is `meeting` its topic's current one (not moved by a later /meeting)?"""
+    latest = await repo.latest(tx, meeting.topic_id)
+    return latest is not None and latest.id == meeting.id
 
 
 def reminder_time(starts_at: datetime, settings: GroupSettings) -> datetime:
@@ -224,6 +235,8 @@ async def answer(
         if meeting is None or topic is None or topic.chat_id != chat_id:
             raise UserError(N_("This button is no longer valid."))
         authorize(Action.RSVP, topic, actor)
+        if not await _is_latest(tx, meeting):
+            raise UserError(N_("This meeting was moved: answer on the new meeting card."))
         if actor.when(now) >= meeting.starts_at:
             raise UserError(N_("The meeting has begun: answers are closed."))
         wanted = repo.YES if coming else repo.NO
@@ -250,7 +263,7 @@ async def reminder_due(rt: Runtime, job: Job) -> Reminder | None:
 
     async def work(tx: Tx) -> Reminder | None:
         meeting = await repo.get(tx, job.ref_id)
-        if meeting is None or now >= meeting.starts_at:
+        if meeting is None or now >= meeting.starts_at or not await _is_latest(tx, meeting):
             return None
         current = await _state(tx, meeting.id)
         if current.topic.status in (Status.CLOSED, Status.MERGED, Status.DECLINED):
