@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Bot
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks, meeting_cards
@@ -15,10 +16,11 @@ from bot.errors import Msg, UserError
 from bot.i18n import N_, translator
 from bot.retry import until_stored
 from bot.runtime import Runtime, runtime_of
-from bot.services import escalations, kinds, meetings, prompts
+from bot.services import escalations, kinds, meetings, prompts, waiting
 from bot.services.chats import ChatContext, load_chat_context
 from bot.services.common import parse_number
 from bot.text import Html, fill, mention
+from handlers import rights
 from handlers.common import Ctx, answer_query, edge, html_to_toast, scheduled
 from handlers.private import where
 from handlers.render import edit, point_to_thread, post_about
@@ -56,6 +58,35 @@ async def refresh_card(bot: Bot, rt: Runtime, chat_id: int, meeting_id: int) -> 
         await meetings.set_card(rt, meeting_id, None)
 
 
+async def post_meeting_card(
+    bot: Bot, rt: Runtime, chat: ChatContext, state: meetings.MeetingState, waits: bool = True
+) -> None:
+    """Post the meeting's card and keep its message id. Refused by the group (the bot may not
+    write there for now), the card waits for the group (bot/services/waiting.py) unless
+    `waits` is False (the waiting row itself is posting it), and the refusal goes on."""
+    text, markup = await render_card(rt, chat, state)
+    try:
+        message = await post_about(bot, rt, chat, state.topic, text, markup)
+    except TelegramError as exc:
+        if waits and rights.chat_refusal(exc) is not None:
+            await waiting.hold_card(rt, chat.chat_id, "meeting", state.meeting.id)
+        raise
+    await meetings.set_card(rt, state.meeting.id, message.message_id)
+
+
+async def meeting_card_waiting(app: Application, job: Job, late: bool) -> None:
+    """A meeting card the group could not take, posted if its meeting is still to come, still
+    the topic's current one and cardless."""
+    rt = runtime_of(app)
+    state = await meetings.state(rt, job.ref_id)
+    chat = await load_chat_context(rt, job.chat_id)
+    current = await meetings.is_current(rt, state.meeting)
+    fresh = current and state.meeting.card_message_id is None
+    if chat is not None and fresh and rt.clock.now() < state.meeting.starts_at:
+        await post_meeting_card(app.bot, rt, chat, state, waits=False)
+    await until_stored(rt, lambda: waiting.card_posted(rt, job.id, late), "a waiting card")
+
+
 # ----- /meeting and the answers -----------------------------------------------------------------
 @edge
 async def call_meeting(ctx: Ctx) -> None:
@@ -68,9 +99,7 @@ async def call_meeting(ctx: Ctx) -> None:
     state = await meetings.call_meeting(
         ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, args[1:], ctx.chat.settings
     )
-    text, markup = await render_card(ctx.rt, ctx.chat, state)
-    message = await post_about(ctx.context.bot, ctx.rt, ctx.chat, state.topic, text, markup)
-    await meetings.set_card(ctx.rt, state.meeting.id, message.message_id)
+    await post_meeting_card(ctx.context.bot, ctx.rt, ctx.chat, state)
     moved = state.replaces
     if moved is not None and moved.card_message_id is not None:
         # The old card loses its answer buttons: answers go to the new meeting.
@@ -334,6 +363,7 @@ async def meeting_begins(app: Application, job: Job, late: bool) -> None:
 def register_jobs(scheduler) -> None:
     scheduler.register(kinds.MEETING_REMIND, scheduled(meeting_reminder))
     scheduler.register(kinds.MEETING_BEGINS, scheduled(meeting_begins))
+    scheduler.register(kinds.MEETING_CARD, scheduled(meeting_card_waiting))
     scheduler.register(kinds.ESCALATION_CHECK, scheduled(escalation_check))
 
 

@@ -357,3 +357,25 @@ async def test_改期_旧的会议不再提醒_旧卡片不再报名(world):
     await world.advance(days=2)
     [reminder] = [t for t in group.texts() if t.startswith("⏰ 提醒")]
     assert "在村委会举行" in reminder and "在老槐树下" not in reminder
+
+
+async def test_会议卡片发不出去时等着群_能发了再发(world):
+    """Review: a meeting card the group refused (the bot muted a moment) was never posted: the
+    meeting, its reminder and its begins rows existed, with no card to answer on."""
+    from tests.kit.fake_api import CHAT_WRITE_FORBIDDEN
+
+    group, li, people = await 西山村(world)
+    wang = people[0]
+    await wang.says("/propose 村口老槐树下修个凉亭")
+    await li.says("/accept 1 3天 4天")
+    world.api.refuse_writes(group.chat_id, CHAT_WRITE_FORBIDDEN)
+    await li.says("/meeting 1 3月5日 19:30 老槐树下")
+    assert not any(t.startswith("📅 ") for t in group.texts())
+    world.api.allow_writes(group.chat_id)
+    await world.advance(minutes=1)
+    await wang.says("我来了")
+    [card] = [m for m in group.bot_messages() if m["text"].startswith("📅 ")]
+    assert "老槐树下" in card["text"] and card.get("reply_markup")
+    async with world.rt.db.read() as tx:
+        [(message_id,)] = await tx.fetchall("SELECT card_message_id FROM meetings")
+    assert message_id == card["message_id"]

@@ -70,4 +70,7 @@ MEETING_REMIND = "meeting_remind"
 # When a meeting begins its card loses its answer buttons and asks for the record (ref_id =
 # meeting id).
 MEETING_BEGINS = "meeting_begins"
+# A meeting card the group could not take, waiting for it (bot/services/waiting.py; ref_id =
+# meeting id).
+MEETING_CARD = "meeting_card"
 ESCALATION_CHECK = "escalation_check"

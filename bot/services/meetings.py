@@ -194,6 +194,11 @@ async def _is_latest(tx: Tx, meeting: MeetingRow) -> bool:
     return latest is not None and latest.id == meeting.id
 
 
+async def is_current(rt: Runtime, meeting: MeetingRow) -> bool:
+    """Is `meeting` its topic's current meeting (not moved by a later /meeting)?"""
+    return await rt.db.view(lambda tx: _is_latest(tx, meeting))
+
+
 def reminder_time(starts_at: datetime, settings: GroupSettings) -> datetime:
     """When the group is reminded of a meeting: `meeting_reminder` before it; if that falls in
     the quiet hours, at their end, as long as that is still before the meeting (as the turnout

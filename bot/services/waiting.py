@@ -10,17 +10,18 @@ when the chat resumes (handlers/rights.py), posting the card as it is then.
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from bot.services.kinds import BALLOT_CARD, TOPIC_CARD
+from bot.services.kinds import BALLOT_CARD, MEETING_CARD, TOPIC_CARD
 from storage import Tx, schedule
 from storage import chats as chat_repo
 
-CARD_KINDS = {"topic": TOPIC_CARD, "ballot": BALLOT_CARD}
+CARD_KINDS = {"topic": TOPIC_CARD, "ballot": BALLOT_CARD, "meeting": MEETING_CARD}
 
 
 async def hold_card(
     rt: Runtime, chat_id: int, card: str, ref_id: int, was: int | None = None
 ) -> bool:
-    """The chat refused `card` ("topic": ref_id a topic id; "ballot": a vote id): pause the
+    """The chat refused `card` ("topic": ref_id a topic id; "ballot": a vote id; "meeting": a
+    meeting id): pause the
     chat and keep the card waiting, once (a second refusal of the same card adds nothing).
     `was`: the card message the topic had then (the row posts nothing if another card has been
     posted meanwhile). True when a new row was added."""
