@@ -39,9 +39,38 @@ CLOCK_STEPS = {1, 24, 168}
 _NOT_FOUND = {"ok": False, "error_code": 404, "description": "Not Found"}
 
 
+# The names this machine's own browser and bot use for the server (it listens on 127.0.0.1).
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+def is_local(host: str | None) -> bool:
+    """Is `host` (a Host header, or an Origin's host[:port]) this machine by name?"""
+    if not host:
+        return False
+    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host
+    return name in LOCAL_HOSTS
+
+
+@web.middleware
+async def local_only(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Only this machine's pages talk to the demo: a Host other than 127.0.0.1 / localhost (a
+    web page elsewhere reaching it by DNS rebinding) or a POST from another site's page
+    (its Origin) is refused with 403, before anything runs."""
+    origin = request.headers.get("Origin")
+    origin_host = origin.split("://", 1)[-1] if origin else None
+    if not is_local(request.host) or (
+        request.method == "POST" and origin is not None and not is_local(origin_host)
+    ):
+        return web.json_response(
+            {"ok": False, "error_code": 403, "description": "Forbidden: local pages only"},
+            status=403,
+        )
+    return await handler(request)
+
+
 def make_app(demo: Demo) -> web.Application:
     """The aiohttp application serving `demo` (see the module's docstring)."""
-    app = web.Application(client_max_size=20 * 1024 * 1024)
+    app = web.Application(client_max_size=20 * 1024 * 1024, middlewares=[local_only])
     app[DEMO_KEY] = demo
     app[PLAYER_KEY] = Player(demo)
     app.router.add_route("*", "/bot{token}/{method}", bot_api)

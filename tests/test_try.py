@@ -9,7 +9,7 @@ import json
 import os
 import sqlite3
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -306,3 +306,33 @@ def test_the_readme_starts_with_try_it_and_shows_the_picture():
     assert "(replying to 刘德福) /action 1 14天 组织各户出工修路" in readme
     assert "/action 1 14天 组织各户出工修路" in played
     assert "HTTPS_PROXY" in readme and "telegram.base_url" in readme
+
+
+@pytest.mark.e2e
+def test_pages_of_other_sites_cannot_drive_the_demo(demo):
+    """Review: the stand-in listened on 127.0.0.1 only, but any web page the visitor had open
+    could POST /demo/reset or /demo/say (by its Origin, or by DNS rebinding under another Host)."""
+    import urllib.request
+
+    def post(headers):
+        request = urllib.request.Request(
+            demo.url + "demo/clock",
+            data=json.dumps({"hours": 1}).encode(),
+            headers={"Content-Type": "application/json", **headers},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as err:
+            return err.code
+
+    def clock():
+        return datetime.fromisoformat(demo.get_json("demo/state")["now"])
+
+    before = clock()
+    assert post({"Origin": "http://evil.example"}) == 403
+    assert post({"Host": "evil.example"}) == 403
+    assert clock() - before < timedelta(minutes=10)  # the clock did not move an hour
+    assert post({"Origin": demo.url.rstrip("/")}) == 200
+    assert clock() - before >= timedelta(hours=1)
