@@ -71,8 +71,13 @@ def actions_list(
     )
     if not actions:
         return header, [
-            _(
-                "No actions yet. A convenor adds one with /action N due text, replying to the owner's message."
+            fill(
+                _(
+                    N_(
+                        "No actions yet. A convenor adds one by replying to its owner's message, for example: /action {number} 14d Fix the street lights"
+                    )
+                ),
+                {"number": topic.number},
             )
         ]
     return header, [action_line(_, a, names, now) for a in actions]

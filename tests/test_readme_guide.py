@@ -160,6 +160,9 @@ async def test_按指南走完一件事_从提出到纪要(world):
         assert await vote_repo.adopted_text(tx, topic.id) == "改后的文字"
 
     # 落实：回复负责人的消息派事项；负责人报进度、办结。
+    # The empty list's example is the very command typed next (as a reply to the owner).
+    await chen.says("/actions 1")
+    assert "例如：/action 1 3月31日 找电工换灯" in group.last_bot_message()["text"]
     said = await liu.says("路灯的事我来跑")
     await chen.replies_to(said, "/action 1 3月31日 找电工换灯")
     await liu.says("/progress A1 50 已联系电工")
