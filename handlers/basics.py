@@ -82,7 +82,7 @@ WELCOME = N_(
     "2. A convenor accepts it: /accept N, or the Accept button on its card.\n"
     "3. Everyone gives views with the card's buttons, or /view N support text.\n"
     "<b>Rights I use</b>, if you make me an administrator: delete messages (under secret ballot I remove a /ballot typed in the group), manage topics (in a forum group each accepted topic gets its own thread) and pin messages (to keep the list of open topics in sight). Without them I still work.\n"
-    "/help lists every command; /settings shows this group's rules."
+    "/help lists the commands (convenors: /help convenor); /settings shows this group's rules."
 )
 HELP_PRIVATE = N_(
     "<b>商量 Shangliang</b> runs deliberation in your group chats.\n"

@@ -70,6 +70,7 @@ async def test_机器人被拉进群时说清楚它做什么_谁是召集人_头
     assert "/propose 标题" in welcome and "/accept 编号" in welcome and "/view 编号 支持" in welcome
     assert "删除消息" in welcome and "管理话题" in welcome and "置顶消息" in welcome
     assert "/help" in welcome and "/settings" in welcome
+    assert "/help 召集人" in welcome  # the convenors' part of the help
 
 
 async def test_只改权限不再欢迎_移出后再拉进来才再欢迎一次(world):
