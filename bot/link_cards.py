@@ -327,11 +327,24 @@ def contact_topic_text(
 
 
 # ----- consultation down ---------------------------------------------------------------------------
+def names_setting(_: Translate, share_names: bool) -> str:
+    """What this village's setting share_names is, in plain words (the consultation card and the
+    referral notice say it)."""
+    if share_names:
+        return _("This village's setting: what goes to the members' group carries your name.")
+    return _("This village's setting: what goes to the members' group carries no names.")
+
+
 def consult_card(
-    _: Translate, members_title: str, topic: TopicRow, consultation_id: int, open_: bool = True
+    _: Translate,
+    members_title: str,
+    topic: TopicRow,
+    consultation_id: int,
+    open_: bool = True,
+    share_names: bool = False,
 ) -> tuple[str, Keyboard | None]:
     """The card a village gets: the members' group's question, and the stance buttons while the
-    consultation is open."""
+    consultation is open, with what the village's setting share_names actually is."""
     t = _t(_)
     lines = [
         t(
@@ -347,9 +360,10 @@ def consult_card(
         return "\n".join(lines), None
     lines.append(
         _(
-            "Press a button for your stance, then reply with a few words. Your answer goes to the members' group without your name, unless this group's setting share_names is on; a later answer replaces it."
+            "Press a button for your stance, then reply with a few words; a later answer replaces it."
         )
     )
+    lines.append(names_setting(_, share_names))
     rows = [
         [Button(_(STANCE_LABEL[s]), data=callbacks.consult_view(consultation_id, s)) for s in pair]
         for pair in ((Stance.SUPPORT, Stance.OPPOSE), (Stance.CONCERN, Stance.SUGGESTION))

@@ -184,7 +184,13 @@ async def card_job(app: Application, job: Job, late: bool) -> None:
     if due is None:
         return
     _ = translator(due.chat.language)
-    text, markup = link_cards.consult_card(_, due.members_title, due.topic, due.consultation.id)
+    text, markup = link_cards.consult_card(
+        _,
+        due.members_title,
+        due.topic,
+        due.consultation.id,
+        share_names=bool(due.chat.settings.share_names),
+    )
     message = await post(app.bot, Place(due.chat.chat_id), text, markup, rt=rt)
     await until_stored(
         rt, lambda: service.card_posted(rt, job, message.message_id, late), "a consultation card"

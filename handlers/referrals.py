@@ -54,13 +54,14 @@ async def refer(ctx: Ctx) -> None:
 
 
 def _referred_text(ctx: Ctx, number: int, group: str) -> str:
-    return ctx.t(
+    sent = ctx.t(
         N_(
             "📨 Topic #{number} is referred to the members' group “{group}”: its card goes there now, and what becomes of it will be reported here."
         ),
         number=number,
         group=group,
     )
+    return sent + "\n" + link_cards.names_setting(ctx._, bool(ctx.chat.settings.share_names))
 
 
 async def on_refer_to(ctx: Ctx, press: callbacks.Press) -> None:

@@ -135,14 +135,16 @@ async def test_只有一个衔接的村时直接征求_错误用法客气说明(
     assert "当前状态为“待召集人受理”" in members.last_bot_message()["text"]
     await wang.says("/accept 1")
     await wang.says("/consult 1")
-    assert "还没有村（社区）群与本委员之家衔接" in members.last_bot_message()["text"]
+    said = members.last_bot_message()["text"]
+    assert "/consult 是委员之家用的" in said and "本群没有衔接的村群" in said
+    assert "/link" not in said
     east = world.group("东山村")
     chen = east.convenor("chen")
     await link(members, wang, chen)
     await zhao.says("/consult 1")
     assert "只有本群的召集人" in members.last_bot_message()["text"]
-    await chen.says("/consult 1")
-    assert "没有议题 #1" in east.last_bot_message()["text"]
+    await chen.says("/consult 1")  # 村群发 /consult：说明这是委员之家用的，村里用 /refer
+    assert "本群是村群" in east.last_bot_message()["text"]
     await wang.says("/consult 1")
     assert "议题 #1 已拿到东山村征求意见" in members.last_bot_message()["text"]
     await wang.says("/consult 1")

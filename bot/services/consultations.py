@@ -34,7 +34,10 @@ from storage.schedule import Job
 from storage.topics import TopicRow
 
 NO_VILLAGES = N_(
-    "No village group is linked to this members' group yet. A convenor sends /link here for a code, and the village's convenor sends /link CODE there."
+    "/consult is for a members' group (委员之家) linked with village groups: it puts one of its topics to them. No village group is linked with this group."
+)
+IS_VILLAGE = N_(
+    "/consult is for a members' group (委员之家) linked with village groups: it puts one of its topics to them. This group is a village group; to send a topic up to “{group}”, a convenor uses /refer N."
 )
 
 
@@ -58,13 +61,18 @@ async def consult(
     now = rt.clock.now()
 
     async def work(tx: Tx) -> Consulted:
-        topic = await load_topic(tx, chat_id, number)
-        authorize(Action.CONSULT, topic, actor)
         links = [
             link
             for link in await link_repo.live_links(tx, chat_id)
             if link.members_chat_id == chat_id
         ]
+        if not links:
+            # A village group is told so first, whatever the topic: /consult is not its command.
+            ups = await link_repo.members_links(tx, chat_id)
+            if ups:
+                raise UserError(IS_VILLAGE, group=ups[0].members_title)
+        topic = await load_topic(tx, chat_id, number)
+        authorize(Action.CONSULT, topic, actor)
         if not links:
             raise UserError(NO_VILLAGES)
         if link_id is None and len(links) > 1:

@@ -47,6 +47,19 @@ CODE_TEXT = {
 }
 
 
+# A link joins a members' group (it issued the code) and a village (it entered it); a group is
+# not both: a village side of a live link issues no codes, a members' side enters none.
+VILLAGE_CANNOT_ISSUE = N_(
+    "This group is a village group linked with the members' group “{group}”, so it cannot give link codes: codes come from a members' group (委员之家). To send a topic up, a convenor here uses /refer N."
+)
+MEMBERS_CANNOT_ENTER = N_(
+    "This group is a members' group (委员之家): villages such as “{group}” are linked with it, so it cannot enter a code itself. A code is entered in a village group; send /link here to get one for a village."
+)
+ISSUER_IS_VILLAGE = N_(
+    "The code “{code}” comes from a group that is now a village group itself, so it cannot link. Ask the members' group (委员之家) for a code: its convenor sends /link there."
+)
+
+
 @dataclass(frozen=True)
 class Issued:
     code: str
@@ -63,6 +76,9 @@ async def issue_code(rt: Runtime, chat_id: int, actor: Actor) -> Issued:
     expires = now + CODE_LIFETIME
 
     async def work(tx: Tx) -> Issued:
+        ups = await repo.members_links(tx, chat_id)
+        if ups:
+            raise UserError(VILLAGE_CANNOT_ISSUE, group=ups[0].members_title)
         await repo.add_code(tx, code_hash(code), chat_id, actor.user_id, now, expires)
         return Issued(code, expires)
 
@@ -72,7 +88,8 @@ async def issue_code(rt: Runtime, chat_id: int, actor: Actor) -> Issued:
 async def enter_code(rt: Runtime, chat_id: int, actor: Actor, typed: str) -> LinkRow:
     """A village convenor enters a members' group's code: the two are linked (village: this
     group). Raises UserError, changing nothing, for a non-convenor, a text that is no code, an
-    unknown, used or expired code, the issuing group itself, or groups already linked."""
+    unknown, used or expired code, the issuing group itself, groups already linked, a group that
+    is the members' side of a live link, or a code from a group that is a village side now."""
     authorize(Action.LINK, None, actor)
     code = read_code(typed)
     if code is None:
@@ -94,6 +111,13 @@ async def enter_code(rt: Runtime, chat_id: int, actor: Actor, typed: str) -> Lin
         )
         if verdict is not CodeVerdict.OK:
             raise UserError(CODE_TEXT[verdict], code=code)
+        downs = [
+            link for link in await repo.live_links(tx, chat_id) if link.members_chat_id == chat_id
+        ]
+        if downs:
+            raise UserError(MEMBERS_CANNOT_ENTER, group=downs[0].village_title)
+        if await repo.members_links(tx, row.members_chat_id):
+            raise UserError(ISSUER_IS_VILLAGE, code=code)
         existing = await repo.live_between(tx, row.members_chat_id, chat_id)
         if existing is not None:
             raise UserError(
