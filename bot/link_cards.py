@@ -163,6 +163,13 @@ def referral_card(_: Translate, facts: ReferralFacts) -> tuple[str, Keyboard | N
                 number=facts.member_topic_number or 0,
             )
         )
+    elif status == "unlinked":
+        tail.append(
+            t(
+                N_("The link with “{village}” has ended, so this referral ends unanswered."),
+                village=facts.village_title,
+            )
+        )
     elif status == "returned":
         tail.append(
             t(
@@ -206,6 +213,8 @@ def report_text(_: Translate, report: Report) -> str:
     ]
     if report.returned is not None:
         lines.append(t(N_("• sent back: {reason}"), reason=report.returned))
+    if report.unlinked:
+        lines.append(_("• the link has ended, so the referral ends unanswered"))
     for change in report.changes:
         lines.append(change_line(_, change))
     link = thread_link(topic.chat_id, topic.card_message_id) if topic.card_message_id else None
@@ -248,6 +257,7 @@ REFERRAL_STATUS = {
     "sent": N_("waiting for an answer"),
     "taken": N_("taken up"),
     "returned": N_("sent back"),
+    "unlinked": N_("link ended, unanswered"),
 }
 
 

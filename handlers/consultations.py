@@ -184,6 +184,14 @@ async def card_job(app: Application, job: Job, late: bool) -> None:
     if due is None:
         return
     _ = translator(due.chat.language)
+    if due.ended:  # the link ended: the posted card loses its buttons
+        text, _markup = link_cards.consult_card(_, due.members_title, due.topic, 0, open_=False)
+        message_id = due.consultation.card_message_id or 0
+        await edit(app.bot, due.chat.chat_id, message_id, text, None)
+        await until_stored(
+            rt, lambda: service.card_posted(rt, job, message_id, late), "a consultation card"
+        )
+        return
     text, markup = link_cards.consult_card(
         _,
         due.members_title,

@@ -153,6 +153,13 @@ async def card_job(app: Application, job: Job, late: bool) -> None:
         return
     _ = translator(due.chat.language)
     text, markup = link_cards.referral_card(_, due.facts)
+    if due.redraw:  # its referral ended with the link: the posted card loses its buttons
+        message_id = due.facts.referral.card_message_id or 0
+        await edit(app.bot, due.chat.chat_id, message_id, text, markup)
+        await until_stored(
+            rt, lambda: service.card_posted(rt, job, message_id, late), "a referral card"
+        )
+        return
     message = await post(app.bot, Place(due.chat.chat_id), text, markup, rt=rt)
     await until_stored(
         rt, lambda: service.card_posted(rt, job, message.message_id, late), "a referral card"

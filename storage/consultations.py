@@ -78,6 +78,14 @@ async def of_topic(tx: Tx, topic_id: int) -> list[ConsultationRow]:
     return [from_row(ConsultationRow, r) for r in rows]
 
 
+async def open_of_link(tx: Tx, link_id: int) -> list[ConsultationRow]:
+    """The link's consultations still collecting answers."""
+    rows = await tx.fetchall(
+        _SELECT + "WHERE c.link_id = ? AND c.closed_at IS NULL ORDER BY c.id", (link_id,)
+    )
+    return [from_row(ConsultationRow, r) for r in rows]
+
+
 async def set_card(tx: Tx, consultation_id: int, message_id: int | None) -> None:
     await tx.execute(
         "UPDATE consultations SET card_message_id = ? WHERE id = ?", (message_id, consultation_id)

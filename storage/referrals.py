@@ -197,6 +197,26 @@ async def send_back(tx: Tx, referral_id: int, by: int, now: datetime, reason: st
     )
 
 
+async def pending_of_link(tx: Tx, link_id: int) -> list[ReferralRow]:
+    """The link's referrals still waiting for the members' group's answer ('sent')."""
+    rows = await tx.fetchall(
+        "SELECT * FROM referrals WHERE link_id = ? AND status = 'sent' ORDER BY id", (link_id,)
+    )
+    return [_referral(r) for r in rows]
+
+
+async def end_unlinked(tx: Tx, referral_id: int, now: datetime) -> bool:
+    """A waiting referral ends with its link (status 'unlinked'); False unless it was waiting."""
+    return (
+        await tx.execute(
+            "UPDATE referrals SET status = 'unlinked', decided_at = ? "
+            "WHERE id = ? AND status = 'sent'",
+            (to_db(now), referral_id),
+        )
+        > 0
+    )
+
+
 async def set_reported(tx: Tx, referral_id: int, reported: dict[str, Any]) -> None:
     await tx.execute(
         "UPDATE referrals SET reported_json = ? WHERE id = ?",

@@ -32,11 +32,15 @@ LABELS.update(
     chain_returned=NC_("minutes", "{time}: sent back by “{members}”: {reason}"),
     chain_reported=NC_("minutes", "Reported back to the village {n} times, the last at {time}"),
     chain_waiting=NC_("minutes", "Waiting for the members' group's answer"),
+    chain_unlinked=NC_(
+        "minutes", "{time}: the link with “{members}” ended before it answered; the referral ended"
+    ),
 )
 LABELS["events"].update(
     referred=NC_("minutes: event", "referred to the members' group"),
     referral_taken=NC_("minutes: event", "taken up by the members' group"),
     referral_returned=NC_("minutes: event", "sent back by the members' group"),
+    referral_unlinked=NC_("minutes: event", "the referral ended with the link"),
 )
 # The export's one-line "detail" of the village topic's referral rows.
 record._DETAIL_TEXT.update(
@@ -76,6 +80,8 @@ def _chain_minutes(referrals: list[dict[str, Any]], m: Minutes) -> list[str]:
             out.append(
                 f"- {m.label('chain_taken', time=m.when(r['decided_at']), status=status, **values)}"
             )
+        elif r["status"] == "unlinked":
+            out.append(f"- {m.label('chain_unlinked', time=m.when(r['decided_at']), **values)}")
         elif r["status"] == "returned":
             reason = m.inline(r["reason"] or "")
             out.append(

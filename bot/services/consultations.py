@@ -12,6 +12,7 @@ share_names says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.errors import UserError
 from bot.events import TopicChanged
@@ -128,6 +129,24 @@ async def close(rt: Runtime, chat_id: int, actor: Actor, number: int) -> list[Co
     return await run_unit(rt, actor, work)
 
 
+async def end_with_link(tx: Tx, rt: Runtime, link: LinkRow, by: int, now: Any) -> int:
+    """Inside the unit that ends `link`: its open consultations close; the members' topic card
+    follows, and each village card posted loses its buttons (a CONSULT_CARD row with event
+    "ended", so a restart loses none). The number closed."""
+    closed = 0
+    for found in await repo.open_of_link(tx, link.id):
+        if not await repo.close(tx, found.id, by, now):
+            continue
+        closed += 1
+        await topic_repo.record(tx, found.topic_id, now, by, "consultation_closed", {"villages": 1})
+        if found.card_message_id is not None:
+            await schedule.add(
+                tx, found.village_chat_id, CONSULT_CARD, found.id, now, {"event": "ended"}
+            )
+        rt.events.publish(tx, TopicChanged(found.members_chat_id, found.topic_id))
+    return closed
+
+
 # ----- the village's card -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CardDue:
@@ -135,6 +154,7 @@ class CardDue:
     consultation: ConsultationRow
     topic: TopicRow
     members_title: str
+    ended: bool = False  # redraw the posted card without buttons: the link ended
 
 
 async def card_due(rt: Runtime, job: Job, late: bool) -> CardDue | None:
@@ -145,6 +165,13 @@ async def card_due(rt: Runtime, job: Job, late: bool) -> CardDue | None:
     async def work(tx: Tx) -> CardDue | None:
         found = await repo.get(tx, job.ref_id)
         chat = await load_chat(tx, rt, job.chat_id)
+        if job.payload.get("event") == "ended":
+            if found is None or chat is None or not found.card_message_id:
+                await schedule.finish(tx, job.id, now, late, outcome="obsolete")
+                return None
+            members = await chat_repo.get_chat(tx, found.members_chat_id)
+            topic = await topic_repo.get_topic_by_id(tx, found.topic_id)
+            return CardDue(chat, found, topic, members.title if members else "", ended=True)
         if found is None or chat is None or not found.is_open or found.card_message_id:
             await schedule.finish(tx, job.id, now, late, outcome="obsolete")
             return None

@@ -19,6 +19,7 @@ from bot.rules.links import CODE_LIFETIME, CodeVerdict, code_hash, judge_code, n
 from bot.rules.permissions import Action
 from bot.rules.phases import OPEN
 from bot.runtime import Runtime
+from bot.services import consultations, referrals
 from bot.services.chats import ChatContext, load_chat
 from bot.services.common import Actor, authorize, run_unit
 from bot.services.kinds import LINK_NOTICE
@@ -152,7 +153,8 @@ async def unlink_choices(rt: Runtime, chat_id: int, actor: Actor) -> list[LinkRo
 async def unlink(rt: Runtime, chat_id: int, actor: Actor, link_id: int) -> LinkRow:
     """A convenor of either end ends the link; the records stay (the link, its referrals). The
     village's contact members who were named as members of that members' group are no longer
-    its contact members. Raises UserError when the link is not this group's or has ended."""
+    its contact members; its referrals still waiting for an answer and its open consultations
+    end (referrals.end_with_link, consultations.end_with_link). Raises UserError when the link is not this group's or has ended."""
     authorize(Action.UNLINK, None, actor)
     now = rt.clock.now()
 
@@ -164,6 +166,9 @@ async def unlink(rt: Runtime, chat_id: int, actor: Actor, link_id: int) -> LinkR
             raise UserError(N_("This link has ended already."))
         other = link.village_chat_id if link.members_chat_id == chat_id else link.members_chat_id
         await schedule.add(tx, other, LINK_NOTICE, link.id, now, {"event": "ended"})
+        # What waited on the link ends with it: referrals not answered, consultations open.
+        await referrals.end_with_link(tx, rt, link, actor.user_id, now)
+        await consultations.end_with_link(tx, rt, link, actor.user_id, now)
         for contact in await repo.contacts_of_village(tx, link.village_chat_id):
             if contact.members_chat_id == link.members_chat_id:
                 await repo.remove_contact(

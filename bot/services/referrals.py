@@ -238,6 +238,7 @@ async def facts(rt: Runtime, referral_id: int) -> ReferralFacts | None:
 class CardDue:
     chat: ChatContext
     facts: ReferralFacts
+    redraw: bool = False  # edit the posted card (its referral ended with the link), not post
 
 
 async def card_due(rt: Runtime, job: Job, late: bool) -> CardDue | None:
@@ -248,6 +249,12 @@ async def card_due(rt: Runtime, job: Job, late: bool) -> CardDue | None:
     async def work(tx: Tx) -> CardDue | None:
         referral = await repo.get(tx, job.ref_id)
         chat = await load_chat(tx, rt, job.chat_id)
+        if job.payload.get("event") == "unlinked":
+            # The posted card is redrawn without its buttons: the link ended.
+            if referral is None or chat is None or referral.card_message_id is None:
+                await schedule.finish(tx, job.id, now, late, outcome="obsolete")
+                return None
+            return CardDue(chat, await _facts(tx, referral), redraw=True)
         if (
             referral is None
             or chat is None
@@ -392,6 +399,38 @@ async def send_back(
     return await run_unit(rt, actor, work)
 
 
+# ----- the link ends ---------------------------------------------------------------------------
+async def end_with_link(tx: Tx, rt: Runtime, link: LinkRow, by: int, now: Any) -> int:
+    """Inside the unit that ends `link` (bot/services/links.unlink): each referral of it still
+    waiting for the members' group ends unanswered (status 'unlinked'); the village is told in
+    one line (a REFERRAL_REPORT row) and its topic card follows; the members' card loses its
+    buttons (a REFERRAL_CARD row with event "unlinked"). Rows, so a restart loses none. The
+    number of referrals ended."""
+    ended = 0
+    for referral in await repo.pending_of_link(tx, link.id):
+        if not await repo.end_unlinked(tx, referral.id, now):
+            continue
+        ended += 1
+        await repo.add_event(tx, referral.id, now, by, "link_ended")
+        await topic_repo.record(
+            tx,
+            referral.village_topic_id,
+            now,
+            None,
+            "referral_unlinked",
+            {"group": link.members_title, "referral": referral.id},
+        )
+        await schedule.add(
+            tx, referral.village_chat_id, REFERRAL_REPORT, referral.id, now, {"event": "unlinked"}
+        )
+        if referral.members_chat_id is not None and referral.card_message_id is not None:
+            await schedule.add(
+                tx, referral.members_chat_id, REFERRAL_CARD, referral.id, now, {"event": "unlinked"}
+            )
+        rt.events.publish(tx, TopicChanged(referral.village_chat_id, referral.village_topic_id))
+    return ended
+
+
 # ----- reports back to the village ---------------------------------------------------------------
 @dataclass(frozen=True)
 class Report:
@@ -406,6 +445,7 @@ class Report:
     told: dict[str, Any]  # what the village will have been told once it is posted
     job: Job
     late: bool
+    unlinked: bool = False  # the link ended before the members' group answered
 
 
 async def report_due(rt: Runtime, job: Job, late: bool) -> Report | None:
@@ -430,6 +470,14 @@ async def report_due(rt: Runtime, job: Job, late: bool) -> Report | None:
             return Report(
                 chat, topic, title, None, [], referral.reason or "", {**told, "returned": True},
                 job, late,
+            )  # fmt: skip
+        if referral.status == "unlinked":
+            if told.get("unlinked"):
+                await schedule.finish(tx, job.id, now, late, outcome="nothing new")
+                return None
+            return Report(
+                chat, topic, title, None, [], None, {**told, "unlinked": True}, job, late,
+                unlinked=True,
             )  # fmt: skip
         if referral.status != "taken" or referral.member_topic_id is None:
             await schedule.finish(tx, job.id, now, late, outcome="obsolete")
@@ -463,11 +511,12 @@ async def report_posted(rt: Runtime, report: Report) -> bool:
 
     async def work(tx: Tx) -> bool:
         await repo.set_reported(tx, referral_id, report.told)
-        detail = (
-            {"returned": True}
-            if report.returned is not None
-            else {"status": report.told.get("status"), "changes": len(report.changes)}
-        )
+        if report.returned is not None:
+            detail: dict[str, Any] = {"returned": True}
+        elif report.unlinked:
+            detail = {"unlinked": True}
+        else:
+            detail = {"status": report.told.get("status"), "changes": len(report.changes)}
         await repo.add_event(tx, referral_id, now, None, "reported", detail)
         rt.events.publish(tx, TopicChanged(report.topic.chat_id, report.topic.id))
         return await schedule.finish(tx, report.job.id, now, report.late)
