@@ -177,11 +177,11 @@ async def test_衔接了几个委员之家时按按钮选转给哪个(world):
     assert "“东山村”转来议题 #1：修路" in town.last_bot_message()["text"]
     assert "村召集人附言：请协调" in town.last_bot_message()["text"]
     assert not [t for t in county.texts() if "转来议题" in t]
-    # 再转一次：只剩县里，直接转
-    await chen.says("/refer 1")
-    assert "已转委员之家“县政协委员之家”" in east.last_bot_message()["text"]
-    await chen.says("/refer 1")
-    assert "已经转交过了" in east.last_bot_message()["text"]
+    # 再转一次：一个议题同一时间只转给一个委员之家，说明转给了哪里、现在怎样，什么也不改
+    await chen.says("/refer 1 再转一次")
+    said = east.last_bot_message()["text"]
+    assert "已经转给“镇委员工作站”" in said and "等待答复" in said
+    assert not [t for t in county.texts() if "转来议题" in t]
 
 
 async def test_村里打开公开名字的设置后卡片带名字_匿名意见仍不带(world):

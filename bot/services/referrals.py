@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import UserError
+from bot.errors import Msg, UserError
 from bot.events import TopicChanged
 from bot.i18n import N_
 from bot.rules.links import Change, changes, snapshot
@@ -26,7 +26,15 @@ from bot.rules.phases import Status
 from bot.runtime import Runtime
 from bot.services import forms, turnout
 from bot.services.chats import ChatContext, load_chat
-from bot.services.common import REASON_MAX, Actor, authorize, bounded, load_topic, run_unit
+from bot.services.common import (
+    REASON_MAX,
+    STATUS_TEXT,
+    Actor,
+    authorize,
+    bounded,
+    load_topic,
+    run_unit,
+)
 from bot.services.kinds import REFERRAL_CARD, REFERRAL_REPORT, VIEWS_CLOSE, VIEWS_REMIND
 from bot.services.prompts import display_name
 from bot.services.topics import quiet_deadline
@@ -44,6 +52,17 @@ from storage.schedule import Job
 from storage.topics import TopicRow
 
 NOTE_MAX = REASON_MAX
+ALREADY_WAITING = N_(
+    "Topic #{number} was referred to “{group}” and waits for its answer. A topic goes to one members' group at a time, so nothing was sent now."
+)
+ALREADY_TAKEN = N_(
+    "Topic #{number} was referred to “{group}”, which took it up as its topic #{member} (now: {status}). A topic goes to one members' group at a time, so nothing was sent now."
+)
+
+
+async def _title(tx: Tx, chat_id: int | None) -> str:
+    chat = await chat_repo.get_chat(tx, chat_id or 0)
+    return chat.title if chat else ""
 
 
 @dataclass(frozen=True)
@@ -60,7 +79,8 @@ class Referred:
 async def refer(rt: Runtime, chat_id: int, actor: Actor, number: int, note: str) -> Referred:
     """Refer topic `number` of this village up. Raises UserError (nothing changes) for a
     non-convenor, a topic not yet accepted or closed, a group with no members' group linked, or
-    a topic already referred to every linked members' group."""
+    a topic whose referral still waits or was taken up: a topic goes to one members' group at a
+    time (the error names the group and where the referral stands)."""
     note = note.strip()
     if note:
         note = bounded(note, NOTE_MAX, N_("note"))
@@ -77,13 +97,23 @@ async def refer(rt: Runtime, chat_id: int, actor: Actor, number: int, note: str)
                 )
             )
         standing = await repo.standing_for_topic(tx, topic.id)
-        taken = {r.members_chat_id for r in standing if r.status != "choosing"}
-        free = [link for link in links if link.members_chat_id not in taken]
-        if not free:
-            raise UserError(
-                N_("Topic #{number} has been referred already: /links shows where."),
-                number=number,
-            )
+        # One members' group at a time: while a referral waits or is taken up, /refer says where
+        # it went and changes nothing (sent back, or ended with its link, it may go again).
+        for live in standing:
+            if live.status == "sent":
+                raise UserError(
+                    ALREADY_WAITING, number=number, group=await _title(tx, live.members_chat_id)
+                )
+            if live.status == "taken":
+                member = await topic_repo.get_topic_by_id(tx, live.member_topic_id or 0)
+                raise UserError(
+                    ALREADY_TAKEN,
+                    number=number,
+                    group=await _title(tx, live.members_chat_id),
+                    member=member.number if member else 0,
+                    status=Msg(STATUS_TEXT[Status(member.status)]) if member else "",
+                )
+        free = links
         # A choice left open by an earlier /refer gives way to this one.
         for old in standing:
             if old.status == "choosing":
@@ -141,7 +171,9 @@ async def choose(
             raise UserError(N_("That members' group is no longer linked to this group."))
         if not await repo.choose(tx, referral.id, link.members_chat_id, link.id):
             raise UserError(
-                N_("Topic #{number} has been referred already: /links shows where."),
+                N_(
+                    "This choice is no longer open: topic #{number} was referred already, or a later /refer took its place."
+                ),
                 number=topic.number,
             )
         await _send(tx, rt, topic, referral.id, link, actor.user_id, now)
