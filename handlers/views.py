@@ -148,6 +148,8 @@ async def views_listing(ctx: Ctx, number: int) -> tuple[str, list[str]]:
     header, items = cards.views_list(ctx._, grouped.topic, grouped.groups, names)
     # 两商衔接: a members' topic put to the villages lists their answers too.
     villages = await consultations.answers_for(ctx.rt, grouped.topic)
+    if villages and not any(grouped.groups.values()):
+        items = []  # the group's own views are none: no empty stance headings before the villages
     return header, items + link_cards.consultation_items(ctx._, villages)
 
 
