@@ -249,6 +249,28 @@ async def events(tx: Tx, referral_id: int) -> list[dict[str, Any]]:
 
 
 # ----- the export ------------------------------------------------------------------------------
+async def _member_outcome(tx: Tx, member_topic_id: int | None) -> dict[str, Any]:
+    """What the members' group decided on a referral it took up: its adopted wording (or None)
+    and its actions (number, text, status, percent; no owners, so no names)."""
+    if member_topic_id is None:
+        return {"wording": None, "actions": []}
+    wording = await tx.scalar(
+        "SELECT d.text FROM votes v JOIN drafts d ON d.topic_id = v.topic_id "
+        "AND d.number = v.draft_no WHERE v.topic_id = ? AND v.result = 'adopted' "
+        "ORDER BY v.id DESC LIMIT 1",
+        (member_topic_id,),
+    )
+    rows = await tx.fetchall(
+        "SELECT number, text, status, percent FROM actions WHERE topic_id = ? ORDER BY number",
+        (member_topic_id,),
+    )
+    actions = [
+        {"number": a["number"], "text": a["text"], "status": a["status"], "percent": a["percent"]}
+        for a in rows
+    ]
+    return {"wording": wording, "actions": actions}
+
+
 async def export_by_topic(tx: Tx, chat_id: int) -> dict[int, list[dict[str, Any]]]:
     """Every referral at either end of the group's topics, keyed by topic row id: both ends (group
     and topic number), status, note, reason, and its history."""
@@ -277,6 +299,7 @@ async def export_by_topic(tx: Tx, chat_id: int) -> dict[int, list[dict[str, Any]
                 "title": r["members_title"] or "",
                 "topic": r["member_number"],
                 "topic_status": r["member_status"],
+                **await _member_outcome(tx, r["member_topic_id"]),
             },
             "link_id": r["link_id"],
             "note": r["note"],

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.export.minutes import LABELS, Minutes
+from bot.export.minutes import DETAIL_WORDS, LABELS, Minutes
 from bot.export.record import EXPORT_NOW, TopicExtender
 from bot.i18n import NC_
 from bot.rules.followup import display_status
@@ -43,6 +43,10 @@ LABELS.update(
     },
     subscribers_line=NC_("minutes", "Subscribers: {n}"),
 )
+
+
+# "every action done" is the event's own label: its row needs no detail in the minutes.
+DETAIL_WORDS["done"] = lambda d, m: ""
 
 
 async def _actions(tx: Tx, chat_id: int, topics: Sequence[ExportTopic]) -> dict[int, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.export import record
-from bot.export.minutes import LABELS, Minutes
+from bot.export.minutes import DETAIL_WORDS, LABELS, Minutes
 from bot.export.record import TopicExtender
 from bot.i18n import NC_
 from storage import consultations as consult_repo
@@ -32,6 +32,11 @@ LABELS.update(
     chain_returned=NC_("minutes", "{time}: sent back by “{members}”: {reason}"),
     chain_reported=NC_("minutes", "Reported back to the village {n} times, the last at {time}"),
     chain_waiting=NC_("minutes", "Waiting for the members' group's answer"),
+    chain_adopted=NC_("minutes", "Suggestion adopted by “{members}”: {text}"),
+    chain_actions=NC_("minutes", "Its actions:"),
+    chain_action=NC_("minutes", "A{n} {text}: {status}, {percent}%"),
+    detail_group_topic=NC_("minutes", "“{group}”, topic #{n}"),
+    detail_villages=NC_("minutes", "{n} villages"),
     chain_unlinked=NC_(
         "minutes", "{time}: the link with “{members}” ended before it answered; the referral ended"
     ),
@@ -42,11 +47,47 @@ LABELS["events"].update(
     referral_returned=NC_("minutes: event", "sent back by the members' group"),
     referral_unlinked=NC_("minutes: event", "the referral ended with the link"),
 )
+
+
+# The minutes' words for these rows' details, in the group's language.
+def _text(d: Any, key: str) -> str | None:
+    value = d.get(key)
+    return Minutes.inline(value) if isinstance(value, str) else None
+
+
+def _group_reason(d: Any, m: Minutes) -> str | None:
+    group, reason = _text(d, "group"), _text(d, "reason")
+    if group is None or reason is None:
+        return None
+    return f"{group}{m.label('sep')}{reason}"
+
+
+def _group_topic(d: Any, m: Minutes) -> str | None:
+    group, number = _text(d, "group"), d.get("number")
+    if group is None or not isinstance(number, int):
+        return None
+    return m.label("detail_group_topic", group=group, n=number)
+
+
+def _villages(d: Any, m: Minutes) -> str | None:
+    n = d.get("villages")
+    return m.label("detail_villages", n=n) if isinstance(n, int) else None
+
+
+DETAIL_WORDS.update(
+    referred=lambda d, m: _text(d, "group"),
+    referral_taken=_group_topic,
+    referral_returned=_group_reason,
+    referral_unlinked=lambda d, m: _text(d, "group"),
+    consulted=lambda d, m: _text(d, "village"),
+    consultation_closed=_villages,
+)
 # The export's one-line "detail" of the village topic's referral rows.
 record._DETAIL_TEXT.update(
     referred=lambda d: f"to {d['group']}",
     referral_taken=lambda d: f"{d['group']} #{d['number']}",
     referral_returned=lambda d: f"{d['group']}: {d['reason']}",
+    referral_unlinked=lambda d: str(d["group"]),
 )
 
 
@@ -80,6 +121,8 @@ def _chain_minutes(referrals: list[dict[str, Any]], m: Minutes) -> list[str]:
             out.append(
                 f"- {m.label('chain_taken', time=m.when(r['decided_at']), status=status, **values)}"
             )
+            if r["this_end"] == "village":
+                out += _members_outcome(members, m, values["members"])
         elif r["status"] == "unlinked":
             out.append(f"- {m.label('chain_unlinked', time=m.when(r['decided_at']), **values)}")
         elif r["status"] == "returned":
@@ -94,6 +137,29 @@ def _chain_minutes(referrals: list[dict[str, Any]], m: Minutes) -> list[str]:
             last = m.when(reports[-1]["at"])
             out.append(f"- {m.label('chain_reported', n=len(reports), time=last)}")
     out.append("")
+    return out
+
+
+def _members_outcome(members: Mapping[str, Any], m: Minutes, title: str) -> list[str]:
+    """In the village's minutes: what the members' group decided on the referral, its adopted
+    suggestion and its actions with their status (no owners: no names)."""
+    out = []
+    if members.get("wording"):
+        out.append(
+            f"- {m.label('chain_adopted', members=title, text=m.inline(members['wording']))}"
+        )
+    actions = members.get("actions") or []
+    if actions:
+        out.append(f"- {m.label('chain_actions')}")
+        for a in actions:
+            line = m.label(
+                "chain_action",
+                n=a["number"],
+                text=m.inline(a["text"]),
+                status=m.lookup("action_statuses", a["status"]),
+                percent=a["percent"],
+            )
+            out.append(f"  - {line}")
     return out
 
 

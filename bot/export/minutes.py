@@ -4,7 +4,7 @@ language; user text is kept from turning into Markdown structure."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -523,7 +523,16 @@ def _history_detail(row: Mapping[str, Any], m: Minutes) -> str:
     return m.inline(row["detail"]) if row["detail"] else ""
 
 
+# A feature's own events' details in words (bot/export/links.py, …): event -> (data, minutes) ->
+# the words, or None for the row's kept text.
+DETAIL_WORDS: dict[str, Callable[[Mapping[str, Any], Minutes], str | None]] = {}
+
+
 def _detail_words(event: str, data: Mapping[str, Any], m: Minutes) -> str | None:
+    hook = DETAIL_WORDS.get(event)
+    if hook is not None:
+        return hook(data, m)
+
     def number(key: str) -> int | None:
         value = data.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
