@@ -41,7 +41,7 @@ async def unlink(group, convenor) -> None:
 
 
 async def test_村里解除衔接_等答复的转交随之结束_两边卡片都更新(world):
-    members, _wang, _zhao, east, chen, village_card, referral_card = await stage(world)
+    members, wang, _zhao, east, chen, village_card, referral_card = await stage(world)
     await unlink(east, chen)
     await world.restart()  # 排程里的行，重启后照发
     await world.run_due()
@@ -55,6 +55,8 @@ async def test_村里解除衔接_等答复的转交随之结束_两边卡片都
     await world.run_due()
     assert len([t for t in east.texts() if t.startswith("📨") and "衔接已解除" in t]) == 1
     # 衔接结束后，旧卡片上的按钮也不能再接手
+    answer = await wang.presses_data(referral_card, "tk:1")
+    assert answer is not None and "衔接已解除" in answer.params["text"]
     async with world.rt.db.read() as tx:
         status = await tx.scalar("SELECT status FROM referrals")
     assert status == "unlinked"

@@ -319,6 +319,8 @@ async def _deciding(tx: Tx, chat_id: int, actor: Actor, referral_id: int) -> Ref
         raise UserError(N_("This button is no longer valid."))
     if referral.status == "taken":
         raise UserError(N_("This referral has been taken up already."))
+    if referral.status == "unlinked":
+        raise UserError(N_("The link with that village has ended, and this referral with it."))
     if referral.status != "sent":
         raise UserError(N_("This referral has been sent back already."))
     return referral
