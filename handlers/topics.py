@@ -260,14 +260,31 @@ async def escalate(ctx: Ctx) -> None:
     if len(parts) < 2:
         raise UserError(USAGE["escalate"])
     number = parse_number(parts[0])
-    venue = escalations.parse_venue(parts[1])
+    venue = escalations.parse_venue(parts[1], number)
     if venue is None:
         venue, reason = escalations.MEDIATION, " ".join(parts[1:])
     elif len(parts) < 3:
         raise UserError(USAGE["escalate"])
     else:
         reason = parts[2]
-    await topics.escalate(ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason, venue)
+    done = await topics.escalate(
+        ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, reason, venue
+    )
+    if done.corrected is not None:
+        before = done.corrected.before
+        await ctx.reply(
+            ctx.t(
+                N_(
+                    "Corrected: topic #{number} is escalated to {venue}: {reason} (before: {old_venue}: {old_reason}). A convenor can get the corrected minutes with /minutes {number}."
+                ),
+                number=number,
+                venue=escalations.venue_name(venue),
+                reason=reason.strip(),
+                old_venue=escalations.venue_name(before.venue),
+                old_reason=before.reason,
+            )
+        )
+        return
     # Its record goes with it: the minutes, to the convenor privately where they started the bot.
     sent = await minutes_privately(ctx, ctx.chat_id, number)
     where = (

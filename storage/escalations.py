@@ -53,6 +53,13 @@ async def latest(tx: Tx, topic_id: int) -> EscalationRow | None:
     return None if row is None else from_row(EscalationRow, row)
 
 
+async def correct(tx: Tx, escalation_id: int, venue: str, reason: str) -> None:
+    """Where the matter went and why, corrected by a convenor (the history keeps the first)."""
+    await tx.execute(
+        "UPDATE escalations SET venue = ?, reason = ? WHERE id = ?", (venue, reason, escalation_id)
+    )
+
+
 async def resolve(tx: Tx, escalation_id: int, outcome: str, by: int, now: datetime) -> None:
     await tx.execute(
         "UPDATE escalations SET outcome = ?, resolved_by = ?, resolved_at = ? WHERE id = ?",

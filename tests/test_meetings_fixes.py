@@ -66,3 +66,41 @@ async def test_无记名投票不收举手表决_代投也看不出是谁投了�
         if "王奶奶" in line:
             assert "同意" not in line and "反对" not in line, line
     assert "举手" not in text
+
+
+async def test_写错的去处可以更正_仲裁不算调解(world, tmp_path):
+    group, li, (wang, liu, zhang, sun) = await 南河村(world)
+    for title in ("宅基地边界", "院墙"):
+        await wang.says(f"/propose {title}")
+        await li.says(f"/accept {title == '院墙' and 2 or 1} 2天 1天")
+    before = await snapshot(world)
+    await li.says("/escalate 2 仲裁 吵")
+    said = group.last_bot_message()["text"]
+    assert said.startswith("“仲裁”不是本机器人能提交的去处")
+    assert "调解" in said and "共享法庭" in said and "/escalate 2" in said
+    assert await snapshot(world) == before
+    await li.says("/escalate 2 法院 两家吵得厉害")
+    assert group.last_bot_message()["text"].startswith("议题 #2 已提交共享法庭：两家吵得厉害")
+    # 写错了：改成调解。
+    await li.says("/escalate 2 调解 两家愿意坐下来谈")
+    assert group.last_bot_message()["text"].startswith(
+        "已更正：议题 #2 改为提交民事调解：两家愿意坐下来谈（原来是：共享法庭：两家吵得厉害）。"
+    )
+    await wang.says("/escalate 2 调解 我也要改")
+    assert group.last_bot_message()["text"] == "只有本群的召集人可以进行此操作。"
+    await world.run_due()
+    card = next(
+        world.api.messages[(group.chat_id, m["message_id"])]["text"]
+        for m in reversed(group.bot_messages())
+        if world.api.messages[(group.chat_id, m["message_id"])]["text"].startswith("议题 #2：")
+    )
+    assert "已提交民事调解：两家愿意坐下来谈" in card and "共享法庭" not in card
+    # 没有去处的词：还是民事调解（README 里的用法）。
+    await li.says("/escalate 1 两户各执一词")
+    assert group.last_bot_message()["text"].startswith("议题 #1 已提交民事调解：两户各执一词")
+
+    md = tmp_path / "minutes.md"
+    assert await export_command(world.settings, group.chat_id, "md", str(md)) == 0
+    text = md.read_text(encoding="utf-8")
+    assert "提交民事调解；理由：两家愿意坐下来谈" in text
+    assert "更正去处 · 民事调解：两家愿意坐下来谈（原来是：共享法庭：两家吵得厉害）" in text

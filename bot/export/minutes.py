@@ -186,6 +186,8 @@ LABELS["events"].update(
     show_of_hands=NC_("minutes: event", "recorded a show of hands at the meeting"),
     proxy_ballot=NC_("minutes: event", "entered a ballot by proxy"),
     resolved=NC_("minutes: event", "recorded how it was settled"),
+    escalation_corrected=NC_("minutes: event", "corrected where it went"),
+    resolution_corrected=NC_("minutes: event", "corrected how it was settled"),
 )
 LABELS.update(
     doc_escalated_to=NC_("minutes: document", "{time}: sent to {venue}; reason: {reason}"),
@@ -198,6 +200,9 @@ LABELS.update(
     detail_for=NC_("minutes", "for {name}: {choice}"),
     detail_for_secret=NC_("minutes", "for {name}"),
     detail_meeting=NC_("minutes", "{time}, {place}"),
+    detail_corrected=NC_("minutes", "{now} (before: {before})"),
+    detail_minutes=NC_("minutes", "text"),
+    detail_minutes_photo=NC_("minutes", "photo"),
 )
 
 # The acts that are a convenor's: whoever did one convened the topic.
@@ -600,6 +605,19 @@ def _detail_words(event: str, data: Mapping[str, Any], m: Minutes) -> str | None
         if data.get("venue") in LABELS["venues"]:
             return m.lookup("venues", data["venue"]) + m.label("sep") + text("reason")
         return text("reason")
+    if event == "escalation_corrected" and text("reason") is not None:
+        venues = LABELS["venues"]
+        now = text("reason") or ""
+        before = text("old_reason") or ""
+        if data.get("venue") in venues:
+            now = m.lookup("venues", data["venue"]) + m.label("sep") + now
+        if data.get("old_venue") in venues:
+            before = m.lookup("venues", data["old_venue"]) + m.label("sep") + before
+        return m.label("detail_corrected", now=now, before=before)
+    if event == "resolution_corrected" and text("outcome") is not None:
+        return m.label("detail_corrected", now=text("outcome"), before=text("old_outcome") or "")
+    if event == "meeting_minutes" and "photo" in data:
+        return m.label("detail_minutes_photo" if data.get("photo") else "detail_minutes")
     if event == "form_set" and data.get("form") in LABELS["forms"]:
         return m.lookup("forms", data["form"])
     if event == "meeting_called" and isinstance(data.get("at"), str) and text("place"):

@@ -297,6 +297,9 @@ _DETAIL_TEXT: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "show_of_hands": _tally_text,
     "proxy_ballot": lambda d: str(d["name"]),
     "resolved": lambda d: str(d["outcome"]),
+    "resolution_corrected": lambda d: str(d["outcome"]),
+    "escalation_corrected": lambda d: f"{d['venue']} {d['reason']}",
+    "meeting_minutes": lambda d: "photo" if d.get("photo") else "text",
 }
 
 

@@ -37,18 +37,43 @@ VENUE_WORDS = {
     "民事调解": MEDIATION,
     "人民调解": MEDIATION,
     "court": COURT,
+    "shared court": COURT,
     "法庭": COURT,
+    "法院": COURT,
     "共享法庭": COURT,
 }
+# Words that name a place a matter may go but that this bot does not send it to: a polite
+# refusal names the two it does (rather than taking the word as the start of the reason).
+NOT_VENUES = frozenset(
+    {
+        "仲裁", "仲裁庭", "仲裁委", "劳动仲裁", "诉讼", "起诉", "打官司", "信访", "上访",
+        "派出所", "公安", "律师", "arbitration", "lawsuit", "police", "lawyer",
+    }
+)  # fmt: skip
+NOT_A_VENUE = N_(
+    "“{word}” is not where this bot sends a matter: it goes to mediation (调解) or to the shared court (court, 共享法庭). For example: /escalate {number} mediation the two sides cannot agree"
+)
 VENUE_TEXT = {
     MEDIATION: N_("mediation"),
     COURT: N_("the shared court"),
 }
 
 
-def parse_venue(word: str) -> str | None:
-    """mediation or court as typed ("调解", "共享法庭"); None for anything else."""
-    return VENUE_WORDS.get(word.strip().lower())
+def parse_venue(word: str, number: int = 1) -> str | None:
+    """mediation or court as typed ("调解", "共享法庭", "人民法院", "村调解"); None for a word
+    that names no venue (the reason begins there). Raises UserError for a word that names a
+    venue this bot does not send a matter to (仲裁, 诉讼: NOT_VENUES), its example naming topic
+    `number`."""
+    typed = word.strip().lower()
+    if typed in VENUE_WORDS:
+        return VENUE_WORDS[typed]
+    if typed.endswith(("法院", "法庭")):
+        return COURT
+    if typed.endswith("调解"):
+        return MEDIATION
+    if typed in NOT_VENUES or "仲裁" in typed:
+        raise UserError(NOT_A_VENUE, word=word.strip()[:20], number=number)
+    return None
 
 
 def venue_name(venue: str) -> Msg:
@@ -71,6 +96,45 @@ async def record_escalation(
     wait = chat.settings.escalation_check if chat else GroupSettings().escalation_check
     await schedule.add(tx, topic.chat_id, ESCALATION_CHECK, row.id, now + wait)
     return row
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """An escalation corrected: where it went and why, before and now."""
+
+    before: EscalationRow
+    now: EscalationRow
+
+
+async def correct_escalation(
+    tx: Tx, rt: Runtime, topic: TopicRow, venue: str, reason: str, actor: Actor, now: datetime
+) -> Corrected:
+    """Inside /escalate's unit, on a topic already escalated: a convenor corrects where it
+    went and why (a wrong venue typed). The row's venue and reason are replaced; the history
+    keeps the first ("escalated") and the correction ("escalation_corrected"); the question
+    about its outcome keeps its day. Raises UserError when the topic has no escalation."""
+    authorize(Action.RESOLVE, topic, actor)  # the convenor's record of an escalated matter
+    before = await repo.latest(tx, topic.id)
+    if before is None:
+        raise UserError(N_("Topic #{number} was never escalated."), number=topic.number)
+    await repo.correct(tx, before.id, venue, reason)
+    await topic_repo.record(
+        tx,
+        topic.id,
+        now,
+        actor.user_id,
+        "escalation_corrected",
+        {
+            "venue": venue,
+            "reason": reason,
+            "old_venue": before.venue,
+            "old_reason": before.reason,
+        },
+    )
+    rt.events.publish(tx, TopicChanged(topic.chat_id, topic.id))
+    after = await repo.get(tx, before.id)
+    assert after is not None
+    return Corrected(before, after)
 
 
 @dataclass(frozen=True)

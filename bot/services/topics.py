@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.durations import DurationError, parse_duration
 from bot.errors import Msg, UserError
@@ -197,21 +198,34 @@ async def _cancel_topic_jobs(tx: Tx, rt: Runtime, topic_id: int, now: datetime) 
         rt.events.publish(tx, FollowupChanged(topic.chat_id, topic_id))
 
 
+@dataclass(frozen=True)
+class Escalated:
+    """/escalate done: the topic; `corrected` when it was already escalated and this corrected
+    where it went and why (bot/services/escalations.py Corrected), else None."""
+
+    topic: TopicRow
+    corrected: Any = None
+
+
 async def escalate(
     rt: Runtime, chat_id: int, actor: Actor, number: int, reason: str, venue: str = "mediation"
-) -> TopicRow:
+) -> Escalated:
     """Consultation first, the law as the backstop: what deliberation cannot settle goes to
     civil mediation or a shared court (`venue`: mediation | court), with its record (the
     minutes); its outcome is asked about later (bot/services/escalations.py). A vote in
-    progress is closed without a result."""
-    from bot.services.escalations import record_escalation
+    progress is closed without a result. On a topic already escalated, a convenor's second
+    /escalate corrects where it went and why (escalations.correct_escalation)."""
+    from bot.services.escalations import correct_escalation, record_escalation
     from storage import votes as vote_repo
 
     reason = bounded(reason, REASON_MAX, N_("reason"))
     now = rt.clock.now()
 
-    async def work(tx: Tx) -> TopicRow:
+    async def work(tx: Tx) -> Escalated:
         topic = await load_topic(tx, chat_id, number)
+        if topic.status == Status.ESCALATED:
+            corrected = await correct_escalation(tx, rt, topic, venue, reason, actor, now)
+            return Escalated(topic, corrected)
         authorize(Action.ESCALATE, topic, actor)
         rt.events.publish(tx, TopicChanged(chat_id, topic.id))
         vote = await vote_repo.current_vote(tx, topic.id)
@@ -225,7 +239,7 @@ async def escalate(
         await _cancel_topic_jobs(tx, rt, topic.id, now)
         await record_escalation(tx, rt, topic, venue, reason, actor.user_id, now)
         await threads.follow_status(tx, topic, now)
-        return await repo.get_topic_by_id(tx, topic.id)
+        return Escalated(await repo.get_topic_by_id(tx, topic.id))
 
     return await run_unit(rt, actor, work)
 
