@@ -15,6 +15,7 @@ from bot import callbacks, meeting_cards
 from bot.errors import Msg, UserError
 from bot.i18n import N_, translator
 from bot.retry import until_stored
+from bot.rules.phases import Choice
 from bot.runtime import Runtime, runtime_of
 from bot.services import escalations, kinds, meetings, prompts, waiting
 from bot.services.chats import ChatContext, load_chat_context
@@ -270,7 +271,28 @@ async def proxy(ctx: Ctx) -> None:
     done = await meetings.enter_proxy(
         ctx.rt, ctx.chat_id, actor, number, parts[1], ctx.chat.settings
     )
-    if done.secret:
+    by = actor.name or ctx._(N_("a convenor"))
+    if done.previous is not None and done.secret:
+        text = ctx.t(
+            N_(
+                "Changed the ballot entered by proxy for {name} on topic #{number}, by {by} (secret: the choice is not shown)."
+            ),
+            name=done.name,
+            number=number,
+            by=by,
+        )
+    elif done.previous is not None:
+        text = ctx.t(
+            N_(
+                "Changed the ballot entered by proxy for {name} on topic #{number}: {choice} (before: {previous}), by {by}."
+            ),
+            name=done.name,
+            number=number,
+            choice=Msg(meetings.CHOICE_WORD[done.choice]),
+            previous=Msg(meetings.CHOICE_WORD[Choice(done.previous)]),
+            by=by,
+        )
+    elif done.secret:
         text = ctx.t(
             N_(
                 "Ballot entered by proxy for {name} on topic #{number}, by {by} (secret: the choice is not shown)."
@@ -307,6 +329,18 @@ async def resolve(ctx: Ctx) -> None:
     done = await escalations.resolve(
         ctx.rt, ctx.chat_id, await ctx.actor_looked_up(), number, parts[1]
     )
+    if done.previous is not None:
+        await ctx.reply(
+            ctx.t(
+                N_(
+                    "Topic #{number}: how it was settled is corrected: {outcome} (before: {previous})"
+                ),
+                number=number,
+                outcome=done.escalation.outcome or "",
+                previous=done.previous,
+            )
+        )
+        return
     await ctx.reply(
         ctx.t(
             N_("Topic #{number}: how {venue} settled it is recorded: {outcome}"),

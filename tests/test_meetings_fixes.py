@@ -104,3 +104,35 @@ async def test_写错的去处可以更正_仲裁不算调解(world, tmp_path):
     text = md.read_text(encoding="utf-8")
     assert "提交民事调解；理由：两家愿意坐下来谈" in text
     assert "更正去处 · 民事调解：两家愿意坐下来谈（原来是：共享法庭：两家吵得厉害）" in text
+
+
+async def test_第二次记录处理结果和代投_说明是更改(world, tmp_path):
+    group, li, (wang, liu, zhang, sun) = await 南河村(world)
+    await wang.says("/propose 院墙")
+    await li.says("/accept 1 2天 1天")
+    await li.says("/escalate 1 调解 两家各执一词")
+    await li.says("/resolve 1 两家各让半米")
+    assert group.last_bot_message()["text"] == "已记录议题 #1 经民事调解的处理结果：两家各让半米"
+    await li.says("/resolve 1 两家各让一米")
+    assert group.last_bot_message()["text"] == (
+        "已更正议题 #1 的处理结果：两家各让一米（原来是：两家各让半米）"
+    )
+    await world.run_due()
+    md = tmp_path / "minutes.md"
+    assert await export_command(world.settings, group.chat_id, "md", str(md)) == 0
+    text = md.read_text(encoding="utf-8")
+    assert "：处理结果：两家各让一米" in text
+    assert "：已更正；原来是：两家各让半米" in text
+    assert "更正处理结果 · 两家各让一米（原来是：两家各让半米）" in text
+
+    await wang.says("/propose 修路")
+    await li.says("/accept 2 1天 3天")
+    await wang.says("/draft 2 秋收后修路。")
+    await li.says("/vote 2 1")
+    await li.says("/proxy 2 王奶奶 同意")
+    assert group.last_bot_message()["text"] == "已由李书记为王奶奶代投议题 #2：同意。"
+    await li.says("/proxy 2 王奶奶 反对")
+    assert (
+        group.last_bot_message()["text"]
+        == "已由李书记更改王奶奶在议题 #2 的代投：反对（原来是：同意）。"
+    )

@@ -192,6 +192,7 @@ LABELS["events"].update(
 LABELS.update(
     doc_escalated_to=NC_("minutes: document", "{time}: sent to {venue}; reason: {reason}"),
     doc_resolved=NC_("minutes: document", "{time}: settled: {outcome}"),
+    doc_corrected=NC_("minutes: document", "{time}: corrected; before: {before}"),
     venues={
         "mediation": NC_("minutes: venue", "civil mediation"),
         "court": NC_("minutes: venue", "the shared court"),
@@ -350,6 +351,7 @@ def escalations(topic: Mapping[str, Any], m: Minutes) -> list[str]:
                         outcome=m.inline(str(e["outcome"])),
                     )
                 )
+        found.extend(_corrections(topic, m))
         return found
     found = []
     for row in topic["history"]:
@@ -357,6 +359,24 @@ def escalations(topic: Mapping[str, Any], m: Minutes) -> list[str]:
             data = row.get("data") if isinstance(row.get("data"), Mapping) else {}
             reason = str(data.get("reason") or row["detail"] or "")
             found.append(m.label("doc_escalated", time=m.when(row["at"]), reason=m.inline(reason)))
+    return found
+
+
+def _corrections(topic: Mapping[str, Any], m: Minutes) -> list[str]:
+    """The lines above show where the matter went and how it was settled as last recorded;
+    each correction (a second /escalate or /resolve) is noted with what it was before."""
+    found = []
+    for row in topic.get("history") or ():
+        data = row.get("data") if isinstance(row.get("data"), Mapping) else {}
+        if row.get("event") == "escalation_corrected":
+            before = str(data.get("old_reason") or "")
+            if data.get("old_venue") in LABELS["venues"]:
+                before = m.lookup("venues", data["old_venue"]) + m.label("sep") + before
+        elif row.get("event") == "resolution_corrected":
+            before = str(data.get("old_outcome") or "")
+        else:
+            continue
+        found.append(m.label("doc_corrected", time=m.when(row.get("at")), before=m.inline(before)))
     return found
 
 

@@ -141,11 +141,14 @@ async def correct_escalation(
 class Resolved:
     topic: TopicRow
     escalation: EscalationRow
+    previous: str | None = None  # the outcome this one corrected, if any
 
 
 async def resolve(rt: Runtime, chat_id: int, actor: Actor, number: int, text: str) -> Resolved:
-    """A convenor records how an escalated matter was settled (a second record replaces the
-    first; the history keeps both). The question about its outcome, if still to come, goes."""
+    """A convenor records how an escalated matter was settled. A second record corrects the
+    first: the row keeps the latest, the history both ("resolved", then
+    "resolution_corrected" with the old outcome), and `previous` says what it was. The
+    question about its outcome, if still to come, goes."""
     outcome = bounded(text, OUTCOME_MAX, N_("outcome"))
     now = rt.clock.now()
 
@@ -156,14 +159,17 @@ async def resolve(rt: Runtime, chat_id: int, actor: Actor, number: int, text: st
         if row is None:
             raise UserError(N_("Topic #{number} was never escalated."), number=number)
         await repo.resolve(tx, row.id, outcome, actor.user_id, now)
-        await topic_repo.record(
-            tx, topic.id, now, actor.user_id, "resolved", {"venue": row.venue, "outcome": outcome}
-        )
+        if row.outcome is None:
+            event, detail = "resolved", {"venue": row.venue, "outcome": outcome}
+        else:
+            event = "resolution_corrected"
+            detail = {"venue": row.venue, "outcome": outcome, "old_outcome": row.outcome}
+        await topic_repo.record(tx, topic.id, now, actor.user_id, event, detail)
         await schedule.cancel(tx, ESCALATION_CHECK, row.id, now)
         rt.events.publish(tx, TopicChanged(chat_id, topic.id))
         resolved = await repo.get(tx, row.id)
         assert resolved is not None
-        return Resolved(topic, resolved)
+        return Resolved(topic, resolved, row.outcome)
 
     return await run_unit(rt, actor, work)
 
