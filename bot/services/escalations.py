@@ -50,6 +50,8 @@ NOT_VENUES = frozenset(
         "派出所", "公安", "律师", "arbitration", "lawsuit", "police", "lawyer",
     }
 )  # fmt: skip
+# A first word longer than this is the reason, not a venue named in a few characters.
+VENUE_WORD_MAX = 6
 NOT_A_VENUE = N_(
     "“{word}” is not where this bot sends a matter: it goes to mediation (调解) or to the shared court (court, 共享法庭). For example: /escalate {number} mediation the two sides cannot agree"
 )
@@ -67,11 +69,15 @@ def parse_venue(word: str, number: int = 1) -> str | None:
     typed = word.strip().lower()
     if typed in VENUE_WORDS:
         return VENUE_WORDS[typed]
+    if typed in NOT_VENUES:
+        raise UserError(NOT_A_VENUE, word=word.strip()[:20], number=number)
+    if len(typed) > VENUE_WORD_MAX or not typed.isalpha():
+        return None  # a sentence: the reason ("费用谈不拢，请镇调解委员会调解")
     if typed.endswith(("法院", "法庭")):
         return COURT
     if typed.endswith("调解"):
         return MEDIATION
-    if typed in NOT_VENUES or "仲裁" in typed:
+    if "仲裁" in typed:
         raise UserError(NOT_A_VENUE, word=word.strip()[:20], number=number)
     return None
 
