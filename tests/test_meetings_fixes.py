@@ -136,3 +136,38 @@ async def test_第二次记录处理结果和代投_说明是更改(world, tmp_p
         group.last_bot_message()["text"]
         == "已由李书记更改王奶奶在议题 #2 的代投：反对（原来是：同意）。"
     )
+
+
+async def test_纪要的实到人数算上会议_记录里没有代码样的文字(world, tmp_path):
+    group, li, (wang, liu, zhang, sun) = await 南河村(world)
+    await wang.says("/propose 修村口的路")
+    await li.says("/accept 1 1天 3天")
+    await li.says("/meeting 1 今天 19:00 村委会")
+    card = group.last_bot_message()
+    await liu.says("/view 1 support 早该修了")
+    await wang.says("/draft 1 秋收后修路。")
+    await li.says("/vote 1 1")
+    await li.says("/proxy 1 王奶奶 同意")
+    await li.says("/proxy 1 王奶奶 弃权")
+    await world.advance(hours=10)
+    await li.says("/attendance 1 9")
+    await li.replies_to(card, "大家都同意修路。")
+    await li.sends_photo(reply_to=card)
+    await li.says("/tally 1 6 1 1 0")
+    await world.run_due()
+    await li.says("/escalate 1 调解 有两户不同意")
+    await li.says("/escalate 1 法庭 有两户不同意")
+    await li.says("/resolve 1 调好了")
+    await li.says("/resolve 1 两户也同意了")
+    md = tmp_path / "minutes.md"
+    assert await export_command(world.settings, group.chat_id, "md", str(md)) == 0
+    lines = md.read_text(encoding="utf-8").splitlines()
+    assert "- 实到：网上 2 人，会议 9 人" in lines, [x for x in lines if "实到" in x]
+    assert "- 2026-03-02 20:00 · 李书记 · 记录会议纪要 · 文字" in lines
+    assert "- 2026-03-02 20:00 · 李书记 · 记录会议纪要 · 照片" in lines
+    log = lines[lines.index("### 记录") :]
+    for line in log:
+        assert "=" not in line and "False" not in line and "True" not in line, line
+    assert any(
+        "更正去处 · 共享法庭：有两户不同意（原来是：民事调解：有两户不同意）" in x for x in log
+    )

@@ -158,6 +158,9 @@ LABELS.update(
     doc_expected=NC_("minutes: document", "Expected"),
     doc_present=NC_("minutes: document", "Took part"),
     doc_people=NC_("minutes: document", "{n} people"),
+    doc_present_both=NC_(
+        "minutes: document", "online {online} people, at the meeting {meeting} people"
+    ),
     doc_unknown=NC_("minutes: document", "not known"),
     doc_member=NC_("minutes: document", "a member"),
     doc_conclusion=NC_("minutes: document", "Conclusion"),
@@ -270,8 +273,22 @@ def head(chat: Mapping[str, Any], topic: Mapping[str, Any], m: Minutes) -> list[
             m.label("doc_expected"),
             m.label("doc_people", n=eligible) if eligible else m.label("doc_unknown"),
         ),
-        (m.label("doc_present"), m.label("doc_people", n=len(people))),
+        (m.label("doc_present"), present(topic, len(people), m)),
     ]
+
+
+def present(topic: Mapping[str, Any], online: int, m: Minutes) -> str:
+    """Who took part: `online` people in the group; where an offline meeting recorded its
+    attendance (/attendance), both are shown, the meeting's as the largest attendance recorded
+    (the same people may be in both, so they are not added up)."""
+    counts = [
+        x["attendance"]
+        for x in topic.get("meetings") or ()
+        if isinstance(x, Mapping) and isinstance(x.get("attendance"), int)
+    ]
+    if not counts:
+        return m.label("doc_people", n=online)
+    return m.label("doc_present_both", online=online, meeting=max(counts))
 
 
 def form_and_place(topic: Mapping[str, Any], m: Minutes, group: str) -> str:
