@@ -36,7 +36,10 @@ def seen(participants, size, support=0, oppose=0, concern=0, suggestion=0, refer
         (seen(10, 20, support=5, oppose=3, concern=2), Form.ROUNDTABLE, Reason.SPLIT),
         (seen(6, 20, support=4, oppose=2), Form.ROUNDTABLE, Reason.SPLIT),  # exactly 1/3
         (seen(6, 20, support=2, oppose=4), Form.ROUNDTABLE, Reason.SPLIT),  # exactly 2/3
-        (seen(3, 10, support=2, oppose=1), Form.ONLINE, Reason.AGREED),  # too few to split
+        # Too few views to split, or to say they agree.
+        (seen(3, 10, support=2, oppose=1), Form.ONLINE, Reason.EARLY),
+        (seen(2, 5, support=1, oppose=1), Form.ONLINE, Reason.EARLY),  # 1:1 is no agreement
+        (seen(4, 10, support=3, suggestion=1), Form.ONLINE, Reason.AGREED),
         # Many took part and concerns remain (a fifth or more), not split: open the door.
         (seen(12, 20, support=9, concern=3), Form.OPEN_DOOR, Reason.WIDE),
         (seen(30, 100, support=24, oppose=6), Form.OPEN_DOOR, Reason.WIDE),  # 30 people
@@ -46,7 +49,7 @@ def seen(participants, size, support=0, oppose=0, concern=0, suggestion=0, refer
         # Many took part and they agree: online serves.
         (seen(12, 20, support=11, concern=1), Form.ONLINE, Reason.AGREED),
         # The group's size unknown: nothing is "few"; suggestions take no side.
-        (seen(2, None, suggestion=2), Form.ONLINE, Reason.AGREED),
+        (seen(2, None, suggestion=2), Form.ONLINE, Reason.EARLY),
         # Against beyond two thirds is not split: most are against, the group chat says so.
         (seen(10, 20, support=1, oppose=9), Form.OPEN_DOOR, Reason.WIDE),
     ],
@@ -54,6 +57,16 @@ def seen(participants, size, support=0, oppose=0, concern=0, suggestion=0, refer
 def test_the_suggested_form_and_its_reason(what, form, reason):
     found = suggest(what)
     assert (found.form, found.reason) == (form, reason)
+
+
+def test_a_members_group_is_not_sent_under_the_tree():
+    quiet = Seen(0, 20, {}, members_group=True)
+    few = Seen(2, 50, {"support": 2}, members_group=True)
+    for what in (quiet, few):
+        found = suggest(what)
+        assert (found.form, found.reason) == (Form.ROUNDTABLE, Reason.MEMBERS_QUIET)
+    # A village group still is.
+    assert suggest(Seen(0, 20, {})).form is Form.UNDER_TREE
 
 
 def test_shares_count_people_against_the_group_and_views_taking_a_side():

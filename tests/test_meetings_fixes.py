@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.export import export_command
+from tests.test_linking_story import CODE
 from tests.test_meetings_permissions import TABLES
 
 __all__ = ["TABLES"]
@@ -171,3 +172,31 @@ async def test_纪要的实到人数算上会议_记录里没有代码样的文�
     assert any(
         "更正去处 · 共享法庭：有两户不同意（原来是：民事调解：有两户不同意）" in x for x in log
     )
+
+
+async def test_委员之家的建议形式_算上村里的回答_不建议树下贤聊(world):
+    world.clock.set(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    members = world.group("县政协委员之家")
+    wang = members.convenor("wang")
+    members.member("zhao"), members.member("qian")
+    east = world.group("东山村")
+    chen = east.convenor("chen")
+    alice, bob = east.member("alice"), east.member("bob")
+    await wang.says("/link")
+    code = CODE.search(members.last_bot_message()["text"]).group(0)
+    await chen.says(f"/link {code}")
+    await wang.says("/propose 全县推广垃圾分类")
+    await wang.says("/propose 修县道")
+    await wang.says("/accept 1 1天 3天")
+    await wang.says("/accept 2 1天 3天")
+    await wang.says("/consult 1")  # one village linked: asked straight away
+    for person, stance, words in ((alice, "支持", "早该分类"), (bob, "担忧", "垃圾车跟不上")):
+        asked = [m for m in east.bot_messages() if "向本村征求意见" in m["text"]][-1]
+        await person.presses(asked, stance)
+        await person.replies_to(east.last_bot_message(), words)
+    await world.advance(days=1, minutes=5)
+    said = "\n".join(members.texts())
+    assert "群里还没有人发表意见" not in said
+    assert "树下贤聊" not in said
+    # 议题 #2 没人参与：委员之家也不去树下，建议圆桌会谈。
+    assert "建议的协商形式：圆桌会谈。理由：只有 0 人参与。委员之家的事" in said

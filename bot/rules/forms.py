@@ -3,8 +3,10 @@ and the rule by which the bot suggests one when its views close. The convenor de
 
 The source (shared/seed, MISSION.md) chooses the form "by goal fit, participation, adaptability
 and feasibility". What the bot can see of that is: how many took part against the group's size,
-how split the stances are, and whether the matter waits on a referral to a members' group. The
-suggestion is one row of `RULES`, the first whose condition holds; each row carries its reason.
+how split the stances are, whether the matter waits on a referral to a members' group, and
+whether the group is itself a members' group (the members' side of a link: its members meet at
+one table, not under a village tree). The suggestion is one row of `RULES`, the first whose
+condition holds; each row carries its reason; a members' group is never sent under the tree.
 """
 
 from __future__ import annotations
@@ -58,9 +60,11 @@ def parse_form(word: str) -> Form | None:
 class Reason(StrEnum):
     """Why a form is suggested: each names what the bot saw (the cards say it in words)."""
 
-    REFERRAL = "referral"  # a referral to a members' group is pending
+    REFERRAL = "referral"  # a referral to a members' group is pending or being handled
     NOBODY = "nobody"  # nobody gave a view
     FEW = "few"  # few of the group took part
+    MEMBERS_QUIET = "members_quiet"  # a members' group where few or none took part
+    EARLY = "early"  # too few views to say whether they agree
     SPLIT = "split"  # the stances are sharply divided
     WIDE = "wide"  # many took part and concerns remain
     AGREED = "agreed"  # enough took part and views mostly agree
@@ -70,16 +74,26 @@ class Reason(StrEnum):
 class Seen:
     """What the bot can see of a topic when its views close.
 
-    `participants`: people who gave a view (an anonymous view counts its author once);
+    `participants`: people who took part: gave a view (an anonymous view counts its author
+    once) or answered a consultation of the topic in a linked village;
     `group_size`: the members of the group, bots left out (None: Telegram did not say);
-    `stances`: views by stance ("support", "oppose", "concern", "suggestion");
-    `referral_pending`: the topic waits on a referral to a linked members' group.
+    `stances`: views and consultation answers by stance ("support", "oppose", "concern",
+    "suggestion");
+    `referral_pending`: the topic waits on a referral to a linked members' group, or the
+    members' group is handling it;
+    `members_group`: the group is the members' side of a live link.
     """
 
     participants: int
     group_size: int | None
     stances: Mapping[str, int]
     referral_pending: bool = False
+    members_group: bool = False
+
+    @property
+    def views(self) -> int:
+        """Views (and answers) of every stance."""
+        return sum(self.stances.values())
 
     @property
     def share(self) -> Fraction | None:
@@ -112,6 +126,7 @@ SPLIT_AT_LEAST = 4  # a split means something with at least this many views taki
 WIDE_SHARE = Fraction(1, 2)  # half the group or more took part
 WIDE_PEOPLE = 30  # or at least this many people
 WIDE_AGAINST = Fraction(1, 5)  # and at least a fifth of the views oppose or raise concerns
+AGREE_AT_LEAST = 4  # under this many views, nothing is said about whether they agree
 
 
 def _few(seen: Seen) -> bool:
@@ -147,6 +162,8 @@ RULES: tuple[tuple[Callable[[Seen], bool], Form, Reason], ...] = (
     (_split, Form.ROUNDTABLE, Reason.SPLIT),
     # Many took part and concerns remain: open the door to every resident concerned.
     (_wide, Form.OPEN_DOOR, Reason.WIDE),
+    # Too few views to say they agree: the group chat serves for now.
+    (lambda s: s.views < AGREE_AT_LEAST, Form.ONLINE, Reason.EARLY),
     # Otherwise the group chat serves.
     (lambda s: True, Form.ONLINE, Reason.AGREED),
 )
@@ -159,8 +176,12 @@ class Suggestion:
 
 
 def suggest(seen: Seen) -> Suggestion:
-    """The form the bot suggests for what it saw (the first row of RULES that holds)."""
+    """The form the bot suggests for what it saw (the first row of RULES that holds). A
+    members' group is not sent under a village tree: where the rule says so, its members meet
+    at one table (roundtable, Reason.MEMBERS_QUIET)."""
     for condition, form, reason in RULES:
         if condition(seen):
+            if seen.members_group and form is Form.UNDER_TREE:
+                return Suggestion(Form.ROUNDTABLE, Reason.MEMBERS_QUIET)
             return Suggestion(form, reason)
     raise AssertionError("the last rule always holds")  # pragma: no cover

@@ -8,6 +8,7 @@ and the topic's row id that says whether one is pending); with none registered, 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -28,7 +29,9 @@ from bot.rules.permissions import Action
 from bot.runtime import Runtime
 from bot.services.common import Actor, authorize, load_topic, run_unit
 from storage import Tx
+from storage import consultations as consultation_repo
 from storage import forms as repo
+from storage import links as link_repo
 from storage import topics as topic_repo
 from storage.topics import TopicRow
 
@@ -58,6 +61,12 @@ REASON_TEXT = {
     ),
     Reason.WIDE: N_(
         "{participants} people took part and concerns remain ({against} of {sides} views): open the door to every resident and department concerned."
+    ),
+    Reason.MEMBERS_QUIET: N_(
+        "only {participants} took part: in a members' group, bring the members and the departments concerned to one table."
+    ),
+    Reason.EARLY: N_(
+        "only {views} views so far, too few to tell whether people agree: the group chat serves for now."
     ),
     Reason.AGREED: N_(
         "{participants} people took part and the views mostly agree: the group chat serves."
@@ -143,16 +152,24 @@ class Suggested:
 
 
 async def suggestion_for(rt: Runtime, topic: TopicRow, group_size: int | None) -> Suggested:
-    """The form the rule suggests for `topic` now, from its views this round, the group's size
-    (`group_size`, members without bots; None when Telegram did not say) and any pending
-    referral."""
+    """The form the rule suggests for `topic` now, from what the bot sees: its views this round
+    and the answers to its consultations in linked villages (both count as taking part, by
+    stance), the group's size (`group_size`, members without bots; None when Telegram did not
+    say), any pending referral, and whether the group is a members' group."""
 
     async def work(tx: Tx) -> Suggested:
+        answerers, answer_stances = await _consultation_answers(tx, topic.id)
+        stances = Counter(await repo.round_stances(tx, topic.id, topic.round))
+        stances.update(answer_stances)
         seen = Seen(
-            participants=await repo.view_givers(tx, topic.id, topic.round),
+            participants=await repo.view_givers(tx, topic.id, topic.round) + answerers,
             group_size=group_size,
-            stances=await repo.round_stances(tx, topic.id, topic.round),
+            stances=dict(stances),
             referral_pending=await referral_pending(tx, topic.id),
+            members_group=any(
+                link.members_chat_id == topic.chat_id
+                for link in await link_repo.live_links(tx, topic.chat_id)
+            ),
         )
         current = Form(await repo.current_form(tx, topic.id) or DEFAULT)
         return Suggested(suggest(seen), seen, current)
@@ -160,9 +177,21 @@ async def suggestion_for(rt: Runtime, topic: TopicRow, group_size: int | None) -
     return await rt.db.view(work)
 
 
+async def _consultation_answers(tx: Tx, topic_id: int) -> tuple[int, Counter[str]]:
+    """Villagers who answered the topic's consultations, and their answers by stance."""
+    who: set[tuple[int, int]] = set()
+    stances: Counter[str] = Counter()
+    for consultation in await consultation_repo.of_topic(tx, topic_id):
+        for answer in await consultation_repo.answers(tx, consultation.id):
+            who.add((consultation.village_chat_id, answer.user_id))
+            stances[answer.stance] += 1
+    return len(who), stances
+
+
 def reason_params(seen: Seen) -> dict[str, int]:
     """The numbers a reason's words name."""
     return {
+        "views": seen.views,
         "participants": seen.participants,
         "size": seen.group_size or 0,
         "support": seen.stances.get("support", 0),

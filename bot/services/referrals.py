@@ -597,11 +597,10 @@ async def card_links(tx: Tx, topic: TopicRow) -> list[CardLink]:
 
 
 async def referral_pending(tx: Tx, topic_id: int) -> bool:
-    """Is a referral of the topic waiting for the members' group's answer (or for the village's
-    choice of group)? The form rule suggests a roundtable then (bot/services/forms.py)."""
-    return any(
-        r.status in ("choosing", "sent") for r in await repo.standing_for_topic(tx, topic_id)
-    )
+    """Does a referral of the topic stand: waiting for the village's choice of group or the
+    members' group's answer, or taken up and being handled there? The form rule suggests a
+    roundtable then (bot/services/forms.py)."""
+    return bool(await repo.standing_for_topic(tx, topic_id))
 
 
 forms.REFERRAL_PROBES.append(referral_pending)
