@@ -11,7 +11,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks, meeting_cards
+from bot import callbacks, meeting_cards, numbers
 from bot.errors import Msg, UserError
 from bot.i18n import N_, translator
 from bot.retry import until_stored
@@ -322,8 +322,13 @@ async def resolve(ctx: Ctx) -> None:
     group_only(ctx)
     parts = ctx.command_text().split(maxsplit=1)
     if len(parts) != 2:
+        # The example names the topic typed (or 1): /resolve 2 …
+        typed = numbers.read_topic(parts[0]) if parts else None
         raise UserError(
-            N_("For example: /resolve 3 The two families agreed at mediation to share the cost.")
+            N_(
+                "Say how it was settled. For example: /resolve {number} The two families agreed at mediation to share the cost."
+            ),
+            number=typed or 1,
         )
     number = parse_number(parts[0])
     done = await escalations.resolve(

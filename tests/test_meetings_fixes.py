@@ -200,3 +200,32 @@ async def test_委员之家的建议形式_算上村里的回答_不建议树下
     assert "树下贤聊" not in said
     # 议题 #2 没人参与：委员之家也不去树下，建议圆桌会谈。
     assert "建议的协商形式：圆桌会谈。理由：只有 0 人参与。委员之家的事" in said
+
+
+async def test_小的输入_日期已过_中文数字_例子用打的编号_意见还在征集时不能结束表决(world):
+    group, li, (wang, liu, zhang, sun) = await 南河村(world)
+    await wang.says("/propose 修村口的路")
+    await li.says("/accept 1 1天 3天")
+    before = await snapshot(world)
+    await li.says("/meeting 1 昨天 19:00 村委会")
+    assert group.last_bot_message()["text"].startswith("这个日期已经过去了")
+    await li.says("/meeting 1 昨天晚上7点 村委会")
+    assert group.last_bot_message()["text"].startswith("这个日期已经过去了")
+    assert await snapshot(world) == before
+    # 意见还在征集，还没有表决：/close 说清楚该怎么做。
+    await li.says("/close 1")
+    said = group.last_bot_message()["text"]
+    assert said.startswith("议题 #1 还在征集意见，还没有开始表决")
+    assert "/vote 1 草案编号" in said
+    await li.says("/meeting 1 今天 19:00 村委会")
+    await world.advance(hours=10)
+    await li.says("/attendance 1 九")
+    assert group.last_bot_message()["text"] == "已记录：议题 #1 的会议实到 9 人。"
+    await li.says("/attendance 1 十二人")
+    assert group.last_bot_message()["text"] == "已记录：议题 #1 的会议实到 12 人。"
+
+    await wang.says("/propose 院墙")
+    await li.says("/accept 2 2天 1天")
+    await li.says("/escalate 2 调解 两家各执一词")
+    await li.says("/resolve 2")
+    assert "例如：/resolve 2 " in group.last_bot_message()["text"]

@@ -56,6 +56,11 @@ TALLY_EXAMPLE = N_(
 NO_MEETING = N_(
     "Topic #{number} has no meeting yet: call one with /meeting {number} date time place."
 )
+DATE_PASSED = N_(
+    "That date has passed: a meeting is called for a day to come (today, tomorrow, 3/5). {example}"
+)
+# Days already gone, as people say them: a meeting cannot be called for them.
+PAST_DAYS = ("大前天", "前天", "昨天", "昨日", "yesterday")
 NOT_BEGUN = N_("The meeting on topic #{number} has not begun yet: record it afterwards.")
 # A choice in words, as a proxy ballot's confirmation names it.
 CHOICE_WORD = {
@@ -127,12 +132,15 @@ def _glued(token: str, today: date) -> tuple[date, time] | None:
 def parse_when(words: list[str], settings: GroupSettings, now: datetime) -> tuple[datetime, int]:
     """The meeting's start (UTC) from the words after the topic number, and how many words it
     took: a date and a time (明天 19:30, 3月5日 晚上7点, 3/5 7pm), the two glued together
-    (明天晚上7点), or a time alone (today). Raises UserError with an example otherwise."""
+    (明天晚上7点), or a time alone (today). Raises UserError with an example otherwise, and
+    saying so for a day already gone (昨天, a date before today)."""
     zone = settings.zone()
     today = now.astimezone(zone).date()
     if not words:
         raise UserError(MEETING_EXAMPLE)
     first = words[0]
+    if first.lower().startswith(PAST_DAYS):
+        raise UserError(DATE_PASSED, example=Msg(MEETING_EXAMPLE))
     try:
         day = read_date(first, today)
     except NotADate:
@@ -146,6 +154,8 @@ def parse_when(words: list[str], settings: GroupSettings, now: datetime) -> tupl
     else:
         raise UserError(MEETING_EXAMPLE)
     assert day is not None and moment is not None
+    if day < today:
+        raise UserError(DATE_PASSED, example=Msg(MEETING_EXAMPLE))
     starts = datetime.combine(day, moment, tzinfo=zone)
     return starts.astimezone(now.tzinfo), used
 
@@ -384,9 +394,11 @@ async def add_minutes(
 
 
 def _count(text: str, example: str) -> int:
-    from bot.numbers import read_whole
+    """A count of people or hands: digits or Chinese numerals (九, 十二人; bot.numbers.everyday).
+    Raises UserError(example) otherwise, or past HANDS_MAX."""
+    from bot.numbers import everyday, read_whole
 
-    value = read_whole(text.strip().rstrip("人"))
+    value = read_whole(everyday(text).strip().rstrip("人"))
     if value is None or value > HANDS_MAX:
         raise UserError(example)
     return value

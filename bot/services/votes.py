@@ -12,6 +12,7 @@ from bot.events import BallotCast, TopicChanged
 from bot.group_settings import GroupSettings
 from bot.i18n import N_
 from bot.ratios import parse_quorum, parse_threshold
+from bot.rules import permissions
 from bot.rules.permissions import Action
 from bot.rules.phases import Choice, Status
 from bot.rules.tally import Outcome, Tally, decide, eligible_members
@@ -333,6 +334,11 @@ async def _note_typed_ballots(tx: Tx, rt: Runtime, chat_id: int, stay: bool) -> 
     return changed
 
 
+VIEWS_STILL_OPEN = N_(
+    "Views on topic #{number} are still being collected: there is no vote to close yet. When a draft is ready, a convenor opens the vote with /vote {number} draft number, for example /vote {number} 1."
+)
+
+
 async def close_vote(
     rt: Runtime,
     chat_id: int | None,
@@ -342,12 +348,22 @@ async def close_vote(
     job_id: int | None = None,
     late: bool = False,
 ) -> Closed | None:
-    """Close by a convenor (number) or by the deadline (vote_id, job_id); None if already closed."""
+    """Close by a convenor (number) or by the deadline (vote_id, job_id); None if already closed.
+    A convenor's /close while views are still collected is refused saying so (VIEWS_STILL_OPEN:
+    open the vote with /vote N draft)."""
     now = rt.clock.now()
 
     async def work(tx: Tx) -> Closed | None:
         if actor is not None:
             topic = await load_topic(tx, chat_id, number)
+            status = Status(topic.status)
+            if (
+                status is Status.DELIBERATING
+                and permissions.decide(Action.CLOSE_VOTE, status, actor.roles(topic)).verdict
+                is permissions.Verdict.WRONG_PHASE
+            ):
+                # A convenor who meant to end the views: there is no vote yet, say what to do.
+                raise UserError(VIEWS_STILL_OPEN, number=topic.number)
             authorize(Action.CLOSE_VOTE, topic, actor)
             vote = await repo.current_vote(tx, topic.id)
         else:
