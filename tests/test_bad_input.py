@@ -126,7 +126,11 @@ CASES = [
     ("chen", "/merge 3 2", phase(3, "being voted on")),
     ("chen", "/vote 1 1", phase(1, "waiting to be accepted")),
     ("chen", "/vote 3 1", phase(3, "being voted on")),
-    ("chen", "/close 2", phase(2, "deliberating")),
+    (
+        "chen",
+        "/close 2",
+        "Views on topic #2 are still being collected: there is no vote to close yet. When a draft is ready, a convenor opens the vote with /vote 2 draft number, for example /vote 2 1.",
+    ),
     ("chen", "/round 2 views", phase(2, "deliberating")),
     ("chen", "/end 1", phase(1, "waiting to be accepted")),
     ("chen", "/end 3", phase(3, "being voted on")),
