@@ -10,6 +10,7 @@ from typing import Any
 from storage.db import Tx
 from storage.rows import from_row
 from storage.timefmt import to_db
+from storage.views import SHARES_NAMES
 
 # A consultation card for a village (ref_id = consultation id, chat_id = the village).
 CONSULT_CARD = "consult_card"
@@ -40,6 +41,8 @@ class AnswerRow:
     stance: str
     text: str
     at: datetime
+    # The village's share_names when the answer was given (migration 0013).
+    names_shared: bool = False
 
 
 _SELECT = (
@@ -114,18 +117,21 @@ async def answer(
         )
         is None
     )
+    village = "(SELECT village_chat_id FROM consultations WHERE id = ?)"
     await tx.execute(
-        "INSERT INTO consultation_views(consultation_id, user_id, stance, text, at) "
-        "VALUES (?,?,?,?,?) ON CONFLICT(consultation_id, user_id) DO UPDATE SET "
-        "stance = excluded.stance, text = excluded.text, at = excluded.at, changed = 1",
-        (consultation_id, user_id, stance, text, to_db(now)),
+        "INSERT INTO consultation_views(consultation_id, user_id, stance, text, at, names_shared) "
+        f"VALUES (?,?,?,?,?,({SHARES_NAMES.format(topic_chat=village)})) "
+        "ON CONFLICT(consultation_id, user_id) DO UPDATE SET "
+        "stance = excluded.stance, text = excluded.text, at = excluded.at, changed = 1, "
+        "names_shared = excluded.names_shared",
+        (consultation_id, user_id, stance, text, to_db(now), consultation_id),
     )
     return first
 
 
 async def answers(tx: Tx, consultation_id: int) -> list[AnswerRow]:
     rows = await tx.fetchall(
-        "SELECT consultation_id, user_id, stance, text, at FROM consultation_views "
+        "SELECT consultation_id, user_id, stance, text, at, names_shared FROM consultation_views "
         "WHERE consultation_id = ? ORDER BY at, user_id",
         (consultation_id,),
     )

@@ -10,6 +10,13 @@ from storage.db import Tx
 from storage.rows import from_row
 from storage.timefmt import to_db
 
+# The group's setting share_names now, as 0/1, for the chat the SQL `{topic_chat}` names: kept
+# with each view and consultation answer when written (migration 0013).
+SHARES_NAMES = (
+    "SELECT COALESCE(json_extract(settings_json, '$.share_names'), 0) = 1 "
+    "FROM chats WHERE chat_id = {topic_chat}"
+)
+
 
 @dataclass(frozen=True)
 class ViewRow:
@@ -29,6 +36,8 @@ class ViewRow:
     voice_duration: int | None = None
     voice_file_id: str | None = None
     voice_link: str | None = None
+    # The village's share_names when the view was written (migration 0013).
+    names_shared: bool = False
 
     @property
     def is_voice(self) -> bool:
@@ -63,7 +72,8 @@ async def add_view(
     await tx.execute("UPDATE topics SET next_view_no = next_view_no + 1 WHERE id = ?", (topic_id,))
     view_id = await tx.insert(
         "INSERT INTO views(topic_id, number, author_id, anonymous, stance, text, created_at, round, "
-        "voice_duration, voice_file_id, voice_link) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "voice_duration, voice_file_id, voice_link, names_shared) VALUES (?,?,?,?,?,?,?,?,?,?,?,"
+        f"({SHARES_NAMES.format(topic_chat='(SELECT chat_id FROM topics WHERE id = ?)')}))",
         (
             topic_id,
             number,
@@ -76,6 +86,7 @@ async def add_view(
             voice.duration if voice else None,
             voice.file_id if voice else None,
             voice.link if voice else None,
+            topic_id,
         ),
     )
     row = await tx.fetchone("SELECT * FROM views WHERE id = ?", (view_id,))

@@ -393,3 +393,23 @@ async def test_接手时意见截止落在免打扰时段就顺延到早上(worl
     local = taken.phase_deadline.astimezone(world.rt.settings.defaults.zone())
     assert local.time().hour == 8 and local.minute == 0, local
     assert taken.phase_deadline >= world.clock.now() + timedelta(days=3)
+
+
+async def test_先不带名字说的意见_后来打开公开名字也不带(world):
+    """Review: share_names was read when the card was drawn, so turning it on later named
+    people who had spoken when the village's setting said "without your name"."""
+    members = world.group("县政协委员之家")
+    wang = members.convenor("wang")
+    east = world.group("东山村")
+    chen = east.convenor("chen")
+    alice, bob = east.member("alice"), east.member("bob")
+    await link(members, wang, east, chen)
+    await alice.says("/propose 修缮村东石桥")
+    await chen.says("/accept 1")
+    await alice.says("/view 1 support 必须修")  # share_names off: said without her name
+    await chen.says("/settings share_names on")
+    await bob.says("/view 1 concern 怕出不起钱")  # said with the setting on
+    await chen.says("/refer 1")
+    text = members.last_bot_message()["text"]
+    assert "必须修" in text and "Alice" not in text
+    assert "Bob：怕出不起钱" in text

@@ -54,3 +54,19 @@ async def test_转委员之家的回执也说明带不带名字(world):
     await chen.says("/refer 1")
     said = east.last_bot_message()["text"]
     assert "已转委员之家“县政协委员之家”" in said and ON in said
+
+
+async def test_不带名字时给的回答_后来打开设置也不带名字(world):
+    """Review: the setting was read when the members' group looked, so turning it on later
+    named villagers who had answered when the card said "不带名字"."""
+    members, wang, east, chen, card = await stage(world, share=False)
+    alice, bob = east.member("alice"), east.member("bob")
+    await alice.presses(card, "支持")
+    await alice.replies_to(east.last_bot_message(), "早该分类")
+    await chen.says("/settings share_names on")
+    await bob.presses(card, "担忧")
+    await bob.replies_to(east.last_bot_message(), "垃圾车跟不上")
+    await wang.says("/views 1")
+    listing = members.last_bot_message()["text"]
+    assert "早该分类" in listing and "Alice" not in listing
+    assert "垃圾车跟不上" in listing and "Bob" in listing

@@ -256,7 +256,10 @@ async def answers_of(tx: Tx, topic: TopicRow) -> list[VillageAnswers]:
                 consultation.village_title,
                 consultation.is_open,
                 counts,
-                [(a.stance, a.text, names.get(a.user_id) if share else None) for a in said],
+                [
+                    (a.stance, a.text, names.get(a.user_id) if share and a.names_shared else None)
+                    for a in said
+                ],
             )
         )
     return found

@@ -221,7 +221,8 @@ async def _facts(tx: Tx, referral: ReferralRow) -> ReferralFacts:
             v.stance,
             v.text,
             v.voice_duration,
-            names.get(v.author_id) if share and not v.anonymous else None,
+            # Named only if the village shared names both when it was written and now.
+            names.get(v.author_id) if share and v.names_shared and not v.anonymous else None,
         )
         for v in views
     ]
