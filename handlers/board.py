@@ -61,8 +61,12 @@ async def _refresh_board(bot: Bot, rt: Runtime, chat_id: int) -> None:
     chat = await load_chat_context(rt, chat_id)
     if chat is None or chat.is_private or not chat.active:
         return
-    text, lists_any = await current_text(rt, chat)
     message_id = await board.message_of(rt, chat_id)
+    if message_id is None and not await rights.may_pin_here(bot, rt, chat_id):
+        # No board and no right to pin one (asked of Telegram at most once in a while): the
+        # topics are not even read, so a group without a board costs one look, not two.
+        return
+    text, lists_any = await current_text(rt, chat)
     if message_id is not None:
         if rt.boards_shown.get(chat_id) == text:
             return
