@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -15,9 +16,10 @@ from bot.rules.phases import Status
 from bot.rules.speakers import Speaker
 from bot.runtime import Runtime
 from bot.services.chats import Person, name_changed, person_written, write_person
-from storage import Tx, message_records
+from storage import Tx, message_records, schedule
 from storage import topics as topic_repo
 from storage.db import Work
+from storage.schedule import Job
 from storage.topics import TopicRow
 
 T = TypeVar("T")
@@ -215,3 +217,22 @@ ACTION_STATUS_TEXT = {
     "overdue": N_("overdue"),
     "dropped": N_("dropped"),
 }
+
+
+async def row_card_posted(
+    rt: Runtime,
+    job: Job,
+    set_card: Callable[[Tx, int, int], Awaitable[None]],
+    message_id: int,
+    late: bool,
+) -> bool:
+    """A card a schedule row posted: its message id (kept by `set_card(tx, job.ref_id,
+    message_id)`, a storage function) and the row's end in one unit, so that a retry after
+    the send never posts the card twice. True when the row was still pending."""
+    now = rt.clock.now()
+
+    async def work(tx: Tx) -> bool:
+        await set_card(tx, job.ref_id, message_id)
+        return await schedule.finish(tx, job.id, now, late)
+
+    return await rt.db.run(work)

@@ -21,7 +21,15 @@ from bot.rules.permissions import Action
 from bot.rules.phases import Stance
 from bot.runtime import Runtime
 from bot.services.chats import ChatContext, load_chat
-from bot.services.common import TEXT_MAX, Actor, authorize, bounded, load_topic, run_unit
+from bot.services.common import (
+    TEXT_MAX,
+    Actor,
+    authorize,
+    bounded,
+    load_topic,
+    row_card_posted,
+    run_unit,
+)
 from bot.services.kinds import CONSULT_CARD
 from bot.services.prompts import display_name
 from storage import Tx, schedule
@@ -183,13 +191,8 @@ async def card_due(rt: Runtime, job: Job, late: bool) -> CardDue | None:
 
 
 async def card_posted(rt: Runtime, job: Job, message_id: int, late: bool) -> bool:
-    now = rt.clock.now()
-
-    async def work(tx: Tx) -> bool:
-        await repo.set_card(tx, job.ref_id, message_id)
-        return await schedule.finish(tx, job.id, now, late)
-
-    return await rt.db.run(work)
+    """The consultation card is in the village: its message id and the row's end, in one unit."""
+    return await row_card_posted(rt, job, repo.set_card, message_id, late)
 
 
 # ----- a villager answers -------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from bot.services.common import (
     authorize,
     bounded,
     load_topic,
+    row_card_posted,
     run_unit,
 )
 from bot.services.kinds import REFERRAL_CARD, REFERRAL_REPORT, VIEWS_CLOSE, VIEWS_REMIND
@@ -303,13 +304,7 @@ async def card_due(rt: Runtime, job: Job, late: bool) -> CardDue | None:
 
 async def card_posted(rt: Runtime, job: Job, message_id: int, late: bool) -> bool:
     """The card is in the members' group: its message id and the row's end, in one unit."""
-    now = rt.clock.now()
-
-    async def work(tx: Tx) -> bool:
-        await repo.set_card(tx, job.ref_id, message_id)
-        return await schedule.finish(tx, job.id, now, late)
-
-    return await rt.db.run(work)
+    return await row_card_posted(rt, job, repo.set_card, message_id, late)
 
 
 # ----- take up, send back ------------------------------------------------------------------------
